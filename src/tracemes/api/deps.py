@@ -1,0 +1,78 @@
+"""Shared request dependencies: the database, the clock, and who is asking."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.engine import Engine
+
+from tracemes import domain, services
+from tracemes.domain.errors import NotAuthenticatedError
+from tracemes.domain.users import Permission, Principal
+from tracemes.services.context import Context
+
+SESSION_COOKIE = "tracemes_session"
+
+
+def get_db(request: Request) -> Engine:
+    """The engine the app was created with."""
+    engine: Engine = request.app.state.db
+    return engine
+
+
+def get_now(request: Request) -> datetime:
+    """The current time from the app's clock (fixed in tests)."""
+    now: datetime = request.app.state.clock()
+    return now
+
+
+Db = Annotated[Engine, Depends(get_db)]
+Now = Annotated[datetime, Depends(get_now)]
+
+
+def get_principal(
+    request: Request,
+    db: Db,
+    now: Now,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """The user behind the bearer token, or else the browser session cookie."""
+    raw: str | None = None
+    if authorization:
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise NotAuthenticatedError("use 'Authorization: Bearer <token>'")
+        raw = credentials.strip()
+    else:
+        raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        raise NotAuthenticatedError("sign in or send 'Authorization: Bearer <token>'")
+    return services.users.authenticate(db, raw, now)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def context_for(permission: Permission) -> Callable[..., Context]:
+    """A dependency giving the request's Context once the role allows `permission`."""
+
+    def dependency(
+        principal: CurrentPrincipal,
+        now: Now,
+        idempotency_key: Annotated[str | None, Header(max_length=64)] = None,
+    ) -> Context:
+        domain.users.require(principal, permission)
+        return Context(
+            tenant_id=principal.tenant_id,
+            user_id=principal.user_id,
+            now=now,
+            idempotency_key=idempotency_key,
+        )
+
+    return dependency
+
+
+Reader = Annotated[Context, Depends(context_for(Permission.READ))]
+Engineer = Annotated[Context, Depends(context_for(Permission.MASTER_DATA))]
+Planner = Annotated[Context, Depends(context_for(Permission.PLAN))]

@@ -1,0 +1,81 @@
+"""Routings: the ordered operations that make an item."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from tracemes import domain, services
+from tracemes.api.deps import Db, Engineer, Reader
+from tracemes.api.models import DecimalText, NumberIn
+from tracemes.domain.routings import Routing
+
+router = APIRouter(prefix="/routings", tags=["master data"])
+
+
+class OperationIn(BaseModel):
+    seq: int = Field(examples=[10])
+    code: str = Field(examples=["OP10"])
+    name: str = Field(examples=["Frame and fork"])
+    line: str | None = None
+    station: str | None = None
+    std_time_s: NumberIn = Field(default=0, examples=[90])
+    binds: list[str] = Field(default_factory=list, examples=[["FRAME-AL"]])
+    inspection: str | None = None
+
+
+class RoutingIn(BaseModel):
+    operations: list[OperationIn]
+
+
+class OperationOut(BaseModel):
+    seq: int
+    code: str
+    name: str
+    line: str | None
+    station: str | None
+    std_time_s: DecimalText
+    binds: list[str]
+    inspection: str | None
+
+
+class RoutingOut(BaseModel):
+    item: str
+    version: int
+    operations: list[OperationOut]
+
+    @classmethod
+    def of(cls, routing: Routing) -> "RoutingOut":
+        return cls(
+            item=routing.item_code,
+            version=routing.version,
+            operations=[
+                OperationOut(
+                    seq=op.seq,
+                    code=op.code,
+                    name=op.name,
+                    line=op.line_code,
+                    station=op.station_code,
+                    std_time_s=op.standard_seconds,
+                    binds=list(op.binds),
+                    inspection=op.inspection,
+                )
+                for op in routing.operations
+            ],
+        )
+
+
+@router.put("/{item}")
+def replace_routing(item: str, body: RoutingIn, db: Db, ctx: Engineer) -> RoutingOut:
+    """Replace the item's routing; released orders keep the version they were released with."""
+    operations = [
+        domain.routings.operation(
+            i, op.seq, op.code, op.name, op.std_time_s, op.line, op.station, op.binds, op.inspection
+        )
+        for i, op in enumerate(body.operations)
+    ]
+    return RoutingOut.of(services.routings.replace(db, ctx, item, operations))
+
+
+@router.get("/{item}")
+def get_routing(item: str, db: Db, ctx: Reader) -> RoutingOut:
+    """The item's current routing."""
+    return RoutingOut.of(services.routings.get(db, ctx, item))

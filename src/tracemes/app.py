@@ -1,0 +1,110 @@
+"""create_app(db): the API and pages on one engine; refusals become problem details."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+
+from tracemes import __version__, api, web
+from tracemes.domain.errors import (
+    DomainError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+PROBLEM = "application/problem+json"
+
+
+def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """The whole application on one database; `clock` is fixed in tests."""
+    app = FastAPI(
+        title="TraceMES",
+        version=__version__,
+        summary="Manufacturing execution: trace every unit.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.db = db
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.include_router(api.router)
+    web.mount(app)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    return app
+
+
+def _status_of(error: DomainError) -> int:
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, InvalidInputError):
+        return 422
+    if isinstance(error, NotAuthenticatedError):
+        return 401
+    if isinstance(error, PermissionDeniedError):
+        return 403
+    return 409
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem details response."""
+    body = {
+        "type": f"https://tracemes.dev/problems/{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    status = _status_of(exc)
+    if status == 401 and _wants_page(request):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    extra = {"field": exc.field} if isinstance(exc, InvalidInputError) else {}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    response = problem(status, exc.code, str(exc), **extra)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in error["loc"]), "message": error["msg"]}
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "validation", detail, errors=errors)
+
+
+async def _integrity_error(request: Request, exc: Exception) -> Response:
+    # Two requests raced for the same business key; the database kept the first.
+    return problem(409, "conflict", "another request changed the same record; try again")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return problem(exc.status_code, code, str(exc.detail))

@@ -1,0 +1,1 @@
+"""Outgoing formats: Excel/CSV, EPCIS, labels."""

@@ -1,0 +1,274 @@
+"""Every table. Each row belongs to one tenant, and every business key is unique per tenant."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """An aware UTC datetime on both databases (SQLite hands back naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value} cannot be stored; give it a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Quantity(sa.TypeDecorator[Decimal]):
+    """An exact decimal: NUMERIC on PostgreSQL, text on SQLite (which has no decimal type)."""
+
+    impl = sa.Numeric(20, 6)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(40))
+        return dialect.type_descriptor(sa.Numeric(20, 6))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).normalize()
+
+
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True)
+
+
+def _tenant() -> sa.Column[int]:
+    return sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id"), nullable=False)
+
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    comment="Enterprises: the wall between factories sharing one deployment.",
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(200)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "name"),
+    comment="People who sign in; each belongs to one tenant with one role.",
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime),
+    sa.UniqueConstraint("token_hash"),
+    sa.Index(None, "tenant_id", "user_id"),
+    comment="API tokens and browser sessions, stored only as SHA-256 hashes.",
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("station", sa.String(64)),
+    sa.Column("payload", Json, nullable=False),
+    sa.UniqueConstraint("tenant_id", "event_id"),
+    sa.Index(None, "tenant_id", "subject"),
+    comment="The append-only ledger of everything that happened; never updated or deleted.",
+)
+
+lines = sa.Table(
+    "lines",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("site", sa.String(200)),
+    sa.UniqueConstraint("tenant_id", "code"),
+    comment="Production lines (ISA-95 work centres).",
+)
+
+stations = sa.Table(
+    "stations",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("line_id", sa.Integer, sa.ForeignKey("lines.id"), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.UniqueConstraint("tenant_id", "code"),
+    comment="Stations on a line, where operators scan.",
+)
+
+items = sa.Table(
+    "items",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("uom", sa.String(64), nullable=False),
+    sa.Column("tracking", sa.String(10), nullable=False),
+    sa.Column("gtin", sa.String(14)),
+    sa.Column("standard_cost", Quantity),
+    sa.Column("serial_pattern", sa.String(100)),
+    sa.UniqueConstraint("tenant_id", "code"),
+    comment="Material definitions: part numbers with tracking mode and standard cost.",
+)
+
+boms = sa.Table(
+    "boms",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "item_id", "version"),
+    comment="BOM versions of an item; the highest is current, older ones serve released orders.",
+)
+
+bom_lines = sa.Table(
+    "bom_lines",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("bom_id", sa.Integer, sa.ForeignKey("boms.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("quantity", Quantity, nullable=False),
+    sa.Column("is_key", sa.Boolean, nullable=False),
+    sa.Column("operation_code", sa.String(64)),
+    sa.UniqueConstraint("tenant_id", "bom_id", "item_id"),
+    comment="Components of one BOM version.",
+)
+
+routings = sa.Table(
+    "routings",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "item_id", "version"),
+    comment="Routing versions of an item; the highest is current.",
+)
+
+operations = sa.Table(
+    "operations",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("routing_id", sa.Integer, sa.ForeignKey("routings.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("line_id", sa.Integer, sa.ForeignKey("lines.id")),
+    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id")),
+    sa.Column("standard_seconds", Quantity, nullable=False),
+    sa.Column("binds", Json, nullable=False),
+    sa.Column("inspection", sa.String(200)),
+    sa.UniqueConstraint("tenant_id", "routing_id", "seq"),
+    sa.UniqueConstraint("tenant_id", "routing_id", "code"),
+    comment="Operations of one routing version, in seq order.",
+)
+
+work_orders = sa.Table(
+    "work_orders",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("line_id", sa.Integer, sa.ForeignKey("lines.id"), nullable=False),
+    sa.Column("quantity", Quantity, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("due_on", sa.Date),
+    sa.Column("bom_id", sa.Integer, sa.ForeignKey("boms.id")),
+    sa.Column("routing_id", sa.Integer, sa.ForeignKey("routings.id")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "code"),
+    sa.Index(None, "tenant_id", "status"),
+    comment="Orders to make an item on a line; bom_id/routing_id are the versions snapshotted "
+    "at release.",
+)
+
+units = sa.Table(
+    "units",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("serial", sa.String(64), nullable=False),
+    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id")),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "item_id", "serial"),
+    sa.Index(None, "tenant_id", "serial"),
+    sa.Index(None, "tenant_id", "work_order_id", "status"),
+    comment="Serialised instances of an item.",
+)
+
+serial_counters = sa.Table(
+    "serial_counters",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("scope", sa.String(100), nullable=False),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+    sa.UniqueConstraint("tenant_id", "item_id", "scope"),
+    comment="The last sequence number used per item and serial prefix.",
+)

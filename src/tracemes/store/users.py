@@ -1,0 +1,124 @@
+"""Users, and the hashed tokens and sessions they sign in with."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tracemes.domain.users import Principal, Role
+from tracemes.store.schema import tokens, users
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUser:
+    """A user row with its password hash (never leaves the services layer)."""
+
+    id: int
+    tenant_id: int
+    name: str
+    role: Role
+    password_hash: str | None
+
+
+def get(conn: Connection, tenant_id: int, name: str) -> StoredUser | None:
+    """The user of a tenant with this name."""
+    row = (
+        conn.execute(sa.select(users).where(users.c.tenant_id == tenant_id, users.c.name == name))
+        .mappings()
+        .one_or_none()
+    )
+    return _user(row) if row else None
+
+
+def list_all(conn: Connection, tenant_id: int) -> list[StoredUser]:
+    """A tenant's users by name."""
+    rows = conn.execute(
+        sa.select(users).where(users.c.tenant_id == tenant_id).order_by(users.c.name)
+    ).mappings()
+    return [_user(row) for row in rows]
+
+
+def add(
+    conn: Connection,
+    tenant_id: int,
+    name: str,
+    role: Role,
+    password_hash: str | None,
+    created_at: datetime,
+) -> int:
+    """Store a user and return its id."""
+    result = conn.execute(
+        sa.insert(users)
+        .values(
+            tenant_id=tenant_id,
+            name=name,
+            role=role.value,
+            password_hash=password_hash,
+            created_at=created_at,
+        )
+        .returning(users.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def set_password_hash(conn: Connection, tenant_id: int, user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash (after a rehash or a reset)."""
+    conn.execute(
+        sa.update(users)
+        .where(users.c.tenant_id == tenant_id, users.c.id == user_id)
+        .values(password_hash=password_hash)
+    )
+
+
+def add_token(
+    conn: Connection,
+    tenant_id: int,
+    user_id: int,
+    token_hash: str,
+    kind: str,
+    created_at: datetime,
+    expires_at: datetime | None,
+) -> None:
+    """Store the hash of a new API token or session."""
+    conn.execute(
+        sa.insert(tokens).values(
+            tenant_id=tenant_id,
+            user_id=user_id,
+            token_hash=token_hash,
+            kind=kind,
+            created_at=created_at,
+            expires_at=expires_at,
+        )
+    )
+
+
+def principal_for_token(conn: Connection, token_hash: str, now: datetime) -> Principal | None:
+    """Who holds a token that has not expired."""
+    row = conn.execute(
+        sa.select(users.c.tenant_id, users.c.id, users.c.name, users.c.role)
+        .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
+        .where(
+            tokens.c.token_hash == token_hash,
+            tokens.c.tenant_id == users.c.tenant_id,
+            sa.or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Principal(tenant_id=row[0], user_id=row[1], user_name=row[2], role=Role(row[3]))
+
+
+def delete_token(conn: Connection, token_hash: str) -> None:
+    """End a session (sign-out). Tokens are credentials, not history, so they may go."""
+    conn.execute(sa.delete(tokens).where(tokens.c.token_hash == token_hash))
+
+
+def _user(row: sa.RowMapping) -> StoredUser:
+    return StoredUser(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        password_hash=row["password_hash"],
+    )
