@@ -1,0 +1,106 @@
+"""The tenant wall: a token of BETA never sees or touches ACME's objects (404, not 403)."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from tests.factories import make_bike, token_for
+from tracemes import services
+from tracemes.app import create_app
+from tracemes.services.context import Context
+
+from ..conftest import NOW
+
+# Every API route that addresses one object, with a body that would succeed for its owner.
+OBJECT_ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
+    ("GET", "/api/v1/items/{code}", None),
+    ("GET", "/api/v1/boms/{item}", None),
+    ("PUT", "/api/v1/boms/{item}", {"components": []}),
+    ("GET", "/api/v1/routings/{item}", None),
+    ("PUT", "/api/v1/routings/{item}", {"operations": [{"seq": 1, "code": "A", "name": "A"}]}),
+    ("GET", "/api/v1/lines/{code}", None),
+    ("GET", "/api/v1/stations/{code}", None),
+    ("GET", "/api/v1/work-orders/{code}", None),
+    ("POST", "/api/v1/work-orders/{code}/release", None),
+    ("POST", "/api/v1/work-orders/{code}/cancel", None),
+    ("POST", "/api/v1/work-orders/{code}/close", None),
+    ("POST", "/api/v1/work-orders/{code}/units", {"count": 1}),
+]
+ACME_OBJECTS = {"code": "BIKE", "item": "BIKE"}
+ACME_BY_ROUTE = {"lines": "L1", "stations": "L1-S1", "work-orders": "WO-ACME"}
+
+
+def acme_key(path: str) -> str:
+    for noun, key in ACME_BY_ROUTE.items():
+        if path.startswith(f"/api/v1/{noun}/"):
+            return key
+    return "BIKE"
+
+
+@pytest.fixture
+def beta(db: Engine, ctx: Context, other_ctx: Context) -> Iterator[TestClient]:
+    """ACME has a bike, a line and a planned order; the client is a BETA admin."""
+    make_bike(db, ctx, "BIKE")
+    services.work_orders.create(db, ctx, "BIKE", 5, "L1", code="WO-ACME")
+    with TestClient(create_app(db, clock=lambda: NOW)) as client:
+        client.headers["Authorization"] = f"Bearer {token_for(db, other_ctx, 'admin')}"
+        yield client
+
+
+def test_every_object_route_is_covered_here(beta: TestClient) -> None:
+    paths = beta.get("/api/v1/openapi.json").json()["paths"]
+    in_api = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        for method in operations
+        if "{" in path
+    }
+    assert in_api <= {(method, path) for method, path, _ in OBJECT_ROUTES}, (
+        "a new object route needs a tenant-isolation case in OBJECT_ROUTES"
+    )
+
+
+@pytest.mark.parametrize(("method", "path", "body"), OBJECT_ROUTES)
+def test_another_tenants_object_is_not_found(
+    db: Engine,
+    ctx: Context,
+    beta: TestClient,
+    method: str,
+    path: str,
+    body: dict[str, object] | None,
+) -> None:
+    url = path.format(code=acme_key(path), item=acme_key(path))
+
+    response = beta.request(method, url, json=body)
+    nonexistent = beta.request(method, path.format(code="NO-SUCH", item="NO-SUCH"), json=body)
+
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == nonexistent.json()["code"] == "not_found"
+    assert services.work_orders.get(db, ctx, "WO-ACME").order.status == "planned"
+    assert services.boms.get(db, ctx, "BIKE").version == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/items", "/api/v1/lines", "/api/v1/stations", "/api/v1/work-orders"]
+)
+def test_lists_show_only_the_own_tenants_objects(beta: TestClient, path: str) -> None:
+    assert beta.get(path).json() == []
+
+
+def test_references_to_another_tenants_objects_look_unknown(beta: TestClient) -> None:
+    order = beta.post("/api/v1/work-orders", json={"item": "BIKE", "quantity": 1, "line": "L1"})
+    station = beta.post("/api/v1/stations", json={"code": "S", "name": "S", "line": "L1"})
+
+    assert (order.status_code, order.json()["code"]) == (422, "unknown_item")
+    assert (station.status_code, station.json()["code"]) == (422, "unknown_line")
+
+
+def test_the_same_codes_are_free_in_another_tenant(beta: TestClient) -> None:
+    response = beta.post(
+        "/api/v1/items", json={"code": "BIKE", "name": "Saw", "tracking": "serial"}
+    )
+
+    assert response.status_code == 201
+    assert beta.get("/api/v1/items/BIKE").json()["name"] == "Saw"

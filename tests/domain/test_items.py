@@ -1,0 +1,67 @@
+from decimal import Decimal
+
+import pytest
+
+from tracemes.domain import codes
+from tracemes.domain.errors import InvalidInputError
+from tracemes.domain.items import Tracking, new, to_decimal
+
+
+def test_a_new_item_is_checked_and_normalised() -> None:
+    item = new("EB-A1", " City e-bike ", "pcs", "serial", "4006381333931", "1299.50", "EB{seq:5}")
+
+    assert item.tracking is Tracking.SERIAL
+    assert item.name == "City e-bike"
+    assert item.gtin == "04006381333931"
+    assert item.standard_cost == Decimal("1299.50")
+
+
+def test_only_serialised_items_have_a_serial_pattern() -> None:
+    with pytest.raises(InvalidInputError, match="only serial-tracked"):
+        new("SCREW", "Screw", "pcs", "lot", serial_pattern="S{seq}")
+
+
+def test_an_unknown_tracking_mode_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="'batch' is not serial, lot or none"):
+        new("X", "X", "pcs", "batch")
+
+
+def test_an_item_without_a_pattern_uses_the_default_one() -> None:
+    assert new("X", "X", "pcs", "serial").pattern.text == "{item}-{yy}{MM}{dd}-{seq:4}"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0.1", Decimal("0.1")), (0.1, Decimal("0.1")), (3, Decimal(3))]
+)
+def test_numbers_become_exact_decimals(value: object, expected: Decimal) -> None:
+    assert to_decimal("quantity", value) == expected
+
+
+@pytest.mark.parametrize("value", ["abc", True, None, "NaN", "-1", float("inf")])
+def test_non_numbers_and_negatives_are_refused(value: object) -> None:
+    with pytest.raises(InvalidInputError, match="quantity"):
+        to_decimal("quantity", value)
+
+
+def test_zero_is_refused_where_a_positive_amount_is_needed() -> None:
+    with pytest.raises(InvalidInputError, match="greater than zero"):
+        to_decimal("quantity", "0", positive=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "must not be empty"),
+        (" A", "leading or trailing spaces"),
+        ("A\tB", "control characters"),
+        ("A/B", "cannot appear in a URL"),
+        ("X" * 65, "longer than 64"),
+    ],
+)
+def test_bad_business_keys_are_refused(value: str, reason: str) -> None:
+    with pytest.raises(InvalidInputError, match=reason):
+        codes.check("code", value)
+
+
+def test_business_keys_keep_case_and_inner_spaces_and_chinese() -> None:
+    assert codes.check("code", "电机 M-1a") == "电机 M-1a"

@@ -1,0 +1,95 @@
+"""Users, passwords, tokens and sessions."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tracemes import services
+from tracemes.domain.errors import AlreadyExistsError, InvalidInputError, NotAuthenticatedError
+from tracemes.domain.users import Role
+from tracemes.services.context import Context
+
+
+def test_a_token_identifies_its_user_tenant_and_role(db: Engine, ctx: Context) -> None:
+    services.users.create(db, ctx, "li.wei", "operator")
+    token = services.users.create_token(db, ctx, "li.wei")
+
+    principal = services.users.authenticate(db, token, ctx.now)
+
+    assert (principal.tenant_id, principal.user_name, principal.role) == (
+        ctx.tenant_id,
+        "li.wei",
+        Role.OPERATOR,
+    )
+
+
+def test_an_unknown_token_is_refused(db: Engine, ctx: Context) -> None:
+    with pytest.raises(NotAuthenticatedError, match="unknown or has expired"):
+        services.users.authenticate(db, "tm_not-a-token", ctx.now)
+
+
+def test_a_password_opens_a_session_that_expires(db: Engine, ctx: Context) -> None:
+    services.users.create(db, ctx, "wang", "supervisor", password="s3cret")
+
+    session = services.users.log_in(db, ctx.now, "ACME", "wang", "s3cret")
+
+    assert services.users.authenticate(db, session, ctx.now).user_name == "wang"
+    with pytest.raises(NotAuthenticatedError):
+        services.users.authenticate(db, session, ctx.now + timedelta(hours=13))
+
+
+def test_signing_out_ends_the_session(db: Engine, ctx: Context) -> None:
+    services.users.create(db, ctx, "wang", "supervisor", password="s3cret")
+    session = services.users.log_in(db, ctx.now, "ACME", "wang", "s3cret")
+
+    services.users.log_out(db, session)
+
+    with pytest.raises(NotAuthenticatedError):
+        services.users.authenticate(db, session, ctx.now)
+
+
+@pytest.mark.parametrize(
+    ("tenant", "user", "password"),
+    [("ACME", "wang", "wrong"), ("ACME", "nobody", "s3cret"), ("BETA", "wang", "s3cret")],
+)
+def test_a_wrong_company_user_or_password_gives_one_answer(
+    db: Engine, ctx: Context, tenant: str, user: str, password: str
+) -> None:
+    services.users.create(db, ctx, "wang", "supervisor", password="s3cret")
+    with pytest.raises(NotAuthenticatedError, match="unknown company, user or password"):
+        services.users.log_in(db, ctx.now, tenant, user, password)
+
+
+def test_a_token_only_user_cannot_log_in_with_a_password(db: Engine, ctx: Context) -> None:
+    services.users.create(db, ctx, "robot", "operator")
+    with pytest.raises(NotAuthenticatedError):
+        services.users.log_in(db, ctx.now, "ACME", "robot", "")
+
+
+def test_user_names_are_unique_per_tenant(db: Engine, ctx: Context, other_ctx: Context) -> None:
+    services.users.create(db, ctx, "wang", "viewer")
+    with pytest.raises(AlreadyExistsError):
+        services.users.create(db, ctx, "wang", "admin")
+    services.users.create(db, other_ctx, "wang", "admin")
+
+    assert services.users.list_all(db, ctx) == [("wang", Role.VIEWER)]
+
+
+def test_a_short_password_or_unknown_role_is_refused(db: Engine, ctx: Context) -> None:
+    with pytest.raises(InvalidInputError, match="at least 4"):
+        services.users.create(db, ctx, "wang", "viewer", password="123")
+    with pytest.raises(InvalidInputError, match="not one of"):
+        services.users.create(db, ctx, "wang", "king")
+    assert services.users.list_all(db, ctx) == []
+
+
+def test_a_token_is_shown_once_and_stored_only_as_a_hash(db: Engine, ctx: Context) -> None:
+    services.users.create(db, ctx, "wang", "viewer")
+    token = services.users.create_token(db, replace(ctx), "wang")
+
+    with db.connect() as conn:
+        dump = "\n".join(str(row) for row in conn.exec_driver_sql("SELECT * FROM tokens"))
+    assert token.startswith("tm_")
+    assert token not in dump
