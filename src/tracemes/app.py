@@ -1,9 +1,11 @@
 """create_app(db): the API and pages on one engine; refusals become problem details."""
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +17,7 @@ from starlette.exceptions import HTTPException
 from tracemes import __version__, api, web
 from tracemes.domain.errors import (
     DomainError,
+    ImportRejectedError,
     InvalidInputError,
     NotAuthenticatedError,
     NotFoundError,
@@ -80,8 +83,12 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = _status_of(exc)
     if status == 401 and _wants_page(request):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    extra = {"field": exc.field} if isinstance(exc, InvalidInputError) else {}
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if _wants_page(request):
+        return web.error_page(request, status, str(exc))
+    extra: dict[str, Any] = {"field": exc.field} if isinstance(exc, InvalidInputError) else {}
+    if isinstance(exc, ImportRejectedError):
+        extra["problems"] = [asdict(row_problem) for row_problem in exc.problems]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     response = problem(status, exc.code, str(exc), **extra)
     if headers:
@@ -106,5 +113,7 @@ async def _integrity_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if _wants_page(request):
+        return web.error_page(request, exc.status_code, str(exc.detail))
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return problem(exc.status_code, code, str(exc.detail))

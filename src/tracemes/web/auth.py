@@ -1,0 +1,77 @@
+"""Signing in and out of the pages with a session cookie."""
+
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from tracemes import services
+from tracemes.api.deps import SESSION_COOKIE, Db, Now
+from tracemes.domain.errors import NotAuthenticatedError
+from tracemes.web.layout import is_htmx, render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def local_path(target: str) -> str:
+    """Where to go after signing in: a path on this site, never another site."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login")
+def login_page(request: Request, next_path: Annotated[str, Query(alias="next")] = "/") -> Response:
+    """The sign-in form."""
+    if is_htmx(request):
+        # An htmx action found the session expired: send the whole page to sign in again.
+        current = urlsplit(request.headers.get("hx-current-url", "/")).path or "/"
+        return Response(headers={"HX-Redirect": f"/login?next={quote(local_path(current))}"})
+    values = {"next": local_path(next_path), "form": {"tenant": "", "user": ""}, "failed": False}
+    return render(request, "auth/login.html", values)
+
+
+@router.post("/login")
+def log_in(
+    request: Request,
+    db: Db,
+    now: Now,
+    tenant: Annotated[str, Form()] = "",
+    user: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Check the password, set the session cookie and go on to the page asked for."""
+    target = local_path(next_path)
+    try:
+        token = services.users.log_in(db, now, tenant.strip(), user.strip(), password)
+    except NotAuthenticatedError:
+        values = {
+            "next": target,
+            "form": {"tenant": tenant, "user": user},
+            "failed": True,
+        }
+        return render(request, "auth/login.html", values, status_code=401)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(services.users.SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def log_out(request: Request, db: Db) -> Response:
+    """End the session and forget the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        services.users.log_out(db, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

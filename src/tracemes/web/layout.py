@@ -1,0 +1,118 @@
+"""The page layout: templates, filters, and the pages shown when a request is refused."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from tracemes import domain
+from tracemes.domain.errors import (
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    PermissionDeniedError,
+)
+from tracemes.domain.users import Permission, Principal
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def decimal_text(value: Decimal | None) -> str:
+    """A quantity or amount as plain digits: 2, 0.25, never 2.000000 or 1E+1."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def utc_text(value: datetime | None) -> str:
+    """A time in UTC, ISO 8601, to the second."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def html_attributes(values: Mapping[str, object]) -> Markup:
+    """Extra attributes of an input: True gives a bare one (required), False or None none."""
+    parts = [
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        for name, value in values.items()
+        if value is not False and value is not None
+    ]
+    return Markup("".join(parts))
+
+
+def can(user: Principal | None, permission: str) -> bool:
+    """Whether the signed-in user's role allows an action, to show only usable forms."""
+    return user is not None and domain.users.can(user.role, Permission(permission))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Added by the i18n extension, so invisible to mypy; real catalogues come later.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters["decimal"] = decimal_text
+    env.filters["utc"] = utc_text
+    env.filters["attributes"] = html_attributes
+    env.globals["can"] = can
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def is_htmx(request: Request) -> bool:
+    """Whether htmx sent this request, so a partial answers it rather than a whole page."""
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    name: str,
+    values: Mapping[str, object] | None = None,
+    *,
+    user: Principal | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """A template rendered for the signed-in user (None on the sign-in and error pages)."""
+    context: dict[str, object] = {"user": user, **(values or {})}
+    return templates.TemplateResponse(
+        request, name, context, status_code=status_code, headers=headers
+    )
+
+
+# Refusals a form shows next to itself; the rest (not found, forbidden) get an error page.
+FORM_REFUSALS = (InvalidInputError, ConflictError)
+
+
+def refusal_status(error: DomainError) -> int:
+    """The status the API gives the same refusal: 422 for bad input, 409 for a conflict."""
+    return 422 if isinstance(error, InvalidInputError) else 409
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A friendly page for a refusal; for htmx, a message swapped into the page's alert area."""
+    values = {"status": status, "message": message}
+    if is_htmx(request):
+        headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return render(request, "errors/_message.html", values, status_code=status, headers=headers)
+    return render(request, "errors/page.html", values, status_code=status)
+
+
+def refuse_cross_site(request: Request) -> None:
+    """Refuse a form post another site's page made the browser send (with our cookie)."""
+    crossing = request.headers.get("sec-fetch-site") == "cross-site"
+    if crossing and request.method not in {"GET", "HEAD"}:
+        raise PermissionDeniedError("a form on another site cannot act in TraceMES")
