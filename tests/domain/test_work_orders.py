@@ -94,4 +94,9 @@ def test_progress_counts_units_by_status() -> None:
     }
     result = progress(a_work_order(Status.IN_PROGRESS), counts)
 
-    assert (result.planned, result.started, result.completed, result.scrapped) == (10, 7, 4, 1)
+    assert (result.planned, result.started, result.completed, result.scrapped) == (
+        Decimal(10),
+        7,
+        4,
+        1,
+    )

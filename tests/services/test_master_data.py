@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -140,7 +141,7 @@ def test_a_routing_names_only_existing_lines_stations_and_items(db: Engine, ctx:
     make_line(db, ctx, "L1")
     make_line(db, ctx, "L2")
 
-    def routing(**fields: object) -> list[Operation]:
+    def routing(**fields: Any) -> list[Operation]:
         return [replace(Operation(10, "OP10", "Frame", Decimal(60), "L1", "L1-S1"), **fields)]
 
     with pytest.raises(InvalidInputError, match="unknown line L7"):

@@ -128,7 +128,11 @@ def test_units_get_serials_from_the_items_pattern_and_count_as_planned(
     view = services.work_orders.get(db, ctx, order.code)
     assert [u.serial for u in view.units] == serials
     assert {u.status for u in view.units} == {"queued"}
-    assert (view.progress.planned, view.progress.started, view.progress.completed) == (5, 0, 0)
+    assert (view.progress.planned, view.progress.started, view.progress.completed) == (
+        Decimal(5),
+        0,
+        0,
+    )
     assert ledger_types(db, ctx, order.code)[-1] == "work_order.units_created"
 
 

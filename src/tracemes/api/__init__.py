@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from tracemes.api import boms, items, lines, routings, work_orders
+from tracemes.api import boms, items, lines, routings, work_orders, workbooks
 
 router = APIRouter(prefix="/api/v1")
-for module in (items, boms, lines, routings, work_orders):
+for module in (items, boms, lines, routings, work_orders, workbooks):
     router.include_router(module.router)
 
-__all__ = ["boms", "items", "lines", "router", "routings", "work_orders"]
+__all__ = ["boms", "items", "lines", "router", "routings", "work_orders", "workbooks"]

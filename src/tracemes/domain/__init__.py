@@ -5,6 +5,7 @@ from tracemes.domain import (
     codes,
     errors,
     events,
+    excel,
     gs1,
     items,
     lines,
@@ -14,6 +15,7 @@ from tracemes.domain import (
     units,
     users,
     work_orders,
+    workbooks,
 )
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "codes",
     "errors",
     "events",
+    "excel",
     "gs1",
     "items",
     "lines",
@@ -30,4 +33,5 @@ __all__ = [
     "units",
     "users",
     "work_orders",
+    "workbooks",
 ]

@@ -1,5 +1,8 @@
 """Refusals in the user's words. Each carries a stable snake_case `code` for API clients."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """A request the rules refuse; nothing was changed."""
@@ -70,3 +73,32 @@ class PermissionDeniedError(DomainError):
     """The user's role does not allow this action."""
 
     code = "forbidden"
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why one row of an uploaded file was refused, and where it sits (sheet and row)."""
+
+    sheet: str
+    row: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.sheet if self.row is None else f"{self.sheet}!row {self.row}"
+        return f"{where}: {self.reason}" if where else self.reason
+
+
+class ImportRejectedError(InvalidInputError):
+    """An uploaded file with wrong rows; none of it was stored."""
+
+    code = "import_rejected"
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        listed = "; ".join(str(problem) for problem in self.problems)
+        super().__init__(
+            "file",
+            f"nothing was imported, {count} problem{'' if count == 1 else 's'}: {listed}",
+            code=self.code,
+        )

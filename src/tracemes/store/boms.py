@@ -11,11 +11,15 @@ from tracemes.domain.boms import Bom, BomLine
 from tracemes.store import items as store_items
 from tracemes.store.schema import bom_lines, boms, items
 
-_latest = (
-    sa.select(boms.c.item_id, sa.func.max(boms.c.version).label("version"))
-    .group_by(boms.c.item_id)
-    .subquery()
-)
+
+def _latest(tenant_id: int) -> sa.Subquery:
+    """The newest BOM version of each of a tenant's items."""
+    return (
+        sa.select(boms.c.item_id, sa.func.max(boms.c.version).label("version"))
+        .where(boms.c.tenant_id == tenant_id)
+        .group_by(boms.c.item_id)
+        .subquery()
+    )
 
 
 def current(conn: Connection, tenant_id: int, item_code: str) -> Bom | None:
@@ -109,13 +113,14 @@ def add(
 
 def children_of_current(conn: Connection, tenant_id: int) -> dict[str, frozenset[str]]:
     """Each item with a BOM, mapped to the components of its newest version (for cycles)."""
+    latest = _latest(tenant_id)
     parent = items.alias("parent")
     rows = conn.execute(
         sa.select(parent.c.code, items.c.code)
         .select_from(
             boms.join(
-                _latest,
-                sa.and_(boms.c.item_id == _latest.c.item_id, boms.c.version == _latest.c.version),
+                latest,
+                sa.and_(boms.c.item_id == latest.c.item_id, boms.c.version == latest.c.version),
             )
             .join(parent, boms.c.item_id == parent.c.id)
             .join(bom_lines, bom_lines.c.bom_id == boms.c.id)
@@ -127,3 +132,37 @@ def children_of_current(conn: Connection, tenant_id: int) -> dict[str, frozenset
     for parent_code, child_code in rows:
         children[parent_code].add(child_code)
     return {code: frozenset(kids) for code, kids in children.items()}
+
+
+def list_current(conn: Connection, tenant_id: int) -> list[Bom]:
+    """The newest BOM of every item of a tenant, by item code (for the Excel export)."""
+    latest = _latest(tenant_id)
+    parent = items.alias("parent")
+    rows = conn.execute(
+        sa.select(
+            parent.c.code,
+            boms.c.version,
+            items.c.code,
+            bom_lines.c.quantity,
+            bom_lines.c.is_key,
+            bom_lines.c.operation_code,
+        )
+        .select_from(
+            boms.join(
+                latest,
+                sa.and_(boms.c.item_id == latest.c.item_id, boms.c.version == latest.c.version),
+            )
+            .join(parent, boms.c.item_id == parent.c.id)
+            .outerjoin(bom_lines, bom_lines.c.bom_id == boms.c.id)
+            .outerjoin(items, bom_lines.c.item_id == items.c.id)
+        )
+        .where(boms.c.tenant_id == tenant_id)
+        .order_by(parent.c.code, bom_lines.c.position)
+    ).all()
+    versions: dict[str, int] = {}
+    lines: defaultdict[str, list[BomLine]] = defaultdict(list)
+    for parent_code, version, item_code, quantity, is_key, operation_code in rows:
+        versions[parent_code] = version
+        if item_code is not None:  # a BOM may have no components
+            lines[parent_code].append(BomLine(item_code, quantity, is_key, operation_code))
+    return [Bom(code, version, tuple(lines[code])) for code, version in versions.items()]

@@ -115,3 +115,59 @@ def add(
         ],
     )
     return int(version)
+
+
+def list_current(conn: Connection, tenant_id: int) -> list[Routing]:
+    """The newest routing of every item of a tenant, by item code (for the Excel export)."""
+    latest = (
+        sa.select(routings.c.item_id, sa.func.max(routings.c.version).label("version"))
+        .where(routings.c.tenant_id == tenant_id)
+        .group_by(routings.c.item_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        sa.select(
+            items.c.code,
+            routings.c.version,
+            operations.c.seq,
+            operations.c.code,
+            operations.c.name,
+            operations.c.standard_seconds,
+            lines.c.code,
+            stations.c.code,
+            operations.c.binds,
+            operations.c.inspection,
+        )
+        .select_from(
+            routings.join(
+                latest,
+                sa.and_(
+                    routings.c.item_id == latest.c.item_id,
+                    routings.c.version == latest.c.version,
+                ),
+            )
+            .join(items, routings.c.item_id == items.c.id)
+            .join(operations, operations.c.routing_id == routings.c.id)
+            .outerjoin(lines, operations.c.line_id == lines.c.id)
+            .outerjoin(stations, operations.c.station_id == stations.c.id)
+        )
+        .where(routings.c.tenant_id == tenant_id)
+        .order_by(items.c.code, operations.c.seq)
+    ).all()
+    versions: dict[str, int] = {}
+    by_item: dict[str, list[Operation]] = {}
+    for row in rows:
+        versions[row[0]] = row[1]
+        by_item.setdefault(row[0], []).append(
+            Operation(
+                seq=row[2],
+                code=row[3],
+                name=row[4],
+                standard_seconds=row[5],
+                line_code=row[6],
+                station_code=row[7],
+                binds=tuple(row[8]),
+                inspection=row[9],
+            )
+        )
+    return [Routing(code, versions[code], tuple(ops)) for code, ops in by_item.items()]

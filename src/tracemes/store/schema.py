@@ -57,7 +57,9 @@ class Quantity(sa.TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(str(value)).normalize()
+        number = Decimal(str(value))
+        # Drop storage padding (1.500000 -> 1.5) without exponents (100, not 1E+2).
+        return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
 Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
