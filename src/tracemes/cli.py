@@ -1,6 +1,7 @@
 """The `tracemes` command: set up the database, manage tenants and users, serve, demo."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from tracemes import config, services
 from tracemes.app import create_app
-from tracemes.domain.errors import DomainError
+from tracemes.domain.errors import DomainError, ImportRejectedError
+from tracemes.domain.users import Role
 from tracemes.services.context import Context
 from tracemes.store.db import migrate, open_database
 
@@ -110,11 +112,104 @@ def token_create(
     typer.echo(token)
 
 
+Host = Annotated[str, typer.Option(envvar="TRACEMES_HOST", help="Address to listen on.")]
+Port = Annotated[int, typer.Option(envvar="TRACEMES_PORT", help="Port to listen on.")]
+
+
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(envvar="TRACEMES_HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="TRACEMES_PORT")] = 8000,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
     database_url: DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
     """Serve the API and pages."""
     uvicorn.run(create_app(_database(database_url)), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    database_url: DatabaseUrl = config.DEFAULT_DATABASE_URL,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Only seed and print the sign-in; do not serve.")
+    ] = False,
+) -> None:
+    """Seed the demo e-bike plant unless it is there already, print the sign-in, then serve."""
+    db = _database(database_url)
+    summary = services.demo.seed(db, _now())
+    if summary is None:
+        typer.echo(f"company {services.demo.TENANT_CODE} is already there; nothing was seeded")
+    else:
+        typer.echo(
+            f"seeded company {summary.tenant_code}: {len(summary.item_codes)} items, "
+            f"{len(summary.line_codes)} lines, {len(summary.station_codes)} stations, "
+            f"{len(summary.work_order_codes)} work orders, {len(summary.serials)} units"
+        )
+    password = services.demo.DEMO_PASSWORD
+    others = ", ".join(role.value for role in Role if role is not Role.ADMIN)
+    typer.echo(f"open http://{host}:{port}/")
+    typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
+    typer.echo(f"other users, same password: {others}")
+    if not no_serve:
+        uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+
+
+WorkbookFile = Annotated[Path, typer.Argument(help="An .xlsx workbook.", dir_okay=False)]
+
+
+@app.command("import")
+def import_workbook(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="An .xlsx workbook with Items, BOM and Routing sheets.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    tenant: TenantCode,
+    database_url: DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Load items, BOMs and routings from a workbook; if any row is wrong, load nothing."""
+    db = _database(database_url)
+    try:
+        summary = services.workbooks.import_master_data(db, _context(db, tenant), file.read_bytes())
+    except ImportRejectedError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"nothing was imported from {file}", err=True)
+        raise typer.Exit(code=1) from error
+    except DomainError as error:
+        raise _fail(error) from error
+    for kind, tally in (
+        ("items", summary.items),
+        ("BOMs", summary.boms),
+        ("routings", summary.routings),
+    ):
+        typer.echo(
+            f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged"
+        )
+
+
+@app.command()
+def template(file: WorkbookFile) -> None:
+    """Write the empty master-data workbook, headers in Chinese and English, to fill in."""
+    file.write_bytes(services.workbooks.template())
+    typer.echo(f"template written to {file}")
+
+
+@app.command()
+def export(
+    file: WorkbookFile,
+    tenant: TenantCode,
+    database_url: DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Write the company's items, BOMs and routings to a workbook that imports back."""
+    db = _database(database_url)
+    try:
+        data = services.workbooks.export_master_data(db, _context(db, tenant))
+    except DomainError as error:
+        raise _fail(error) from error
+    file.write_bytes(data)
+    typer.echo(f"master data written to {file}")

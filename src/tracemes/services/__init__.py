@@ -3,21 +3,25 @@
 from tracemes.services import (
     boms,
     context,
+    demo,
     items,
     lines,
     routings,
     tenants,
     users,
     work_orders,
+    workbooks,
 )
 
 __all__ = [
     "boms",
     "context",
+    "demo",
     "items",
     "lines",
     "routings",
     "tenants",
     "users",
     "work_orders",
+    "workbooks",
 ]

@@ -1,0 +1,84 @@
+"""Take the README's screenshots of the demo plant with Debian's Chromium.
+
+Usage: .venv/bin/python scripts/screenshots.py  (seeds a throwaway demo database, serves it
+on a free loopback port, signs in, and writes docs/screenshots/*.png)
+"""
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+PAGES = {
+    "home.png": "/",
+    "item.png": "/admin/items/EB-A1",
+    "work-order.png": None,  # the first released e-bike order, found on the list page
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/demo.db"
+        tracemes = str(Path(sys.executable).parent / "tracemes")
+        server = subprocess.Popen(
+            [tracemes, "demo", "--port", str(port), "--database-url", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            shoot(base)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def shoot(base: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        page.get_by_label("Company").fill("DEMO")
+        page.get_by_label("User").fill("admin")
+        page.get_by_label("Password").fill("demo")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/")
+        for name, path in PAGES.items():
+            if path is None:
+                page.goto(f"{base}/work-orders?status=released")
+                page.locator("table a", has_text="WO").last.click()
+                page.wait_for_url(f"{base}/work-orders/WO*")
+            else:
+                page.goto(f"{base}{path}")
+            page.screenshot(path=str(OUT / name), full_page=True)
+            print(f"wrote docs/screenshots/{name}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

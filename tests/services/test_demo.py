@@ -1,0 +1,161 @@
+"""The demo factory: seeded once, through the real services, with something on every page."""
+
+import re
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+
+from tests.conftest import NOW
+from tracemes import domain, services, store
+from tracemes.domain.items import Tracking
+from tracemes.domain.users import Role
+from tracemes.domain.work_orders import Status
+from tracemes.services.context import Context
+from tracemes.services.demo import BATTERY_PACK, DEMO_PASSWORD, EBIKE, DemoSummary
+
+
+def _seeded(db: Engine) -> tuple[DemoSummary, Context]:
+    summary = services.demo.seed(db, NOW)
+    assert summary is not None
+    return summary, Context(tenant_id=summary.tenant_id, user_id=None, now=NOW)
+
+
+def test_the_demo_has_two_lines_and_eight_stations(db: Engine) -> None:
+    _, ctx = _seeded(db)
+
+    lines = services.lines.list_all(db, ctx)
+    stations = services.lines.list_stations(db, ctx)
+
+    assert sorted(line.code for line in lines) == ["L1", "L2"]
+    assert len(stations) == 8
+    assert len(services.lines.list_stations(db, ctx, "L1")) == 5
+    assert len(services.lines.list_stations(db, ctx, "L2")) == 3
+
+
+def test_the_e_bike_has_a_valid_gtin_and_a_dated_serial_pattern(db: Engine) -> None:
+    _, ctx = _seeded(db)
+
+    bike = services.items.get(db, ctx, EBIKE)
+
+    assert bike.tracking is Tracking.SERIAL
+    assert bike.gtin is not None
+    assert domain.gs1.check_gtin(bike.gtin) == bike.gtin
+    assert bike.serial_pattern == "EB{yy}{MM}{dd}{seq:4}"
+    assert "电动自行车" in bike.name
+
+
+def test_the_e_bike_routing_has_five_steps_each_at_a_station(db: Engine) -> None:
+    _, ctx = _seeded(db)
+
+    routing = services.routings.get(db, ctx, EBIKE)
+
+    assert [op.code for op in routing.operations] == ["OP10", "OP20", "OP30", "OP40", "OP50"]
+    assert all(op.station_code and op.line_code == "L1" for op in routing.operations)
+    assert all(op.standard_seconds > 0 for op in routing.operations)
+    assert routing.operations[3].inspection
+
+
+def test_the_e_bike_bom_has_serialised_key_parts_and_lot_screws(db: Engine) -> None:
+    _, ctx = _seeded(db)
+
+    bom = services.boms.get(db, ctx, EBIKE)
+
+    keys = {line.item_code: line for line in bom.lines if line.is_key}
+    assert set(keys) == {"FRAME-A1", "MOTOR-350W", "SCREW-M5", BATTERY_PACK, "CTRL-48V"}
+    assert keys["SCREW-M5"].quantity == Decimal(12)
+    assert services.items.get(db, ctx, "SCREW-M5").tracking is Tracking.LOT
+    for code in ("FRAME-A1", "MOTOR-350W", BATTERY_PACK, "CTRL-48V"):
+        assert services.items.get(db, ctx, code).tracking is Tracking.SERIAL
+    assert any(line.item_code == "GREASE-01" and not line.is_key for line in bom.lines)
+
+
+def test_the_battery_pack_is_made_from_a_lot_of_cells_on_line_2(db: Engine) -> None:
+    _, ctx = _seeded(db)
+
+    bom = services.boms.get(db, ctx, BATTERY_PACK)
+    routing = services.routings.get(db, ctx, BATTERY_PACK)
+
+    cells = next(line for line in bom.lines if line.item_code == "CELL-21700")
+    assert cells.is_key
+    assert cells.quantity == Decimal(52)
+    assert services.items.get(db, ctx, "CELL-21700").tracking is Tracking.LOT
+    assert len(routing.operations) == 3
+    assert {op.line_code for op in routing.operations} == {"L2"}
+    assert routing.operations[0].binds == ("CELL-21700",)
+
+
+def test_there_is_one_user_per_role(db: Engine) -> None:
+    _, ctx = _seeded(db)
+
+    users = services.users.list_all(db, ctx)
+
+    assert sorted(users) == sorted((role.value, role) for role in Role)
+
+
+def test_a_demo_user_can_sign_in_with_the_demo_password(db: Engine) -> None:
+    _seeded(db)
+
+    session = services.users.log_in(db, NOW, "DEMO", "operator", DEMO_PASSWORD)
+
+    principal = services.users.authenticate(db, session, NOW)
+    assert principal.user_name == "operator"
+    assert principal.role is Role.OPERATOR
+
+
+def test_open_orders_have_units_with_serials_from_the_pattern(db: Engine) -> None:
+    summary, ctx = _seeded(db)
+    packs, bikes, planned = summary.work_order_codes
+
+    bike_order = services.work_orders.get(db, ctx, bikes)
+    pack_order = services.work_orders.get(db, ctx, packs)
+
+    assert bike_order.order.status is Status.RELEASED
+    assert len(bike_order.units) == 20
+    assert all(re.fullmatch(r"EB260316\d{4}", unit.serial) for unit in bike_order.units)
+    assert pack_order.order.status is Status.RELEASED
+    assert pack_order.order.item_code == BATTERY_PACK
+    assert pack_order.units
+    assert services.work_orders.get(db, ctx, planned).order.status is Status.PLANNED
+    assert len(summary.serials) == len(bike_order.units) + len(pack_order.units)
+
+
+def test_the_planned_e_bike_order_can_be_released(db: Engine) -> None:
+    summary, ctx = _seeded(db)
+    planned = summary.work_order_codes[-1]
+
+    released = services.work_orders.release(db, ctx, planned)
+
+    assert released.status is Status.RELEASED
+    assert released.bom_version == 1
+    assert released.routing_version == 1
+
+
+def test_seeding_again_changes_nothing(db: Engine) -> None:
+    summary, ctx = _seeded(db)
+    with db.connect() as conn:
+        events_before = store.ledger.count(conn, summary.tenant_id)
+
+    again = services.demo.seed(db, NOW)
+
+    assert again is None
+    assert services.demo.is_seeded(db)
+    with db.connect() as conn:
+        assert store.ledger.count(conn, summary.tenant_id) == events_before
+    assert len(services.tenants.list_all(db)) == 1
+    assert len(services.work_orders.list_all(db, ctx)) == 3
+    assert len(services.lines.list_stations(db, ctx)) == 8
+
+
+def test_the_seed_is_the_same_for_the_same_time(db: Engine) -> None:
+    summary, _ = _seeded(db)
+
+    assert summary.work_order_codes == ("WO20260316-001", "WO20260316-002", "WO20260316-003")
+    assert summary.serials[0] == "BP2603160001"
+    assert summary.serials[-1] == "EB2603160020"
+
+
+def test_the_demo_leaves_other_companies_alone(db: Engine, ctx: Context) -> None:
+    _seeded(db)
+
+    assert services.items.list_all(db, ctx) == []
+    assert services.work_orders.list_all(db, ctx) == []

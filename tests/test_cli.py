@@ -1,0 +1,165 @@
+"""The `tracemes` command line, run in-process on a SQLite file per test."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner, Result
+
+from tracemes import services
+from tracemes.app import create_app
+from tracemes.cli import app
+from tracemes.store.db import open_database
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A SQLite file that does not exist yet."""
+    return f"sqlite:///{tmp_path / 'var' / 'cli.db'}"
+
+
+def _run(database_url: str, *args: str) -> Result:
+    return CliRunner().invoke(app, [*args, "--database-url", database_url])
+
+
+@contextmanager
+def _api(database_url: str) -> Iterator[TestClient]:
+    db = open_database(database_url)
+    try:
+        with TestClient(create_app(db)) as client:
+            yield client
+    finally:
+        db.dispose()
+
+
+def _tenant_codes(database_url: str) -> list[str]:
+    db = open_database(database_url)
+    try:
+        return [tenant.code for tenant in services.tenants.list_all(db)]
+    finally:
+        db.dispose()
+
+
+def _token(database_url: str, tenant: str, user: str, role: str = "admin") -> str:
+    assert _run(database_url, "tenant", "create", tenant, f"{tenant} Ltd").exit_code == 0
+    assert (
+        _run(database_url, "user", "create", user, "--tenant", tenant, "--role", role).exit_code
+        == 0
+    )
+    result = _run(database_url, "token", "create", "--tenant", tenant, "--user", user)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_init_creates_the_database(tmp_path: Path, database_url: str) -> None:
+    result = _run(database_url, "init")
+
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.stdout
+    assert (tmp_path / "var" / "cli.db").exists()
+    assert _tenant_codes(database_url) == []
+
+
+def test_a_tenant_code_can_be_used_once(database_url: str) -> None:
+    first = _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+
+    second = _run(database_url, "tenant", "create", "ACME", "Acme again")
+
+    assert first.exit_code == 0
+    assert "tenant ACME created" in first.stdout
+    assert second.exit_code == 1
+    assert "error: tenant ACME already exists" in second.stderr
+    assert second.stdout == ""
+
+
+def test_tenant_list_shows_codes_and_names(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+
+    result = _run(database_url, "tenant", "list")
+
+    assert result.stdout == "ACME\tAcme E-bikes\n"
+
+
+def test_a_user_with_an_unknown_role_is_refused_naming_the_valid_roles(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+
+    result = _run(database_url, "user", "create", "li", "--tenant", "ACME", "--role", "boss")
+
+    assert result.exit_code == 1
+    assert "'boss' is not one of admin, engineer, supervisor, operator, inspector, viewer" in (
+        result.stderr
+    )
+
+
+def test_a_user_of_an_unknown_tenant_is_refused(database_url: str) -> None:
+    result = _run(database_url, "user", "create", "li", "--tenant", "NOPE", "--role", "admin")
+
+    assert result.exit_code == 1
+    assert "error: tenant NOPE not found" in result.stderr
+
+
+def test_a_token_is_printed_alone_and_opens_the_api(database_url: str) -> None:
+    token = _token(database_url, "ACME", "robot")
+
+    with _api(database_url) as client:
+        response = client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"})
+
+    assert "\n" not in token
+    assert token.startswith("tm_")
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_a_token_of_another_tenant_does_not_see_the_first_tenants_items(
+    database_url: str,
+) -> None:
+    acme = _token(database_url, "ACME", "robot")
+    beta = _token(database_url, "BETA", "robot")
+
+    with _api(database_url) as client:
+        created = client.post(
+            "/api/v1/items",
+            json={"code": "FRAME-A1", "name": "Frame", "tracking": "serial"},
+            headers={"Authorization": f"Bearer {acme}"},
+        )
+        mine = client.get("/api/v1/items/FRAME-A1", headers={"Authorization": f"Bearer {acme}"})
+        theirs = client.get("/api/v1/items/FRAME-A1", headers={"Authorization": f"Bearer {beta}"})
+
+    assert created.status_code == 201
+    assert mine.status_code == 200
+    assert theirs.status_code == 404
+    assert theirs.json()["code"] == "not_found"
+
+
+def test_a_token_for_an_unknown_user_is_refused(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+
+    result = _run(database_url, "token", "create", "--tenant", "ACME", "--user", "ghost")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "error: user ghost not found" in result.stderr
+
+
+def test_demo_seeds_the_plant_and_prints_the_sign_in(database_url: str) -> None:
+    result = _run(database_url, "demo", "--no-serve")
+
+    assert result.exit_code == 0, result.output
+    assert "seeded company DEMO" in result.stdout
+    assert "http://127.0.0.1:8000/" in result.stdout
+    assert "sign in as company DEMO, user admin, password demo" in result.stdout
+    assert "operator" in result.stdout
+    assert _tenant_codes(database_url) == ["DEMO"]
+
+
+def test_demo_run_twice_seeds_once(database_url: str) -> None:
+    _run(database_url, "demo", "--no-serve")
+
+    again = _run(database_url, "demo", "--no-serve", "--port", "8123")
+
+    assert again.exit_code == 0, again.output
+    assert "nothing was seeded" in again.stdout
+    assert "http://127.0.0.1:8123/" in again.stdout
+    assert "sign in as company DEMO, user admin, password demo" in again.stdout
