@@ -1,14 +1,20 @@
 """Test data made through the real services, with readable defaults."""
 
 import itertools
+import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
+from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.items import Item
+from tracemes.domain.shop_floor import Command
+from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.work_orders import WorkOrder
 from tracemes.services.context import Context
+from tracemes.services.events import FloorEvent, Outcome
 
 _numbers = itertools.count(1)
 
@@ -95,3 +101,105 @@ def make_released_order(db: Engine, ctx: Context, quantity: int = 10) -> WorkOrd
     """A work order released to the floor."""
     order = make_work_order(db, ctx, quantity)
     return services.work_orders.release(db, ctx, order.code)
+
+
+@dataclass(frozen=True)
+class Plant:
+    """A small e-bike plant with work on the floor: packs from cell lots, bikes from packs."""
+
+    bikes: list[str]  # queued bike units of WO-BIKE, due at OP10
+    packs: list[str]  # queued pack units of WO-PACK, due at P10
+    bike_order: str = "WO-BIKE"
+    pack_order: str = "WO-PACK"
+
+
+def make_plant(db: Engine, ctx: Context, bikes: int = 4, packs: int = 4) -> Plant:
+    """Items, BOMs, routings, lots and released orders for the traceability tests.
+
+    BIKE: FRAME (key, OP10), MOTOR + 4 SCREW (key, OP20), PACK (key, OP30), GREASE (not key).
+    PACK: 4 CELL (key, lot-tracked, P10). Routing OP10 -> OP20 -> OP30; a fail at OP30 goes
+    back to OP20. Lots: CELL C-1 (100), CELL C-2 (100), SCREW S-1 (1000).
+    """
+    make_item(db, ctx, "BIKE", serial_pattern="BK{seq:4}", gtin="06901234567892")
+    make_item(db, ctx, "PACK", serial_pattern="PK{seq:4}")
+    make_item(db, ctx, "FRAME", serial_pattern="FR-{seq:5}")
+    make_item(db, ctx, "MOTOR", gtin="06901234567809")
+    make_item(db, ctx, "CELL", "lot", gtin="06901234567816")
+    make_item(db, ctx, "SCREW", "lot")
+    make_item(db, ctx, "GREASE", "none", uom="g")
+    make_line(db, ctx, "L1")
+    key = Decimal(1)
+    services.boms.replace(db, ctx, "PACK", [domain.boms.BomLine("CELL", Decimal(4), True, "P10")])
+    services.boms.replace(
+        db,
+        ctx,
+        "BIKE",
+        [
+            domain.boms.BomLine("FRAME", key, True, "OP10"),
+            domain.boms.BomLine("MOTOR", key, True, "OP20"),
+            domain.boms.BomLine("SCREW", Decimal(4), True, "OP20"),
+            domain.boms.BomLine("PACK", key, True, "OP30"),
+            domain.boms.BomLine("GREASE", Decimal(5), False),
+        ],
+    )
+    op = domain.routings.Operation
+    services.routings.replace(db, ctx, "PACK", [op(10, "P10", "Cells", Decimal(60), "L1")])
+    services.routings.replace(
+        db,
+        ctx,
+        "BIKE",
+        [
+            op(10, "OP10", "Frame", Decimal(60), "L1", "L1-S1"),
+            op(20, "OP20", "Motor", Decimal(90), "L1", "L1-S2"),
+            op(30, "OP30", "Pack and test", Decimal(120), "L1", rework_operation="OP20"),
+        ],
+    )
+    for item, lot, quantity in (("CELL", "C-1", 100), ("CELL", "C-2", 100), ("SCREW", "S-1", 1000)):
+        services.lots.receive(db, ctx, item, lot, quantity, supplier=f"{item} supplier")
+    made: dict[str, list[str]] = {}
+    for item, code, count in (("PACK", "WO-PACK", packs), ("BIKE", "WO-BIKE", bikes)):
+        services.work_orders.create(db, ctx, item, count, "L1", code=code)
+        services.work_orders.release(db, ctx, code)
+        made[item] = services.work_orders.add_units(db, ctx, code, count=count)
+    return Plant(bikes=made["BIKE"], packs=made["PACK"])
+
+
+def send(db: Engine, ctx: Context, *commands: Command, station: str | None = None) -> list[Outcome]:
+    """Record shop-floor events, each with a fresh id."""
+    events = [FloorEvent(uuid.uuid4().hex, command, station=station) for command in commands]
+    return services.events.record(db, ctx, events)
+
+
+def accept(db: Engine, ctx: Context, *commands: Command) -> None:
+    """Record events that must all be accepted."""
+    for outcome in send(db, ctx, *commands):
+        assert outcome.error is None, f"{outcome.error.code}: {outcome.error}"
+
+
+def build_pack(db: Engine, ctx: Context, serial: str, lot: str = "C-1") -> None:
+    """Run a pack through its one operation with 4 cells of a lot."""
+    accept(
+        db,
+        ctx,
+        StartStep(serial, "P10"),
+        BindPart(serial, ComponentRef(item="CELL", lot=lot)),
+        CompleteStep(serial, "P10", True),
+    )
+
+
+def build_bike(db: Engine, ctx: Context, serial: str, pack: str, n: int) -> None:
+    """Run a bike through all three operations with new frame and motor serials and a pack."""
+    accept(
+        db,
+        ctx,
+        StartStep(serial, "OP10"),
+        BindPart(serial, ComponentRef(serial=f"F-{n}", item="FRAME")),
+        CompleteStep(serial, "OP10", True),
+        StartStep(serial, "OP20"),
+        BindPart(serial, ComponentRef(serial=f"M-{n}", item="MOTOR")),
+        BindPart(serial, ComponentRef(item="SCREW", lot="S-1")),
+        CompleteStep(serial, "OP20", True),
+        StartStep(serial, "OP30"),
+        BindPart(serial, ComponentRef(serial=pack)),
+        CompleteStep(serial, "OP30", True),
+    )

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import make_bike, token_for
+from tests.factories import build_bike, build_pack, make_plant, token_for
 from tracemes import services
 from tracemes.app import create_app
 from tracemes.services.context import Context
@@ -27,23 +27,39 @@ OBJECT_ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("POST", "/api/v1/work-orders/{code}/cancel", None),
     ("POST", "/api/v1/work-orders/{code}/close", None),
     ("POST", "/api/v1/work-orders/{code}/units", {"count": 1}),
+    ("GET", "/api/v1/lots/{item}/{lot}", None),
+    ("GET", "/api/v1/trace/units/{serial}", None),
+    ("GET", "/api/v1/trace/units/{serial}/history", None),
+    ("GET", "/api/v1/trace/lots/{item}/{lot}/where-used", None),
+    ("GET", "/api/v1/trace/serials/{serial}/where-used", None),
+    ("GET", "/api/v1/holds/{code}", None),
+    ("POST", "/api/v1/holds/{code}/release", {"disposition": "use_as_is"}),
 ]
-ACME_OBJECTS = {"code": "BIKE", "item": "BIKE"}
-ACME_BY_ROUTE = {"lines": "L1", "stations": "L1-S1", "work-orders": "WO-ACME"}
+# ACME's object each route names, by the first path segment after /api/v1/.
+ACME_KEYS: dict[str, dict[str, str]] = {
+    "lines": {"code": "L1"},
+    "stations": {"code": "L1-S1"},
+    "work-orders": {"code": "WO-ACME"},
+    "lots": {"item": "CELL", "lot": "C-1"},
+    "trace": {"serial": "BK0001", "item": "CELL", "lot": "C-1"},
+    "holds": {"code": "H20260316-001"},
+}
+NO_SUCH = {"code": "NO-SUCH", "item": "NO-SUCH", "lot": "NO-SUCH", "serial": "NO-SUCH"}
 
 
-def acme_key(path: str) -> str:
-    for noun, key in ACME_BY_ROUTE.items():
-        if path.startswith(f"/api/v1/{noun}/"):
-            return key
-    return "BIKE"
+def acme_keys(path: str) -> dict[str, str]:
+    noun = path.split("/")[3]
+    return {"code": "BIKE", "item": "BIKE", **ACME_KEYS.get(noun, {})}
 
 
 @pytest.fixture
 def beta(db: Engine, ctx: Context, other_ctx: Context) -> Iterator[TestClient]:
-    """ACME has a bike, a line and a planned order; the client is a BETA admin."""
-    make_bike(db, ctx, "BIKE")
+    """ACME has a plant with a built bike, a planned order and a hold; the client is BETA's."""
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    build_pack(db, ctx, plant.packs[0])
+    build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
     services.work_orders.create(db, ctx, "BIKE", 5, "L1", code="WO-ACME")
+    services.holds.place(db, ctx, "suspect screws", serials=["F-1"])
     with TestClient(create_app(db, clock=lambda: NOW)) as client:
         client.headers["Authorization"] = f"Bearer {token_for(db, other_ctx, 'admin')}"
         yield client
@@ -71,15 +87,16 @@ def test_another_tenants_object_is_not_found(
     path: str,
     body: dict[str, object] | None,
 ) -> None:
-    url = path.format(code=acme_key(path), item=acme_key(path))
+    url = path.format(**acme_keys(path))
 
     response = beta.request(method, url, json=body)
-    nonexistent = beta.request(method, path.format(code="NO-SUCH", item="NO-SUCH"), json=body)
+    nonexistent = beta.request(method, path.format(**NO_SUCH), json=body)
 
     assert response.status_code == 404, response.text
     assert response.json()["code"] == nonexistent.json()["code"] == "not_found"
     assert services.work_orders.get(db, ctx, "WO-ACME").order.status == "planned"
     assert services.boms.get(db, ctx, "BIKE").version == 1
+    assert services.holds.get(db, ctx, "H20260316-001").released_at is None
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,33 @@
 
 from fastapi import APIRouter
 
-from tracemes.api import boms, items, lines, routings, work_orders, workbooks
+from tracemes.api import (
+    boms,
+    events,
+    holds,
+    items,
+    lines,
+    lots,
+    routings,
+    trace,
+    work_orders,
+    workbooks,
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (items, boms, lines, routings, work_orders, workbooks):
+for module in (items, boms, lines, routings, work_orders, lots, events, trace, holds, workbooks):
     router.include_router(module.router)
 
-__all__ = ["boms", "items", "lines", "router", "routings", "work_orders", "workbooks"]
+__all__ = [
+    "boms",
+    "events",
+    "holds",
+    "items",
+    "lines",
+    "lots",
+    "router",
+    "routings",
+    "trace",
+    "work_orders",
+    "workbooks",
+]

@@ -76,3 +76,5 @@ def context_for(permission: Permission) -> Callable[..., Context]:
 Reader = Annotated[Context, Depends(context_for(Permission.READ))]
 Engineer = Annotated[Context, Depends(context_for(Permission.MASTER_DATA))]
 Planner = Annotated[Context, Depends(context_for(Permission.PLAN))]
+ShopFloor = Annotated[Context, Depends(context_for(Permission.SHOP_FLOOR))]
+Quality = Annotated[Context, Depends(context_for(Permission.QUALITY))]

@@ -21,6 +21,7 @@ class Operation:
     station_code: str | None = None
     binds: tuple[str, ...] = ()
     inspection: str | None = None
+    rework_operation: str | None = None  # where a failed unit goes back to; itself if None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ def operation(
     station_code: str | None = None,
     binds: Sequence[str] = (),
     inspection: str | None = None,
+    rework_operation: str | None = None,
 ) -> Operation:
     """Check the fields of the operation at position `index` of a request."""
     where = f"operations[{index}]"
@@ -56,6 +58,9 @@ def operation(
         station_code=codes.check(f"{where}.station", station_code) if station_code else None,
         binds=tuple(codes.check(f"{where}.binds", b) for b in binds),
         inspection=inspection or None,
+        rework_operation=(
+            codes.check(f"{where}.rework_operation", rework_operation) if rework_operation else None
+        ),
     )
 
 
@@ -78,4 +83,13 @@ def check(operations: Sequence[Operation]) -> tuple[Operation, ...]:
             bound.add(part)
         seqs.add(op.seq)
         op_codes.add(op.code)
+    for index, op in enumerate(operations):
+        if op.rework_operation and (
+            op.rework_operation not in op_codes
+            or next(o.seq for o in operations if o.code == op.rework_operation) > op.seq
+        ):
+            raise InvalidInputError(
+                f"operations[{index}].rework_operation",
+                f"{op.rework_operation} is not this or an earlier operation",
+            )
     return tuple(sorted(operations, key=lambda op: op.seq))

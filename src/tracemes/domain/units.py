@@ -12,6 +12,7 @@ class UnitStatus(StrEnum):
     COMPLETED = "completed"
     SCRAPPED = "scrapped"
     SHIPPED = "shipped"
+    RECEIVED = "received"  # a purchased serialised part, in stock until bound
 
 
 STARTED = frozenset(
@@ -24,3 +25,6 @@ STARTED = frozenset(
     }
 )
 FINISHED = frozenset({UnitStatus.COMPLETED, UnitStatus.SHIPPED})
+IN_WORK = frozenset({UnitStatus.QUEUED, UnitStatus.IN_PROGRESS, UnitStatus.REWORK})
+# Where a unit is, for recall lists: still in the factory, or gone.
+IN_FACTORY = IN_WORK | {UnitStatus.COMPLETED, UnitStatus.RECEIVED}

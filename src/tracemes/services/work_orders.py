@@ -157,12 +157,15 @@ def add_units(
             new_serials = _checked_serials(conn, ctx, item.code, serials)
         else:
             new_serials = _generated_serials(conn, ctx, item, wanted)
-        store.units.add_many(conn, ctx.tenant_id, item.code, code, new_serials, ctx.now)
-        store.ledger.append(
-            conn,
-            ctx.event(
-                "work_order.units_created", code, {"item": item.code, "serials": new_serials}
-            ),
+        routing = store.routings.get(conn, ctx.tenant_id, item.code, order.routing_version or 0)
+        first = routing.operations[0].code if routing else None
+        store.units.add_many(conn, ctx.tenant_id, item.code, code, new_serials, ctx.now, first)
+        created = ctx.event(
+            "work_order.units_created", code, {"item": item.code, "serials": new_serials}
+        )
+        store.ledger.append(conn, created)
+        store.ledger.add_subjects(
+            conn, ctx.tenant_id, [(created.event_id, serial) for serial in new_serials]
         )
     return new_serials
 

@@ -30,6 +30,19 @@ def get_many(conn: Connection, tenant_id: int, codes: Iterable[str]) -> dict[str
     return {row["code"]: _item(row) for row in rows}
 
 
+def by_gtin(conn: Connection, tenant_id: int, gtins: Iterable[str]) -> dict[str, str]:
+    """Item codes by their GTIN (14 digits), for the GTINs that belong to an item."""
+    wanted = sorted(set(gtins))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(items.c.gtin, items.c.code).where(
+            items.c.tenant_id == tenant_id, items.c.gtin.in_(wanted)
+        )
+    )
+    return {str(gtin): str(code) for gtin, code in rows}
+
+
 def list_all(conn: Connection, tenant_id: int) -> list[Item]:
     """Every item of a tenant, by code."""
     rows = conn.execute(

@@ -1,12 +1,13 @@
 """The event ledger: append-only, idempotent by the client's event id."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.events import Event
-from tracemes.store.schema import events
+from tracemes.store.schema import event_subjects, events
 
 
 def append(conn: Connection, event: Event) -> bool:
@@ -15,6 +16,56 @@ def append(conn: Connection, event: Event) -> bool:
         return False
     conn.execute(sa.insert(events).values(**asdict(event)))
     return True  # the unique (tenant_id, event_id) constraint still guards races
+
+
+def existing_ids(conn: Connection, tenant_id: int, event_ids: Iterable[str]) -> set[str]:
+    """Which of these client event ids the ledger already holds."""
+    wanted = list(dict.fromkeys(event_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 2000):
+        found.update(
+            conn.execute(
+                sa.select(events.c.event_id).where(
+                    events.c.tenant_id == tenant_id,
+                    events.c.event_id.in_(wanted[start : start + 2000]),
+                )
+            ).scalars()
+        )
+    return found
+
+
+def append_many(conn: Connection, batch: Sequence[Event]) -> None:
+    """Append events already checked to be new (one statement for the batch)."""
+    if batch:
+        conn.execute(sa.insert(events), [asdict(event) for event in batch])
+
+
+def add_subjects(conn: Connection, tenant_id: int, pairs: Sequence[tuple[str, str]]) -> None:
+    """Record that events (by client id) are also about these subjects, for histories."""
+    if pairs:
+        conn.execute(
+            sa.insert(event_subjects),
+            [
+                {"tenant_id": tenant_id, "event_id": event_id, "subject": subject}
+                for event_id, subject in pairs
+            ],
+        )
+
+
+def history(conn: Connection, tenant_id: int, subjects: Sequence[str]) -> list[Event]:
+    """Every event about any of these subjects, in the order they happened."""
+    also = sa.select(event_subjects.c.event_id).where(
+        event_subjects.c.tenant_id == tenant_id, event_subjects.c.subject.in_(subjects)
+    )
+    rows = conn.execute(
+        sa.select(events)
+        .where(
+            events.c.tenant_id == tenant_id,
+            sa.or_(events.c.subject.in_(subjects), events.c.event_id.in_(also)),
+        )
+        .order_by(events.c.occurred_at, events.c.id)
+    ).mappings()
+    return [_event(row) for row in rows]
 
 
 def get(conn: Connection, tenant_id: int, event_id: str) -> Event | None:

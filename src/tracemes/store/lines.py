@@ -87,3 +87,15 @@ def station_id_of(conn: Connection, tenant_id: int, code: str) -> int:
             )
         ).scalar_one()
     )
+
+
+def station_ids(conn: Connection, tenant_id: int, codes: set[str]) -> dict[str, int]:
+    """Surrogate ids of stations by code (those that exist)."""
+    if not codes:
+        return {}
+    rows = conn.execute(
+        sa.select(stations.c.code, stations.c.id).where(
+            stations.c.tenant_id == tenant_id, stations.c.code.in_(sorted(codes))
+        )
+    )
+    return {code: int(station_id) for code, station_id in rows}

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -10,6 +11,32 @@ from tracemes.domain.routings import Operation, Routing
 from tracemes.store import items as store_items
 from tracemes.store import lines as store_lines
 from tracemes.store.schema import items, lines, operations, routings, stations
+
+_OPERATION_COLUMNS = (
+    operations.c.seq,
+    operations.c.code,
+    operations.c.name,
+    operations.c.standard_seconds,
+    lines.c.code,
+    stations.c.code,
+    operations.c.binds,
+    operations.c.inspection,
+    operations.c.rework_operation,
+)
+
+
+def _operation(row: Sequence[Any]) -> Operation:
+    return Operation(
+        seq=row[0],
+        code=row[1],
+        name=row[2],
+        standard_seconds=row[3],
+        line_code=row[4],
+        station_code=row[5],
+        binds=tuple(row[6]),
+        inspection=row[7],
+        rework_operation=row[8],
+    )
 
 
 def current(conn: Connection, tenant_id: int, item_code: str) -> Routing | None:
@@ -25,16 +52,7 @@ def current(conn: Connection, tenant_id: int, item_code: str) -> Routing | None:
 def get(conn: Connection, tenant_id: int, item_code: str, version: int) -> Routing | None:
     """One version of an item's routing."""
     rows = conn.execute(
-        sa.select(
-            operations.c.seq,
-            operations.c.code,
-            operations.c.name,
-            operations.c.standard_seconds,
-            lines.c.code,
-            stations.c.code,
-            operations.c.binds,
-            operations.c.inspection,
-        )
+        sa.select(*_OPERATION_COLUMNS)
         .select_from(
             routings.join(items, routings.c.item_id == items.c.id)
             .join(operations, operations.c.routing_id == routings.c.id)
@@ -53,19 +71,7 @@ def get(conn: Connection, tenant_id: int, item_code: str, version: int) -> Routi
     return Routing(
         item_code,
         version,
-        tuple(
-            Operation(
-                seq=row[0],
-                code=row[1],
-                name=row[2],
-                standard_seconds=row[3],
-                line_code=row[4],
-                station_code=row[5],
-                binds=tuple(row[6]),
-                inspection=row[7],
-            )
-            for row in rows
-        ),
+        tuple(_operation(row) for row in rows),
     )
 
 
@@ -110,6 +116,7 @@ def add(
                 "standard_seconds": op.standard_seconds,
                 "binds": list(op.binds),
                 "inspection": op.inspection,
+                "rework_operation": op.rework_operation,
             }
             for op in ops
         ],
@@ -126,18 +133,7 @@ def list_current(conn: Connection, tenant_id: int) -> list[Routing]:
         .subquery()
     )
     rows = conn.execute(
-        sa.select(
-            items.c.code,
-            routings.c.version,
-            operations.c.seq,
-            operations.c.code,
-            operations.c.name,
-            operations.c.standard_seconds,
-            lines.c.code,
-            stations.c.code,
-            operations.c.binds,
-            operations.c.inspection,
-        )
+        sa.select(items.c.code, routings.c.version, *_OPERATION_COLUMNS)
         .select_from(
             routings.join(
                 latest,
@@ -158,16 +154,5 @@ def list_current(conn: Connection, tenant_id: int) -> list[Routing]:
     by_item: dict[str, list[Operation]] = {}
     for row in rows:
         versions[row[0]] = row[1]
-        by_item.setdefault(row[0], []).append(
-            Operation(
-                seq=row[2],
-                code=row[3],
-                name=row[4],
-                standard_seconds=row[5],
-                line_code=row[6],
-                station_code=row[7],
-                binds=tuple(row[8]),
-                inspection=row[9],
-            )
-        )
+        by_item.setdefault(row[0], []).append(_operation(row[2:]))
     return [Routing(code, versions[code], tuple(ops)) for code, ops in by_item.items()]

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -30,8 +31,9 @@ def add_many(
     work_order_code: str,
     serials: Sequence[str],
     created_at: datetime,
+    first_operation: str | None = None,
 ) -> None:
-    """Store new queued units of a work order."""
+    """Store new queued units of a work order, due at its first operation."""
     item_id = store_items.id_of(conn, tenant_id, item_code)
     order_id = store_work_orders.id_of(conn, tenant_id, work_order_code)
     conn.execute(
@@ -44,6 +46,7 @@ def add_many(
                 "work_order_id": order_id,
                 "status": UnitStatus.QUEUED.value,
                 "created_at": created_at,
+                "current_operation": first_operation,
             }
             for serial in serials
         ],
@@ -69,6 +72,50 @@ def existing_serials(
             ).scalars()
         )
     return taken
+
+
+def serials_in_use(conn: Connection, tenant_id: int, serials: Iterable[str]) -> set[str]:
+    """Which of these serials belong to some unit, of any item."""
+    wanted = sorted(set(serials))
+    if not wanted:
+        return set()
+    return set(
+        conn.execute(
+            sa.select(units.c.serial).where(
+                units.c.tenant_id == tenant_id, units.c.serial.in_(wanted)
+            )
+        ).scalars()
+    )
+
+
+def add_received(
+    conn: Connection,
+    tenant_id: int,
+    item_code: str,
+    serials: Sequence[str],
+    received_at: datetime,
+    supplier: str | None,
+    supplier_lot: str | None,
+    unit_cost: Decimal | None,
+) -> None:
+    """Store purchased serialised parts, in stock until bound."""
+    item_id = store_items.id_of(conn, tenant_id, item_code)
+    conn.execute(
+        sa.insert(units),
+        [
+            {
+                "tenant_id": tenant_id,
+                "item_id": item_id,
+                "serial": serial,
+                "status": UnitStatus.RECEIVED.value,
+                "created_at": received_at,
+                "supplier": supplier,
+                "supplier_lot": supplier_lot,
+                "unit_cost": unit_cost,
+            }
+            for serial in serials
+        ],
+    )
 
 
 def counts_by_status(

@@ -39,6 +39,18 @@ def list_all(conn: Connection, tenant_id: int) -> list[StoredUser]:
     return [_user(row) for row in rows]
 
 
+def ids_by_name(conn: Connection, tenant_id: int, names: set[str]) -> dict[str, int]:
+    """Surrogate ids of a tenant's users by name (those that exist)."""
+    if not names:
+        return {}
+    rows = conn.execute(
+        sa.select(users.c.name, users.c.id).where(
+            users.c.tenant_id == tenant_id, users.c.name.in_(sorted(names))
+        )
+    )
+    return {name: int(user_id) for name, user_id in rows}
+
+
 def add(
     conn: Connection,
     tenant_id: int,

@@ -1,0 +1,184 @@
+"""Shop-floor events: one at a time from a station, or in batches from an integrator."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
+
+from tracemes import domain, services
+from tracemes.api.deps import Db, ShopFloor
+from tracemes.api.models import NumberIn
+from tracemes.domain.errors import InvalidInputError
+from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
+from tracemes.domain.shop_floor import Command
+from tracemes.domain.step_runs import CompleteStep, StartStep
+from tracemes.domain.unit_events import ScrapUnit, ShipUnit
+from tracemes.services.events import FloorEvent, Outcome
+
+router = APIRouter(prefix="/events", tags=["shop floor"])
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ComponentIn(BaseModel):
+    """A part: {serial}, {item, serial}, {item, lot, quantity?} or {scan} as a label reads."""
+
+    serial: Code | None = None
+    item: Code | None = None
+    lot: Code | None = None
+    quantity: NumberIn | None = None
+    scan: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+    def ref(self) -> ComponentRef:
+        quantity = (
+            None
+            if self.quantity is None
+            else domain.items.to_decimal("component.quantity", self.quantity)
+        )
+        return ComponentRef(self.serial, self.item, self.lot, quantity, self.scan)
+
+
+class _Event(BaseModel):
+    id: Code = Field(description="Client-chosen id (a UUID): the same id sent twice is stored once")
+    at: AwareDatetime | None = Field(default=None, description="When it happened; default now")
+    station: Code | None = None
+    operator: Code | None = None
+    unit: Code
+
+
+class StepStartedIn(_Event):
+    type: Literal["step.started"]
+    operation: Code
+
+    def command(self) -> Command:
+        return StartStep(self.unit, self.operation)
+
+
+class StepCompletedIn(_Event):
+    type: Literal["step.completed"]
+    operation: Code
+    result: Literal["pass", "fail"]
+    measurements: dict[str, float] = Field(default_factory=dict)
+    defects: list[Code] = Field(default_factory=list)
+
+    def command(self) -> Command:
+        return CompleteStep(
+            self.unit,
+            self.operation,
+            self.result == "pass",
+            dict(self.measurements),
+            tuple(self.defects),
+        )
+
+
+class PartBoundIn(_Event):
+    type: Literal["part.bound"]
+    component: ComponentIn
+    operation: Code | None = None
+
+    def command(self) -> Command:
+        return BindPart(self.unit, self.component.ref(), self.operation)
+
+
+class PartUnboundIn(_Event):
+    type: Literal["part.unbound"]
+    component: ComponentIn
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+    def command(self) -> Command:
+        return UnbindPart(self.unit, self.component.ref(), self.reason)
+
+
+class UnitScrappedIn(_Event):
+    type: Literal["unit.scrapped"]
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+    def command(self) -> Command:
+        return ScrapUnit(self.unit, self.reason)
+
+
+class UnitShippedIn(_Event):
+    type: Literal["unit.shipped"]
+    customer: Annotated[str, Field(min_length=1, max_length=200)]
+    order: Code | None = None
+    delivery: Code | None = None
+
+    def command(self) -> Command:
+        return ShipUnit(self.unit, self.customer, self.order, self.delivery)
+
+
+EventIn = Annotated[
+    StepStartedIn | StepCompletedIn | PartBoundIn | PartUnboundIn | UnitScrappedIn | UnitShippedIn,
+    Field(discriminator="type"),
+]
+_event_adapter: TypeAdapter[EventIn] = TypeAdapter(EventIn)
+
+
+class BatchIn(BaseModel):
+    events: list[dict[str, Any]] = Field(max_length=services.events.MAX_BATCH)
+
+
+class ResultOut(BaseModel):
+    id: str
+    status: Literal["accepted", "refused"]
+    code: str | None = None
+    detail: str | None = None
+    field: str | None = None
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    refused: int
+    results: list[ResultOut]
+
+
+def _floor_event(event: EventIn) -> FloorEvent:
+    at: datetime | None = event.at
+    return FloorEvent(event.id, event.command(), at, event.station, event.operator)
+
+
+def _result(outcome: Outcome) -> ResultOut:
+    error = outcome.error
+    if error is None:
+        return ResultOut(id=outcome.event_id, status="accepted")
+    field = error.field if isinstance(error, InvalidInputError) else None
+    return ResultOut(
+        id=outcome.event_id, status="refused", code=error.code, detail=str(error), field=field
+    )
+
+
+@router.post("", status_code=201)
+def record_event(event: EventIn, db: Db, ctx: ShopFloor) -> ResultOut:
+    """Record one event; a refusal is a problem (409/422/404) and changes nothing."""
+    outcome = services.events.record(db, ctx, [_floor_event(event)])[0]
+    if outcome.error is not None:
+        raise outcome.error
+    return _result(outcome)
+
+
+@router.post("/batch")
+def record_batch(body: BatchIn, db: Db, ctx: ShopFloor) -> BatchOut:
+    """Record up to 10,000 events in order, in one transaction; each is answered."""
+    parsed: list[FloorEvent | ResultOut] = []
+    for index, raw in enumerate(body.events):
+        try:
+            parsed.append(_floor_event(_event_adapter.validate_python(raw)))
+        except (ValidationError, InvalidInputError) as error:
+            parsed.append(_invalid(index, raw, error))
+    outcomes = iter(
+        services.events.record(db, ctx, [p for p in parsed if isinstance(p, FloorEvent)])
+    )
+    results = [p if isinstance(p, ResultOut) else _result(next(outcomes)) for p in parsed]
+    accepted = sum(1 for r in results if r.status == "accepted")
+    return BatchOut(accepted=accepted, refused=len(results) - accepted, results=results)
+
+
+def _invalid(index: int, raw: dict[str, Any], error: Exception) -> ResultOut:
+    if isinstance(error, ValidationError):
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+    else:
+        detail = str(error)
+    event_id = str(raw.get("id") or f"#{index}")
+    return ResultOut(id=event_id, status="refused", code="validation", detail=detail)

@@ -1,0 +1,218 @@
+"""Trace: backward from a unit to every part, forward from a lot or part to every unit."""
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from tracemes import services
+from tracemes.api.deps import Db, Reader
+from tracemes.api.models import DecimalText
+from tracemes.domain.trace import AffectedUnit, Node, UnitFacts
+from tracemes.services.trace import WhereUsed
+
+router = APIRouter(prefix="/trace", tags=["trace"])
+
+
+class UnitOut(BaseModel):
+    serial: str
+    item: str
+    item_name: str
+    status: str
+    operation: str | None
+    on_hold: bool
+    work_order: str | None
+    supplier: str | None
+    supplier_lot: str | None
+    customer: str | None
+    order: str | None
+    delivery: str | None
+    shipped_at: datetime | None
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, unit: UnitFacts) -> "UnitOut":
+        return cls(
+            serial=unit.serial,
+            item=unit.item_code,
+            item_name=unit.item_name,
+            status=unit.status.value,
+            operation=unit.operation,
+            on_hold=unit.on_hold,
+            work_order=unit.work_order,
+            supplier=unit.supplier,
+            supplier_lot=unit.supplier_lot,
+            customer=unit.customer,
+            order=unit.sales_order,
+            delivery=unit.delivery,
+            shipped_at=unit.shipped_at,
+            completed_at=unit.completed_at,
+        )
+
+
+class PartOut(BaseModel):
+    item: str
+    item_name: str
+    serial: str | None
+    lot: str | None
+    quantity: DecimalText
+    supplier: str | None
+    supplier_lot: str | None
+    status: str | None
+    operation: str | None
+    station: str | None
+    operator: str | None
+    bound_at: datetime
+    parts: list["PartOut"]
+
+    @classmethod
+    def of(cls, node: Node) -> "PartOut":
+        edge = node.edge
+        return cls(
+            item=edge.item_code,
+            item_name=edge.item_name,
+            serial=edge.serial,
+            lot=edge.lot,
+            quantity=edge.quantity,
+            supplier=edge.supplier,
+            supplier_lot=edge.supplier_lot,
+            status=edge.status,
+            operation=edge.operation,
+            station=edge.station,
+            operator=edge.operator,
+            bound_at=edge.bound_at,
+            parts=[cls.of(child) for child in node.children],
+        )
+
+
+class StepRunOut(BaseModel):
+    serial: str
+    operation: str
+    station: str | None
+    operator: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    result: str | None
+    measurements: dict[str, Any]
+    defects: list[str]
+
+
+class UnitTraceOut(BaseModel):
+    unit: UnitOut
+    parts: list[PartOut]
+    step_runs: list[StepRunOut]
+    inspections: list[dict[str, Any]]
+
+
+class EventOut(BaseModel):
+    id: str
+    type: str
+    subject: str
+    at: datetime
+    recorded_at: datetime
+    station: str | None
+    payload: dict[str, Any]
+
+
+class HistoryOut(BaseModel):
+    serial: str
+    events: list[EventOut]
+
+
+class AffectedOut(UnitOut):
+    location: str
+    depth: int
+    finished: bool
+
+    @classmethod
+    def of_affected(cls, affected: AffectedUnit) -> "AffectedOut":
+        return cls(
+            **UnitOut.of(affected.unit).model_dump(),
+            location=affected.location.value,
+            depth=affected.depth,
+            finished=affected.finished,
+        )
+
+
+class WhereUsedOut(BaseModel):
+    origin: str
+    finished: dict[str, int]
+    units: list[AffectedOut]
+
+
+Format = Literal["json", "csv", "xlsx"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _where_used(found: WhereUsed, output: Format, name: str) -> WhereUsedOut | Response:
+    if output == "csv":
+        return Response(
+            services.recall_lists.to_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if output == "xlsx":
+        return Response(
+            services.recall_lists.to_xlsx(found),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return WhereUsedOut(
+        origin=found.origin,
+        finished={location.value: n for location, n in found.counts().items()},
+        units=[AffectedOut.of_affected(affected) for affected in found.units],
+    )
+
+
+@router.get("/units/{serial}")
+def trace_unit(serial: str, db: Db, ctx: Reader) -> UnitTraceOut:
+    """Backward: the unit and its full tree of parts, with its step runs."""
+    found = services.trace.backward(db, ctx, serial)
+    return UnitTraceOut(
+        unit=UnitOut.of(found.unit),
+        parts=[PartOut.of(node) for node in found.parts],
+        step_runs=[StepRunOut(**asdict(run)) for run in found.step_runs],
+        inspections=[],
+    )
+
+
+@router.get("/units/{serial}/history")
+def unit_history(serial: str, db: Db, ctx: Reader) -> HistoryOut:
+    """Every event about the unit, in order, unbound parts included."""
+    events = services.trace.history(db, ctx, serial)
+    return HistoryOut(
+        serial=serial,
+        events=[
+            EventOut(
+                id=e.event_id,
+                type=e.type,
+                subject=e.subject,
+                at=e.occurred_at,
+                recorded_at=e.recorded_at,
+                station=e.station,
+                payload=e.payload,
+            )
+            for e in events
+        ],
+    )
+
+
+@router.get("/lots/{item}/{lot}/where-used", response_model=None)
+def lot_where_used(
+    item: str, lot: str, db: Db, ctx: Reader, format: Format = Query(default="json")
+) -> WhereUsedOut | Response:
+    """Forward: every unit holding the lot, through sub-assemblies up to finished units;
+    ?format=csv or xlsx for a recall list."""
+    found = services.trace.where_used_lot(db, ctx, item, lot)
+    return _where_used(found, format, f"recall-{item}-{lot}")
+
+
+@router.get("/serials/{serial}/where-used", response_model=None)
+def serial_where_used(
+    serial: str, db: Db, ctx: Reader, format: Format = Query(default="json")
+) -> WhereUsedOut | Response:
+    """Forward from a serialised part to its parents, up to the finished unit."""
+    found = services.trace.where_used_serial(db, ctx, serial)
+    return _where_used(found, format, f"recall-{serial}")

@@ -1,0 +1,46 @@
+"""One entry point for every shop-floor event: which rule applies, and what it is about."""
+
+from tracemes.domain import genealogy, step_runs, unit_events
+from tracemes.domain.floor import Actor, Floor
+
+Command = (
+    step_runs.StartStep
+    | step_runs.CompleteStep
+    | genealogy.BindPart
+    | genealogy.UnbindPart
+    | unit_events.ScrapUnit
+    | unit_events.ShipUnit
+)
+
+EVENT_TYPES: dict[type[Command], str] = {
+    step_runs.StartStep: "step.started",
+    step_runs.CompleteStep: "step.completed",
+    genealogy.BindPart: "part.bound",
+    genealogy.UnbindPart: "part.unbound",
+    unit_events.ScrapUnit: "unit.scrapped",
+    unit_events.ShipUnit: "unit.shipped",
+}
+
+
+def apply(floor: Floor, actor: Actor, command: Command) -> None:
+    """Apply one event to the floor, or raise a DomainError and change nothing."""
+    match command:
+        case step_runs.StartStep():
+            step_runs.start(floor, actor, command)
+        case step_runs.CompleteStep():
+            step_runs.complete(floor, actor, command)
+        case genealogy.BindPart():
+            genealogy.bind(floor, actor, command)
+        case genealogy.UnbindPart():
+            genealogy.unbind(floor, actor, command)
+        case unit_events.ScrapUnit():
+            unit_events.scrap(floor, actor, command)
+        case unit_events.ShipUnit():
+            unit_events.ship(floor, actor, command)
+
+
+def subjects(command: Command) -> tuple[str, ...]:
+    """What an event is about, first the unit, then any part it names (for histories)."""
+    if isinstance(command, genealogy.BindPart | genealogy.UnbindPart):
+        return (command.unit, command.component.subject)
+    return (command.unit,)

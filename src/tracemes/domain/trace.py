@@ -1,0 +1,110 @@
+"""Genealogy as people read it: a unit's tree of parts, and where a part or lot went."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from tracemes.domain.units import UnitStatus
+
+
+class Location(StrEnum):
+    """Where an affected unit is now, which decides what a recall does with it."""
+
+    IN_WORK = "wip"
+    IN_STOCK = "in_stock"
+    SHIPPED = "shipped"
+    SCRAPPED = "scrapped"
+
+
+def location(status: UnitStatus) -> Location:
+    """In work, in stock (finished or bought in), shipped, or scrapped."""
+    if status is UnitStatus.SHIPPED:
+        return Location.SHIPPED
+    if status is UnitStatus.SCRAPPED:
+        return Location.SCRAPPED
+    if status in (UnitStatus.COMPLETED, UnitStatus.RECEIVED):
+        return Location.IN_STOCK
+    return Location.IN_WORK
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFacts:
+    """A unit with what a trace shows about it."""
+
+    serial: str
+    item_code: str
+    item_name: str
+    status: UnitStatus
+    operation: str | None
+    on_hold: bool
+    work_order: str | None
+    supplier: str | None
+    supplier_lot: str | None
+    customer: str | None
+    sales_order: str | None
+    delivery: str | None
+    shipped_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One live binding below a unit, with its part's facts (a row of the tree query)."""
+
+    parent_kind: str
+    parent_id: int
+    child_kind: str
+    child_id: int
+    depth: int
+    item_code: str
+    item_name: str
+    quantity: Decimal
+    operation: str | None
+    station: str | None
+    operator: str | None
+    bound_at: datetime
+    serial: str | None
+    lot: str | None
+    supplier: str | None
+    supplier_lot: str | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A part in a unit's tree, with the parts inside it."""
+
+    edge: Edge
+    children: tuple["Node", ...]
+
+
+def tree(root_kind: str, root_id: int, edges: Sequence[Edge]) -> tuple[Node, ...]:
+    """Nest the tree query's rows under the root, in the order the parts went in."""
+    below: dict[tuple[str, int], list[Edge]] = {}
+    for edge in sorted(edges, key=lambda e: (e.bound_at, e.item_code)):
+        below.setdefault((edge.parent_kind, edge.parent_id), []).append(edge)
+
+    def nodes(kind: str, node_id: int, seen: frozenset[tuple[str, int]]) -> tuple[Node, ...]:
+        return tuple(
+            Node(edge, nodes(edge.child_kind, edge.child_id, seen | {(kind, node_id)}))
+            for edge in below.get((kind, node_id), [])
+            if (edge.child_kind, edge.child_id) not in seen
+        )
+
+    return nodes(root_kind, root_id, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedUnit:
+    """A unit that holds the traced part or lot, directly or through sub-assemblies."""
+
+    unit: UnitFacts
+    depth: int
+    finished: bool  # no live parent: the top of its tree, what a customer receives
+
+    @property
+    def location(self) -> Location:
+        """Where the unit is now."""
+        return location(self.unit.status)

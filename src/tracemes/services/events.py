@@ -1,0 +1,289 @@
+"""Recording shop-floor events: steps, bindings, scrapping and shipping, one batch at a time.
+
+A batch is one transaction: the floor it touches is loaded in a few queries, each event is
+checked and applied in order (a refused event changes nothing and the rest go on), and
+what changed is written back with one statement per table. An event id already in the
+ledger is answered as accepted again and changes nothing, so retries are safe.
+"""
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+
+from tracemes import domain, store
+from tracemes.domain.errors import DomainError, InvalidInputError
+from tracemes.domain.events import Event
+from tracemes.domain.floor import (
+    Actor,
+    BindingState,
+    Floor,
+    Kind,
+    Plan,
+    StepRunState,
+    UnitState,
+    WorkOrderState,
+)
+from tracemes.domain.genealogy import BindPart, UnbindPart
+from tracemes.domain.shop_floor import EVENT_TYPES, Command
+from tracemes.services import scans as services_scans
+from tracemes.services.context import Context
+
+MAX_BATCH = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class FloorEvent:
+    """One event as a station or integrator sent it."""
+
+    event_id: str
+    command: Command
+    occurred_at: datetime | None = None
+    station: str | None = None
+    operator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one event: accepted (now or earlier), or refused and why."""
+
+    event_id: str
+    error: DomainError | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the event is in the ledger."""
+        return self.error is None
+
+
+def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outcome]:
+    """Check and apply a batch of events in order; answer each one."""
+    if len(events) > MAX_BATCH:
+        raise InvalidInputError("events", f"at most {MAX_BATCH} events per batch")
+    with db.begin() as conn:
+        seen = store.ledger.existing_ids(conn, ctx.tenant_id, (e.event_id for e in events))
+        prepared, unreadable = _resolve_scans(
+            conn, ctx, [e for e in events if e.event_id not in seen]
+        )
+        fresh = list(prepared.values())
+        floor = _load_floor(conn, ctx, [e.command for e in fresh])
+        stations = store.lines.station_ids(
+            conn, ctx.tenant_id, {e.station for e in fresh if e.station}
+        )
+        operators = store.users.ids_by_name(
+            conn, ctx.tenant_id, {e.operator for e in fresh if e.operator}
+        )
+        outcomes: list[Outcome] = []
+        accepted: list[tuple[FloorEvent, Actor]] = []
+        for sent in events:
+            if sent.event_id in seen:
+                outcomes.append(Outcome(sent.event_id))
+                continue
+            if sent.event_id in unreadable:
+                outcomes.append(Outcome(sent.event_id, unreadable[sent.event_id]))
+                continue
+            event = prepared[sent.event_id]
+            try:
+                actor = _actor(ctx, event, stations, operators)
+                domain.shop_floor.apply(floor, actor, event.command)
+            except DomainError as error:
+                outcomes.append(Outcome(event.event_id, error))
+                continue
+            seen.add(event.event_id)
+            accepted.append((event, actor))
+            outcomes.append(Outcome(event.event_id))
+        _write(conn, ctx, floor, accepted)
+    return outcomes
+
+
+def _resolve_scans(
+    conn: Connection, ctx: Context, events: Sequence[FloorEvent]
+) -> tuple[dict[str, FloorEvent], dict[str, DomainError]]:
+    """New events by id with scanned labels replaced by the parts they name, and the
+    refusals of events whose label cannot be read."""
+    raws = [
+        e.command.component.scan
+        for e in events
+        if isinstance(e.command, BindPart | UnbindPart) and e.command.component.scan
+    ]
+    resolved = services_scans.resolve_in(conn, ctx, raws) if raws else {}
+    prepared: dict[str, FloorEvent] = {}
+    unreadable: dict[str, DomainError] = {}
+    for event in events:
+        command = event.command
+        if isinstance(command, BindPart | UnbindPart) and command.component.scan:
+            found = resolved[command.component.scan]
+            if isinstance(found, DomainError):
+                unreadable.setdefault(event.event_id, found)
+                continue
+            part = services_scans.substitute(command.component, found)
+            event = replace(event, command=replace(command, component=part))
+        prepared.setdefault(event.event_id, event)
+    return prepared, unreadable
+
+
+def _actor(
+    ctx: Context, event: FloorEvent, stations: dict[str, int], operators: dict[str, int]
+) -> Actor:
+    station_id = None
+    if event.station is not None:
+        station_id = stations.get(event.station)
+        if station_id is None:
+            raise InvalidInputError(
+                "station", f"unknown station {event.station}", code="unknown_station"
+            )
+    operator_id = ctx.user_id
+    if event.operator is not None:
+        found = operators.get(event.operator)
+        if found is None:
+            raise InvalidInputError(
+                "operator", f"unknown operator {event.operator}", code="unknown_operator"
+            )
+        operator_id = found
+    return Actor(event.occurred_at or ctx.now, station_id, operator_id)
+
+
+def _load_floor(conn: Connection, ctx: Context, commands: Sequence[Command]) -> Floor:
+    """Everything the commands can touch, in a fixed handful of queries."""
+    tenant = ctx.tenant_id
+    parents = {c.unit for c in commands}
+    parts = [c.component for c in commands if isinstance(c, BindPart | UnbindPart)]
+    part_serials = {p.serial for p in parts if p.serial is not None}
+    lot_keys = {(p.item, p.lot) for p in parts if p.lot is not None and p.item is not None}
+
+    loaded = dict(store.floor.units_by_serial(conn, tenant, parents | part_serials))
+    parent_ids = [u.id for u in loaded if u.serial in parents and u.id is not None]
+    part_ids = [u.id for u in loaded if u.serial in part_serials and u.id is not None]
+    edges = store.floor.live_bindings_of_parents(conn, tenant, parent_ids)
+    edges += store.floor.live_bindings_of_units(conn, tenant, part_ids)
+    by_id = {u.id: u for u in loaded}
+    missing = {e.parent_id for e in edges} | {
+        e.child_id for e in edges if e.child_kind is Kind.UNIT
+    }
+    more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id)))
+    loaded.update(more)
+    by_id.update({u.id: u for u in more})
+    lots = {lot.id: lot for lot in store.floor.lots_by_key(conn, tenant, lot_keys)}
+    lot_ids = {e.child_id for e in edges if e.child_kind is Kind.LOT} - set(lots)
+    lots.update({lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, lot_ids)})
+    _attach_orders(conn, ctx, loaded)
+
+    bindings = {
+        edge.id: BindingState(
+            id=edge.id,
+            parent=by_id[edge.parent_id],
+            child=by_id[edge.child_id] if edge.child_kind is Kind.UNIT else lots[edge.child_id],
+            item_code=edge.item_code,
+            quantity=edge.quantity,
+            operation=edge.operation,
+            station_id=edge.station_id,
+            operator_id=edge.operator_id,
+            bound_at=edge.bound_at,
+        )
+        for edge in edges
+    }
+    runs = [
+        StepRunState(
+            id=row[0],
+            unit=by_id[row[1]],
+            operation=row[2],
+            station_id=row[3],
+            operator_id=row[4],
+            started_at=row[5],
+        )
+        for row in store.floor.open_runs(conn, tenant, parent_ids)
+    ]
+    return Floor(loaded, lots.values(), bindings.values(), runs)
+
+
+def _attach_orders(conn: Connection, ctx: Context, units: dict[UnitState, str | None]) -> None:
+    """Link each unit to its work order's state and plan (one plan per pinned version)."""
+    codes = {code for code in units.values() if code is not None}
+    orders = store.floor.work_orders_by_code(conn, ctx.tenant_id, codes)
+    plans: dict[tuple[str, int, int], Plan] = {}
+    states: dict[str, tuple[WorkOrderState, Plan | None]] = {}
+    for row in orders:
+        plan = None
+        if row.bom_version is not None and row.routing_version is not None:
+            key = (row.item_code, row.bom_version, row.routing_version)
+            if key not in plans:
+                plans[key] = _plan(conn, ctx, *key)
+            plan = plans[key]
+        state = WorkOrderState(row.code, row.status, row.quantity, row.finished_units)
+        states[row.code] = (state, plan)
+    for unit, code in units.items():
+        if code is not None:
+            unit.work_order, unit.plan = states[code]
+
+
+def _plan(conn: Connection, ctx: Context, item_code: str, bom_version: int, version: int) -> Plan:
+    bom = store.boms.get(conn, ctx.tenant_id, item_code, bom_version)
+    routing = store.routings.get(conn, ctx.tenant_id, item_code, version)
+    assert bom is not None  # pinned versions are never deleted
+    assert routing is not None
+    parts = store.items.get_many(conn, ctx.tenant_id, (line.item_code for line in bom.lines))
+    tracking = {code: item.tracking for code, item in parts.items()}
+    return domain.floor.plan(bom, routing, tracking)
+
+
+def _write(
+    conn: Connection, ctx: Context, floor: Floor, accepted: Sequence[tuple[FloorEvent, Actor]]
+) -> None:
+    tenant = ctx.tenant_id
+    if not accepted:
+        return
+    codes = {u.item_code for u in floor.new_units} | {b.item_code for b in floor.new_bindings}
+    item_id = store.floor.item_ids(conn, tenant, codes)
+    store.floor.add_units(conn, tenant, floor.new_units, item_id, ctx.now)
+    store.floor.add_bindings(conn, tenant, floor.new_bindings, item_id)
+    store.floor.end_bindings(conn, tenant, floor.ended_bindings)
+    store.floor.update_units(conn, tenant, floor.changed_units())
+    store.floor.update_lots(conn, tenant, floor.changed_lots())
+    store.floor.add_runs(conn, tenant, floor.new_runs)
+    store.floor.close_runs(conn, tenant, floor.closed_runs)
+    store.floor.set_work_order_statuses(
+        conn, tenant, ((o.code, o.status) for o in floor.changed_orders())
+    )
+    ledger = [
+        Event(
+            tenant_id=tenant,
+            event_id=event.event_id,
+            type=EVENT_TYPES[type(event.command)],
+            subject=event.command.unit,
+            occurred_at=actor.occurred_at,
+            recorded_at=ctx.now,
+            user_id=ctx.user_id,
+            station=event.station,
+            payload=_payload(event),
+        )
+        for event, actor in accepted
+    ]
+    subjects = [
+        (event.event_id, subject)
+        for event, _ in accepted
+        for subject in domain.shop_floor.subjects(event.command)[1:]
+    ]
+    store.ledger.append_many(conn, ledger)
+    store.ledger.add_subjects(conn, tenant, subjects)
+
+
+def _payload(event: FloorEvent) -> dict[str, Any]:
+    facts = _json_safe(asdict(event.command))
+    if event.operator is not None:
+        facts["operator"] = event.operator
+    assert isinstance(facts, dict)
+    return facts
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -1,0 +1,123 @@
+"""Holds: stop suspect lots and units, and everything they went into, until a disposition."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+
+from tracemes import domain, store
+from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from tracemes.domain.holds import Disposition, Hold
+from tracemes.domain.trace import Location
+from tracemes.services.context import Context, replayed
+
+STILL_HERE = (Location.IN_WORK, Location.IN_STOCK)
+
+
+def place(
+    db: Engine,
+    ctx: Context,
+    reason: str,
+    lots: Sequence[tuple[str, str]] = (),
+    serials: Sequence[str] = (),
+    extend_to_where_used: bool = False,
+) -> Hold:
+    """Hold lots and units; with `extend_to_where_used`, also every unit still in the
+    factory that holds them, through sub-assemblies."""
+    reason = domain.holds.check_reason(reason)
+    if not lots and not serials:
+        raise InvalidInputError("lots", "name at least one lot or unit to hold")
+    with db.begin() as conn:
+        if prior := replayed(conn, ctx, "hold.placed", None):
+            return _get(conn, ctx, prior.subject)
+        members = _members(conn, ctx, lots, serials)
+        if extend_to_where_used:
+            for kind, target in list(members):
+                members += [
+                    ("unit", unit_id)
+                    for unit_id, affected in store.trace.forward(conn, ctx.tenant_id, kind, target)
+                    if affected.location in STILL_HERE
+                ]
+        code = _next_code(conn, ctx)
+        store.holds.add(conn, ctx.tenant_id, code, reason, ctx.now, ctx.user_id, members)
+        store.holds.set_flags(conn, ctx.tenant_id, members, on_hold=True)
+        hold = _get(conn, ctx, code)
+        placed = ctx.event(
+            "hold.placed",
+            code,
+            {"reason": reason, "units": list(hold.units), "lots": [list(x) for x in hold.lots]},
+        )
+        store.ledger.append(conn, placed)
+        subjects = [*hold.units, *(f"{item}/{lot}" for item, lot in hold.lots)]
+        store.ledger.add_subjects(conn, ctx.tenant_id, [(placed.event_id, s) for s in subjects])
+    return hold
+
+
+def _members(
+    conn: Connection, ctx: Context, lots: Sequence[tuple[str, str]], serials: Sequence[str]
+) -> list[tuple[str, int]]:
+    members: list[tuple[str, int]] = []
+    for index, (item_code, lot) in enumerate(lots):
+        lot_id = store.trace.lot_id(conn, ctx.tenant_id, item_code, lot)
+        if lot_id is None:
+            raise InvalidInputError(
+                f"lots[{index}]", f"unknown lot {lot} of {item_code}", code="unknown_lot"
+            )
+        members.append(("lot", lot_id))
+    for index, serial in enumerate(serials):
+        found = store.trace.units_by_serial(conn, ctx.tenant_id, serial)
+        if not found:
+            raise InvalidInputError(
+                f"units[{index}]", f"unknown serial {serial}", code="unknown_serial"
+            )
+        members.extend(("unit", unit_id) for unit_id, _ in found)
+    return members
+
+
+def _next_code(conn: Connection, ctx: Context) -> str:
+    prefix = f"H{ctx.now:%Y%m%d}-"
+    return f"{prefix}{store.holds.count_codes_starting(conn, ctx.tenant_id, prefix) + 1:03d}"
+
+
+def release(db: Engine, ctx: Context, code: str, disposition: str, note: str = "") -> Hold:
+    """Release a hold with a disposition: scrap scraps held units still here and rejects
+    held lots, return_to_supplier rejects held lots; a unit or lot under another open hold
+    stays on hold."""
+    decided = domain.holds.parse_disposition(disposition)
+    with db.begin() as conn:
+        if replayed(conn, ctx, "hold.released", code):
+            return _get(conn, ctx, code)
+        found = store.holds.get(conn, ctx.tenant_id, code)
+        if found is None:
+            raise NotFoundError("hold", code)
+        hold_id, hold = found
+        if hold.released_at is not None:
+            raise ConflictError(f"hold {code} was already released", code="hold_released")
+        members = store.holds.members_of(conn, hold_id)
+        store.holds.release(conn, ctx.tenant_id, hold_id, ctx.now, ctx.user_id, decided, note)
+        covered = store.holds.still_held(conn, ctx.tenant_id, members, other_than=hold_id)
+        store.holds.set_flags(conn, ctx.tenant_id, set(members) - covered, on_hold=False)
+        lot_ids = [target for kind, target in members if kind == "lot"]
+        if decided is Disposition.SCRAP:
+            unit_ids = [target for kind, target in members if kind == "unit"]
+            store.holds.scrap_units(conn, ctx.tenant_id, unit_ids)
+        if decided in (Disposition.SCRAP, Disposition.RETURN_TO_SUPPLIER):
+            store.holds.reject_lots(conn, ctx.tenant_id, lot_ids)
+        store.ledger.append(
+            conn,
+            ctx.event("hold.released", code, {"disposition": decided.value, "note": note}),
+        )
+        return _get(conn, ctx, code)
+
+
+def get(db: Engine, ctx: Context, code: str) -> Hold:
+    """A hold and what it covers."""
+    with store.db.reading(db) as conn:
+        return _get(conn, ctx, code)
+
+
+def _get(conn: Connection, ctx: Context, code: str) -> Hold:
+    found = store.holds.get(conn, ctx.tenant_id, code)
+    if found is None:
+        raise NotFoundError("hold", code)
+    return found[1]

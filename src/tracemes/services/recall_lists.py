@@ -1,0 +1,81 @@
+"""Recall lists: a forward trace as CSV or Excel, headers in Chinese and English."""
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Font
+
+from tracemes.domain.trace import AffectedUnit
+from tracemes.services.trace import WhereUsed
+
+COLUMNS = (
+    "层级 Level",
+    "序列号 Serial",
+    "物料 Item",
+    "物料名称 Item name",
+    "状态 Status",
+    "位置 Where",
+    "当前工序 Operation",
+    "工单 Work order",
+    "冻结 On hold",
+    "客户 Customer",
+    "销售订单 Sales order",
+    "交货单 Delivery",
+    "发货时间 Shipped at",
+)
+
+
+def rows(where_used: WhereUsed) -> Iterator[list[Any]]:
+    """One row per affected unit: finished units first, then the sub-assemblies."""
+    ordered = sorted(where_used.units, key=lambda u: (not u.finished, u.unit.serial))
+    for affected in ordered:
+        yield _row(affected)
+
+
+def _row(affected: AffectedUnit) -> list[Any]:
+    unit = affected.unit
+    return [
+        "finished" if affected.finished else "sub-assembly",
+        unit.serial,
+        unit.item_code,
+        unit.item_name,
+        unit.status.value,
+        affected.location.value,
+        unit.operation or "",
+        unit.work_order or "",
+        "yes" if unit.on_hold else "no",
+        unit.customer or "",
+        unit.sales_order or "",
+        unit.delivery or "",
+        unit.shipped_at.isoformat() if unit.shipped_at else "",
+    ]
+
+
+def to_csv(where_used: WhereUsed) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows(where_used))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(where_used: WhereUsed) -> bytes:
+    """One sheet named after what was traced."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "召回清单 Recall"
+    sheet.append([f"追溯来源 Traced from: {where_used.origin}"])
+    sheet.append(list(COLUMNS))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows(where_used):
+        sheet.append([str(value) if isinstance(value, str) else value for value in row])
+    for index, width in enumerate((12, 18, 14, 24, 12, 10, 10, 16, 8, 24, 14, 14, 22), start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,71 @@
+"""Lots received from suppliers or made in batches."""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tracemes.domain.lots import Lot
+from tracemes.store import items as store_items
+from tracemes.store.schema import items, lots
+
+
+def get(conn: Connection, tenant_id: int, item_code: str, lot: str) -> Lot | None:
+    """One lot of an item."""
+    row = (
+        conn.execute(
+            sa.select(lots, items.c.code.label("item_code"))
+            .select_from(lots.join(items, lots.c.item_id == items.c.id))
+            .where(lots.c.tenant_id == tenant_id, items.c.code == item_code, lots.c.lot == lot)
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        return None
+    return Lot(
+        item_code=row["item_code"],
+        lot=row["lot"],
+        quantity=row["quantity"],
+        remaining=row["remaining"],
+        supplier=row["supplier"],
+        received_at=row["received_at"],
+        unit_cost=row["unit_cost"],
+        on_hold=row["on_hold"],
+        rejected=row["rejected"],
+    )
+
+
+def add(conn: Connection, tenant_id: int, lot: Lot) -> None:
+    """Store a received lot."""
+    conn.execute(
+        sa.insert(lots).values(
+            tenant_id=tenant_id,
+            item_id=store_items.id_of(conn, tenant_id, lot.item_code),
+            lot=lot.lot,
+            quantity=lot.quantity,
+            remaining=lot.remaining,
+            supplier=lot.supplier,
+            received_at=lot.received_at,
+            unit_cost=lot.unit_cost,
+        )
+    )
+
+
+def items_with_lot(
+    conn: Connection, tenant_id: int, numbers: Iterable[str]
+) -> dict[str, list[str]]:
+    """For each lot number that exists, the items that have a lot so numbered."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(lots.c.lot, items.c.code)
+        .select_from(lots.join(items, lots.c.item_id == items.c.id))
+        .where(lots.c.tenant_id == tenant_id, lots.c.lot.in_(wanted))
+        .order_by(items.c.code)
+    )
+    found: dict[str, list[str]] = {}
+    for number, item_code in rows:
+        found.setdefault(number, []).append(item_code)
+    return found

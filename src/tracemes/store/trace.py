@@ -1,0 +1,227 @@
+"""Recursive genealogy queries over the indexed binding edges (live edges only)."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tracemes.domain.trace import AffectedUnit, Edge, UnitFacts
+from tracemes.domain.units import UnitStatus
+from tracemes.store.schema import bindings, items, lots, stations, units, users, work_orders
+from tracemes.store.schema import step_runs as runs
+
+MAX_DEPTH = 20  # deeper than any real product; stops a corrupted cycle from running away
+
+
+def _facts_query() -> sa.Select[Any]:
+    return sa.select(
+        units.c.id,
+        units.c.serial,
+        items.c.code,
+        items.c.name,
+        units.c.status,
+        units.c.current_operation,
+        units.c.on_hold,
+        work_orders.c.code,
+        units.c.supplier,
+        units.c.supplier_lot,
+        units.c.customer,
+        units.c.sales_order,
+        units.c.delivery,
+        units.c.shipped_at,
+        units.c.completed_at,
+    ).select_from(
+        units.join(items, units.c.item_id == items.c.id).outerjoin(
+            work_orders, units.c.work_order_id == work_orders.c.id
+        )
+    )
+
+
+def _facts(row: Any) -> UnitFacts:
+    return UnitFacts(
+        serial=row[1],
+        item_code=row[2],
+        item_name=row[3],
+        status=UnitStatus(row[4]),
+        operation=row[5],
+        on_hold=row[6],
+        work_order=row[7],
+        supplier=row[8],
+        supplier_lot=row[9],
+        customer=row[10],
+        sales_order=row[11],
+        delivery=row[12],
+        shipped_at=row[13],
+        completed_at=row[14],
+    )
+
+
+def units_by_serial(
+    conn: Connection, tenant_id: int, serial: str, item_code: str | None = None
+) -> list[tuple[int, UnitFacts]]:
+    """Units carrying a serial (of one item when given), with their ids."""
+    query = _facts_query().where(units.c.tenant_id == tenant_id, units.c.serial == serial)
+    if item_code is not None:
+        query = query.where(items.c.code == item_code)
+    return [(int(row[0]), _facts(row)) for row in conn.execute(query)]
+
+
+def lot_id(conn: Connection, tenant_id: int, item_code: str, lot: str) -> int | None:
+    """The id of one lot of an item."""
+    found = conn.execute(
+        sa.select(lots.c.id)
+        .select_from(lots.join(items, lots.c.item_id == items.c.id))
+        .where(lots.c.tenant_id == tenant_id, items.c.code == item_code, lots.c.lot == lot)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def backward(conn: Connection, tenant_id: int, unit_id: int) -> list[Edge]:
+    """Every live edge below a unit, to any depth, with each part's facts."""
+    live = sa.and_(bindings.c.tenant_id == tenant_id, bindings.c.unbound_at.is_(None))
+    columns = (
+        bindings.c.id.label("binding_id"),
+        bindings.c.parent_kind,
+        bindings.c.parent_id,
+        bindings.c.child_kind,
+        bindings.c.child_id,
+    )
+    tree = (
+        sa.select(*columns, sa.literal(1).label("depth"))
+        .where(live, bindings.c.parent_kind == "unit", bindings.c.parent_id == unit_id)
+        .cte("tree", recursive=True)
+    )
+    below = bindings.alias("below")
+    tree = tree.union_all(
+        sa.select(
+            below.c.id,
+            below.c.parent_kind,
+            below.c.parent_id,
+            below.c.child_kind,
+            below.c.child_id,
+            tree.c.depth + 1,
+        )
+        .select_from(
+            below.join(
+                tree,
+                sa.and_(
+                    below.c.parent_kind == tree.c.child_kind, below.c.parent_id == tree.c.child_id
+                ),
+            )
+        )
+        .where(
+            below.c.tenant_id == tenant_id,
+            below.c.unbound_at.is_(None),
+            tree.c.depth < MAX_DEPTH,
+        )
+    )
+    part = units.alias("part")
+    rows = conn.execute(
+        sa.select(
+            tree.c.parent_kind,
+            tree.c.parent_id,
+            tree.c.child_kind,
+            tree.c.child_id,
+            tree.c.depth,
+            items.c.code,
+            items.c.name,
+            bindings.c.quantity,
+            bindings.c.operation_code,
+            stations.c.code,
+            users.c.name,
+            bindings.c.bound_at,
+            part.c.serial,
+            lots.c.lot,
+            sa.func.coalesce(part.c.supplier, lots.c.supplier),
+            part.c.supplier_lot,
+            part.c.status,
+        ).select_from(
+            tree.join(bindings, bindings.c.id == tree.c.binding_id)
+            .join(items, items.c.id == bindings.c.item_id)
+            .outerjoin(stations, stations.c.id == bindings.c.station_id)
+            .outerjoin(users, users.c.id == bindings.c.operator_id)
+            .outerjoin(part, sa.and_(tree.c.child_kind == "unit", part.c.id == tree.c.child_id))
+            .outerjoin(lots, sa.and_(tree.c.child_kind == "lot", lots.c.id == tree.c.child_id))
+        )
+    )
+    return [Edge(*(row[i] for i in range(17))) for row in rows]
+
+
+def forward(
+    conn: Connection, tenant_id: int, kind: str, node_id: int
+) -> list[tuple[int, AffectedUnit]]:
+    """Every unit (with its id) holding a unit or lot through live edges, nearest first."""
+    up = (
+        sa.select(bindings.c.parent_kind, bindings.c.parent_id, sa.literal(1).label("depth"))
+        .where(
+            bindings.c.tenant_id == tenant_id,
+            bindings.c.unbound_at.is_(None),
+            bindings.c.child_kind == kind,
+            bindings.c.child_id == node_id,
+        )
+        .cte("up", recursive=True)
+    )
+    above = bindings.alias("above")
+    up = up.union(
+        sa.select(above.c.parent_kind, above.c.parent_id, up.c.depth + 1)
+        .select_from(
+            above.join(
+                up,
+                sa.and_(above.c.child_kind == up.c.parent_kind, above.c.child_id == up.c.parent_id),
+            )
+        )
+        .where(above.c.tenant_id == tenant_id, above.c.unbound_at.is_(None), up.c.depth < MAX_DEPTH)
+    )
+    held = bindings.alias("held")
+    has_parent = (
+        sa.select(held.c.id)
+        .where(
+            held.c.tenant_id == tenant_id,
+            held.c.child_kind == "unit",
+            held.c.child_id == units.c.id,
+            held.c.unbound_at.is_(None),
+        )
+        .exists()
+    )
+    nearest = (
+        sa.select(up.c.parent_id, sa.func.min(up.c.depth).label("depth"))
+        .where(up.c.parent_kind == "unit")
+        .group_by(up.c.parent_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        _facts_query()
+        .add_columns(nearest.c.depth, sa.not_(has_parent))
+        .join(nearest, nearest.c.parent_id == units.c.id)
+        .where(units.c.tenant_id == tenant_id)
+        .order_by(nearest.c.depth, units.c.serial)
+    )
+    return [(int(row[0]), AffectedUnit(_facts(row), int(row[15]), bool(row[16]))) for row in rows]
+
+
+def step_runs(conn: Connection, tenant_id: int, unit_ids: list[int]) -> list[Any]:
+    """Step runs of these units, oldest first: serial, operation, station, operator, times."""
+    if not unit_ids:
+        return []
+    return list(
+        conn.execute(
+            sa.select(
+                units.c.serial,
+                runs.c.operation_code,
+                stations.c.code,
+                users.c.name,
+                runs.c.started_at,
+                runs.c.completed_at,
+                runs.c.result,
+                runs.c.measurements,
+                runs.c.defects,
+            )
+            .select_from(
+                runs.join(units, units.c.id == runs.c.unit_id)
+                .outerjoin(stations, stations.c.id == runs.c.station_id)
+                .outerjoin(users, users.c.id == runs.c.operator_id)
+            )
+            .where(runs.c.tenant_id == tenant_id, runs.c.unit_id.in_(unit_ids))
+            .order_by(runs.c.started_at, runs.c.id)
+        )
+    )
