@@ -31,7 +31,13 @@ def test_an_item_without_a_pattern_uses_the_default_one() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("0.1", Decimal("0.1")), (0.1, Decimal("0.1")), (3, Decimal(3))]
+    ("value", "expected"),
+    [
+        ("0.1", Decimal("0.1")),
+        (0.1, Decimal("0.1")),
+        (3, Decimal(3)),
+        (Decimal("2.5"), Decimal("2.5")),
+    ],
 )
 def test_numbers_become_exact_decimals(value: object, expected: Decimal) -> None:
     assert to_decimal("quantity", value) == expected

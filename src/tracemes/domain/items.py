@@ -39,7 +39,9 @@ def to_decimal(field: str, value: object, *, positive: bool = False) -> Decimal:
     if isinstance(value, bool):
         raise InvalidInputError(field, f"{value!r} is not a number")
     try:
-        number = Decimal(str(value).strip()) if isinstance(value, float | int | str) else None
+        number = (
+            Decimal(str(value).strip()) if isinstance(value, Decimal | float | int | str) else None
+        )
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
