@@ -7,7 +7,7 @@ ledger is answered as accepted again and changes nothing, so retries are safe.
 """
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -272,18 +272,24 @@ def _write(
 
 
 def _payload(event: FloorEvent) -> dict[str, Any]:
-    facts = _json_safe(asdict(event.command))
+    facts = _facts(event.command)
     if event.operator is not None:
         facts["operator"] = event.operator
-    assert isinstance(facts, dict)
     return facts
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+def _facts(value: Any) -> dict[str, Any]:
+    """A command as JSON-safe ledger facts, without the deep copies of dataclasses.asdict."""
+    facts: dict[str, Any] = {}
+    for name in value.__slots__:
+        item = getattr(value, name)
+        if item is None:
+            continue
+        if isinstance(item, Decimal):
+            item = str(item)
+        elif isinstance(item, tuple):
+            item = list(item)
+        elif hasattr(item, "__slots__"):
+            item = _facts(item)
+        facts[name] = item
+    return facts

@@ -309,8 +309,10 @@ def add_units(
     """Store parts registered at their first binding, and give them their ids."""
     if not new:
         return
-    result = conn.execute(
-        sa.insert(units).returning(units.c.id, sort_by_parameter_order=True),
+    # A plain executemany, then one query for the ids: RETURNING would cost a statement per row
+    # on SQLite.
+    conn.execute(
+        sa.insert(units),
         [
             {
                 "tenant_id": tenant_id,
@@ -322,8 +324,16 @@ def add_units(
             for unit in new
         ],
     )
-    for unit, unit_id in zip(new, result.scalars(), strict=True):
-        unit.id = int(unit_id)
+    ids: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(unit.serial for unit in new):
+        rows = conn.execute(
+            sa.select(units.c.item_id, units.c.serial, units.c.id).where(
+                units.c.tenant_id == tenant_id, units.c.serial.in_(chunk)
+            )
+        )
+        ids.update({(item, serial): int(unit_id) for item, serial, unit_id in rows})
+    for unit in new:
+        unit.id = ids[(item_id[unit.item_code], unit.serial)]
 
 
 def add_bindings(
