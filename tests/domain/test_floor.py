@@ -49,7 +49,9 @@ def test_key_parts_fall_due_at_their_operation_and_the_rest_at_the_end() -> None
 def test_operations_follow_each_other_and_unknown_ones_are_bad_input() -> None:
     p = a_plan()
 
-    assert p.after("OP10").code == "OP20"
+    following = p.after("OP10")
+    assert following is not None
+    assert following.code == "OP20"
     assert p.after("OP30") is None
     with pytest.raises(InvalidInputError, match="OP99 is not an operation"):
         p.seq_of("OP99")
