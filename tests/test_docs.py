@@ -1,5 +1,6 @@
 """Docs cannot drift: every command, route, event type and setting must be documented."""
 
+import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from tracemes.app import create_app
 from tracemes.cli import app as cli_app
+from tracemes.domain.shop_floor import EVENT_TYPES
 from tracemes.store.db import open_database
 
 ROOT = Path(__file__).parent.parent
@@ -84,8 +86,8 @@ def test_every_event_type_is_documented() -> None:
         event_type
         for source in sorted(SERVICES.glob("*.py"))
         for event_type in _EVENT.findall(source.read_text(encoding="utf-8"))
-    }
-    assert "work_order.released" in types
+    } | set(EVENT_TYPES.values())  # shop-floor events are named by their command's type
+    assert {"work_order.released", "part.bound"} <= types
     missing = sorted(t for t in types if f"`{t}`" not in text)
     assert not missing, f"missing from docs/events.md: {missing}"
 
@@ -101,15 +103,28 @@ def test_every_setting_is_documented() -> None:
     assert not missing, f"missing from docs/configuration.md: {missing}"
 
 
+def _refusal_codes(source: str) -> set[str]:
+    """Codes given as a literal to the floor's `refuse(message, code)`."""
+    return {
+        node.args[1].value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "refuse"
+        and len(node.args) > 1
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    }
+
+
 def test_every_error_code_is_documented() -> None:
     text = _read("api.md")
     package = ROOT / "src" / "tracemes"
     sources = [*sorted(package.glob("domain/*.py")), *sorted(package.glob("services/*.py"))]
-    codes = {
-        code
-        for source in sources
-        for code in _ERROR_CODE.findall(source.read_text(encoding="utf-8"))
-    }
-    assert "idempotency_key_reused" in codes
+    codes: set[str] = set()
+    for source in sources:
+        code_text = source.read_text(encoding="utf-8")
+        codes |= set(_ERROR_CODE.findall(code_text)) | _refusal_codes(code_text)
+    assert {"idempotency_key_reused", "part_already_bound"} <= codes
     missing = sorted(c for c in codes if f"`{c}`" not in text)
     assert not missing, f"error codes missing from docs/api.md: {missing}"

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from tests.factories import accept, build_bike, build_pack, make_plant, send
 from tracemes import services, store
 from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.unit_events import ScrapUnit, ShipUnit
 from tracemes.domain.work_orders import Status
@@ -98,7 +99,7 @@ def test_the_last_pass_completes_the_unit_and_the_order(db: Engine, ctx: Context
     accept(db, ctx, StartStep(plant.bikes[0], "OP10"))
     assert services.work_orders.get(db, ctx, plant.bike_order).order.status is Status.IN_PROGRESS
     accept(db, ctx, BindPart(plant.bikes[0], ComponentRef(serial="F-9", item="FRAME")))
-    build_rest = [
+    build_rest: list[Command] = [
         CompleteStep(plant.bikes[0], "OP10", True),
         StartStep(plant.bikes[0], "OP20"),
         BindPart(plant.bikes[0], ComponentRef(serial="M-9", item="MOTOR")),

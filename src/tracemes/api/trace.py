@@ -125,6 +125,7 @@ class AffectedOut(UnitOut):
     location: str
     depth: int
     finished: bool
+    inside: str | None
 
     @classmethod
     def of_affected(cls, affected: AffectedUnit) -> "AffectedOut":
@@ -133,6 +134,7 @@ class AffectedOut(UnitOut):
             location=affected.location.value,
             depth=affected.depth,
             finished=affected.finished,
+            inside=affected.inside.serial if affected.inside else None,
         )
 
 

@@ -5,7 +5,7 @@ a unit holds no more of an item than its BOM says. History is never erased: unbi
 ends an edge, it does not delete it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tracemes.domain.errors import InvalidInputError
@@ -57,8 +57,9 @@ class UnbindPart:
     reason: str
 
 
-def bind(floor: Floor, actor: Actor, event: BindPart) -> None:
-    """Check every binding rule, then record the edge and draw down the lot."""
+def bind(floor: Floor, actor: Actor, event: BindPart) -> BindPart:
+    """Check every binding rule, record the edge and draw down the lot; return the event as
+    it happened (the part's item and the quantity drawn filled in) for the ledger."""
     unit = floor.unit(event.unit)
     if unit.status is UnitStatus.SCRAPPED:
         raise refuse(f"unit {unit.serial} is scrapped", "unit_scrapped")
@@ -103,6 +104,8 @@ def bind(floor: Floor, actor: Actor, event: BindPart) -> None:
             bound_at=actor.occurred_at,
         )
     )
+    part_facts = replace(event.component, item=requirement.item_code, quantity=quantity)
+    return replace(event, component=part_facts)
 
 
 def unbind(floor: Floor, actor: Actor, event: UnbindPart) -> None:

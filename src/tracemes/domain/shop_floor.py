@@ -22,21 +22,23 @@ EVENT_TYPES: dict[type[Command], str] = {
 }
 
 
-def apply(floor: Floor, actor: Actor, command: Command) -> None:
-    """Apply one event to the floor, or raise a DomainError and change nothing."""
+def apply(floor: Floor, actor: Actor, command: Command) -> Command:
+    """Apply one event to the floor, or raise a DomainError and change nothing. Returns the
+    event as it happened, for the ledger (a binding names the item and quantity drawn)."""
     match command:
         case step_runs.StartStep():
             step_runs.start(floor, actor, command)
         case step_runs.CompleteStep():
             step_runs.complete(floor, actor, command)
         case genealogy.BindPart():
-            genealogy.bind(floor, actor, command)
+            return genealogy.bind(floor, actor, command)
         case genealogy.UnbindPart():
             genealogy.unbind(floor, actor, command)
         case unit_events.ScrapUnit():
             unit_events.scrap(floor, actor, command)
         case unit_events.ShipUnit():
             unit_events.ship(floor, actor, command)
+    return command
 
 
 def subjects(command: Command) -> tuple[str, ...]:

@@ -102,9 +102,34 @@ class AffectedUnit:
 
     unit: UnitFacts
     depth: int
-    finished: bool  # no live parent: the top of its tree, what a customer receives
+    inside: UnitFacts | None = None  # the finished unit a sub-assembly now sits in
+
+    @property
+    def finished(self) -> bool:
+        """At the top of its tree (not inside another unit): what a customer receives."""
+        return self.inside is None
 
     @property
     def location(self) -> Location:
-        """Where the unit is now."""
-        return location(self.unit.status)
+        """Where the unit is now: a pack inside a shipped bike has been shipped too."""
+        return location((self.inside or self.unit).status)
+
+
+def settle(rows: Sequence[tuple[int, int | None, UnitFacts, int]]) -> list[AffectedUnit]:
+    """Affected units from the forward query's (id, live parent id, facts, depth) rows, each
+    placed inside the finished unit at the top of its chain."""
+    by_id = {row[0]: row for row in rows}
+
+    def top(unit_id: int) -> UnitFacts:
+        seen = {unit_id}
+        parent = by_id[unit_id][1]
+        while parent is not None and parent in by_id and parent not in seen:
+            seen.add(parent)
+            unit_id, parent = parent, by_id[parent][1]
+        return by_id[unit_id][2]
+
+    affected = []
+    for unit_id, parent, facts, depth in rows:
+        above = top(unit_id) if parent is not None else None
+        affected.append(AffectedUnit(facts, depth, above if above is not facts else None))
+    return affected

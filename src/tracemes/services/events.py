@@ -89,12 +89,12 @@ def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outco
             event = prepared[sent.event_id]
             try:
                 actor = _actor(ctx, event, stations, operators)
-                domain.shop_floor.apply(floor, actor, event.command)
+                happened = domain.shop_floor.apply(floor, actor, event.command)
             except DomainError as error:
                 outcomes.append(Outcome(event.event_id, error))
                 continue
             seen.add(event.event_id)
-            accepted.append((event, actor))
+            accepted.append((replace(event, command=happened), actor))
             outcomes.append(Outcome(event.event_id))
         _write(conn, ctx, floor, accepted)
     return outcomes

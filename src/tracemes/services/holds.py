@@ -99,15 +99,25 @@ def release(db: Engine, ctx: Context, code: str, disposition: str, note: str = "
         store.holds.set_flags(conn, ctx.tenant_id, set(members) - covered, on_hold=False)
         lot_ids = [target for kind, target in members if kind == "lot"]
         if decided is Disposition.SCRAP:
-            unit_ids = [target for kind, target in members if kind == "unit"]
+            unit_ids = [
+                target
+                for kind, target in members
+                if kind == "unit" and not _inside_a_gone_unit(conn, ctx, target)
+            ]
             store.holds.scrap_units(conn, ctx.tenant_id, unit_ids)
         if decided in (Disposition.SCRAP, Disposition.RETURN_TO_SUPPLIER):
             store.holds.reject_lots(conn, ctx.tenant_id, lot_ids)
-        store.ledger.append(
-            conn,
-            ctx.event("hold.released", code, {"disposition": decided.value, "note": note}),
-        )
+        released = ctx.event("hold.released", code, {"disposition": decided.value, "note": note})
+        store.ledger.append(conn, released)
+        subjects = [*hold.units, *(f"{item}/{lot}" for item, lot in hold.lots)]
+        store.ledger.add_subjects(conn, ctx.tenant_id, [(released.event_id, s) for s in subjects])
         return _get(conn, ctx, code)
+
+
+def _inside_a_gone_unit(conn: Connection, ctx: Context, unit_id: int) -> bool:
+    """Whether a sub-assembly sits in a unit that was shipped or scrapped (leave it be)."""
+    above = store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)
+    return any(a.finished and a.location not in STILL_HERE for _, a in above)
 
 
 def get(db: Engine, ctx: Context, code: str) -> Hold:

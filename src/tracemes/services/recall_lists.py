@@ -18,6 +18,7 @@ COLUMNS = (
     "物料名称 Item name",
     "状态 Status",
     "位置 Where",
+    "装在 Inside",
     "当前工序 Operation",
     "工单 Work order",
     "冻结 On hold",
@@ -44,6 +45,7 @@ def _row(affected: AffectedUnit) -> list[Any]:
         unit.item_name,
         unit.status.value,
         affected.location.value,
+        affected.inside.serial if affected.inside else "",
         unit.operation or "",
         unit.work_order or "",
         "yes" if unit.on_hold else "no",
@@ -74,7 +76,7 @@ def to_xlsx(where_used: WhereUsed) -> bytes:
         cell.font = Font(bold=True)
     for row in rows(where_used):
         sheet.append([str(value) if isinstance(value, str) else value for value in row])
-    for index, width in enumerate((12, 18, 14, 24, 12, 10, 10, 16, 8, 24, 14, 14, 22), start=1):
+    for index, width in enumerate((12, 18, 14, 24, 12, 10, 18, 10, 16, 8, 24, 14, 14, 22), start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -115,3 +115,10 @@ def where_used_serial(db: Engine, ctx: Context, serial: str) -> WhereUsed:
             above = store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)
             units.extend(affected for _, affected in above)
     return WhereUsed(f"serial {serial}", units)
+
+
+def find_lots(db: Engine, ctx: Context, lot_number: str) -> list[str]:
+    """The items, in code order, that have a lot with this number (a lot scanned alone)."""
+    with store.db.reading(db) as conn:
+        found = store.lots.items_with_lot(conn, ctx.tenant_id, [lot_number])
+    return found.get(lot_number, [])

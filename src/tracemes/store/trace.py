@@ -5,7 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.trace import AffectedUnit, Edge, UnitFacts
+from tracemes.domain.trace import AffectedUnit, Edge, UnitFacts, settle
 from tracemes.domain.units import UnitStatus
 from tracemes.store.schema import bindings, items, lots, stations, units, users, work_orders
 from tracemes.store.schema import step_runs as runs
@@ -173,15 +173,17 @@ def forward(
         .where(above.c.tenant_id == tenant_id, above.c.unbound_at.is_(None), up.c.depth < MAX_DEPTH)
     )
     held = bindings.alias("held")
-    has_parent = (
-        sa.select(held.c.id)
+    parent = (
+        sa.select(held.c.parent_id)
         .where(
             held.c.tenant_id == tenant_id,
             held.c.child_kind == "unit",
             held.c.child_id == units.c.id,
             held.c.unbound_at.is_(None),
+            held.c.parent_kind == "unit",
         )
-        .exists()
+        .limit(1)
+        .scalar_subquery()
     )
     nearest = (
         sa.select(up.c.parent_id, sa.func.min(up.c.depth).label("depth"))
@@ -189,14 +191,17 @@ def forward(
         .group_by(up.c.parent_id)
         .subquery()
     )
-    rows = conn.execute(
-        _facts_query()
-        .add_columns(nearest.c.depth, sa.not_(has_parent))
-        .join(nearest, nearest.c.parent_id == units.c.id)
-        .where(units.c.tenant_id == tenant_id)
-        .order_by(nearest.c.depth, units.c.serial)
-    )
-    return [(int(row[0]), AffectedUnit(_facts(row), int(row[15]), bool(row[16]))) for row in rows]
+    rows = [
+        (int(row[0]), row[16], _facts(row), int(row[15]))
+        for row in conn.execute(
+            _facts_query()
+            .add_columns(nearest.c.depth, parent)
+            .join(nearest, nearest.c.parent_id == units.c.id)
+            .where(units.c.tenant_id == tenant_id)
+            .order_by(nearest.c.depth, units.c.serial)
+        )
+    ]
+    return [(row[0], affected) for row, affected in zip(rows, settle(rows), strict=True)]
 
 
 def step_runs(conn: Connection, tenant_id: int, unit_ids: list[int]) -> list[Any]:

@@ -3,15 +3,25 @@
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tracemes.web import auth, home, items, layout, lines, work_orders
+from tracemes.web import auth, home, items, layout, lines, trace, work_orders
 from tracemes.web.layout import error_page
 
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=layout.STATIC_DIR), name="static")
-    for module in (auth, home, items, lines, work_orders):
+    for module in (auth, home, items, lines, trace, work_orders):
         app.include_router(module.router, dependencies=[Depends(layout.refuse_cross_site)])
 
 
-__all__ = ["auth", "error_page", "home", "items", "layout", "lines", "mount", "work_orders"]
+__all__ = [
+    "auth",
+    "error_page",
+    "home",
+    "items",
+    "layout",
+    "lines",
+    "mount",
+    "trace",
+    "work_orders",
+]
