@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -17,11 +18,15 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
+FIRST_BIKE = f"EB{datetime.now(UTC):%y%m%d}0001"  # the demo's first e-bike, shipped
 PAGES = {
     "home.png": "/",
     "item.png": "/admin/items/EB-A1",
     "work-order.png": None,  # the first released e-bike order, found on the list page
+    "trace.png": f"/trace?q={FIRST_BIKE}",
+    "recall.png": "/trace?q=C2611-A",
 }
+PHONE = {"trace-phone.png": f"/trace?q={FIRST_BIKE}"}
 
 
 def free_port() -> int:
@@ -70,12 +75,18 @@ def shoot(base: str) -> None:
         page.wait_for_url(f"{base}/")
         for name, path in PAGES.items():
             if path is None:
-                page.goto(f"{base}/work-orders?status=released")
+                page.goto(f"{base}/work-orders?status=in_progress")
                 page.locator("table a", has_text="WO").last.click()
                 page.wait_for_url(f"{base}/work-orders/WO*")
             else:
                 page.goto(f"{base}{path}")
             page.screenshot(path=str(OUT / name), full_page=True)
+            print(f"wrote docs/screenshots/{name}")
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        phone.context.add_cookies(page.context.cookies())
+        for name, path in PHONE.items():
+            phone.goto(f"{base}{path}")
+            phone.screenshot(path=str(OUT / name), full_page=False)
             print(f"wrote docs/screenshots/{name}")
         browser.close()
 

@@ -109,10 +109,10 @@ def test_open_orders_have_units_with_serials_from_the_pattern(db: Engine) -> Non
     bike_order = services.work_orders.get(db, ctx, bikes)
     pack_order = services.work_orders.get(db, ctx, packs)
 
-    assert bike_order.order.status is Status.RELEASED
+    assert bike_order.order.status is Status.IN_PROGRESS  # yesterday's shift started it
     assert len(bike_order.units) == 20
     assert all(re.fullmatch(r"EB260316\d{4}", unit.serial) for unit in bike_order.units)
-    assert pack_order.order.status is Status.RELEASED
+    assert pack_order.order.status is Status.IN_PROGRESS
     assert pack_order.order.item_code == BATTERY_PACK
     assert pack_order.units
     assert services.work_orders.get(db, ctx, planned).order.status is Status.PLANNED
@@ -159,3 +159,23 @@ def test_the_demo_leaves_other_companies_alone(db: Engine, ctx: Context) -> None
 
     assert services.items.list_all(db, ctx) == []
     assert services.work_orders.list_all(db, ctx) == []
+
+
+def test_the_demo_shift_leaves_traceable_history(db: Engine) -> None:
+    summary, ctx = _seeded(db)
+    packs, bikes, _ = summary.work_order_codes
+    bike = services.work_orders.get(db, ctx, bikes)
+    by_status = [u.status.value for u in bike.units]
+
+    assert by_status.count("shipped") == 3
+    assert by_status.count("completed") == 3
+    assert by_status.count("rework") == 1
+    assert services.work_orders.get(db, ctx, packs).progress.completed == 8
+    shipped = bike.units[0].serial
+    tree = services.trace.backward(db, ctx, shipped)
+    items = {node.edge.item_code for node in tree.parts}
+    assert {"FRAME-A1", "MOTOR-350W", "SCREW-M5", BATTERY_PACK, "CTRL-48V"} <= items
+    pack = next(n for n in tree.parts if n.edge.item_code == BATTERY_PACK)
+    assert {c.edge.item_code for c in pack.children} == {"CELL-21700", "BMS-48V"}
+    recall = services.trace.where_used_lot(db, ctx, "CELL-21700", "C2611-A")
+    assert [u.unit.serial for u in recall.finished] == [u.serial for u in bike.units[:6]]

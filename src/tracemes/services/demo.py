@@ -2,7 +2,8 @@
 
 `tracemes demo` calls `seed` so that every page has real data to show: a finished e-bike with
 a GTIN, serialised key parts, a battery pack built from a lot of cells, two lines with eight
-stations, a five-step routing, one user per role and open work orders with units.
+stations, a five-step routing, one user per role, open work orders with units, supplier
+receipts, and a shift of production (packs and e-bikes built, some shipped, one in rework).
 """
 
 from dataclasses import dataclass
@@ -14,9 +15,14 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, services
 from tracemes.domain.boms import BomLine
 from tracemes.domain.errors import AlreadyExistsError, NotFoundError
+from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.routings import Operation
+from tracemes.domain.shop_floor import Command
+from tracemes.domain.step_runs import CompleteStep, StartStep
+from tracemes.domain.unit_events import ShipUnit
 from tracemes.domain.users import Role
 from tracemes.services.context import Context
+from tracemes.services.events import FloorEvent
 
 TENANT_CODE = "DEMO"
 TENANT_NAME = "绿源电动车示范工厂 Demo E-bike Works"
@@ -228,6 +234,13 @@ def seed(db: Engine, now: datetime) -> DemoSummary | None:
     for item_code, operations in _ROUTINGS.items():
         services.routings.replace(db, ctx, item_code, operations)
     order_codes, serials = _work_orders(db, ctx)
+    _receipts(db, ctx)
+    _production(
+        db,
+        ctx,
+        [s for s in serials if s.startswith("BP")],
+        [s for s in serials if s.startswith("EB")],
+    )
     return DemoSummary(
         tenant_code=tenant.code,
         tenant_id=tenant.id,
@@ -256,3 +269,86 @@ def _work_orders(db: Engine, ctx: Context) -> tuple[tuple[str, ...], tuple[str, 
         db, ctx, EBIKE, 50, "L1", due_on=today + timedelta(days=7)
     )
     return (packs.code, bikes.code, planned.code), (*pack_serials, *bike_serials)
+
+
+def _receipts(db: Engine, ctx: Context) -> None:
+    """Supplier lots of cells and screws, and purchased motors, controllers and BMS boards."""
+    received = ctx.now - timedelta(days=2)
+    for item, lot, quantity, supplier in (
+        ("CELL-21700", "C2611-A", 1000, "天津力神 Tianjin Lishen"),
+        ("CELL-21700", "C2611-B", 1000, "天津力神 Tianjin Lishen"),
+        ("SCREW-M5", "S-2611", 5000, "宁波紧固件 Ningbo Fasteners"),
+    ):
+        services.lots.receive(db, ctx, item, lot, quantity, supplier, received)
+    for item, prefix, supplier, lot in (
+        ("MOTOR-350W", "M350-", "八方电气 Bafang", "BF-2611"),
+        ("CTRL-48V", "CT48-", "八方电气 Bafang", "BF-2611"),
+        ("BMS-48V", "BMS-", "深圳华宝 Shenzhen Huabao", "HB-11"),
+    ):
+        serials = [f"{prefix}{n:04d}" for n in range(1, 13)]
+        services.lots.receive_serials(db, ctx, item, serials, supplier, lot, received)
+
+
+def _production(db: Engine, ctx: Context, packs: list[str], bikes: list[str]) -> None:
+    """Yesterday's shift: eight packs built, six e-bikes built (three shipped), one e-bike
+    failed its function test and waits for rework, one is halfway."""
+    clock = iter(ctx.now - timedelta(hours=20) + timedelta(minutes=3 * n) for n in range(10_000))
+    numbers = iter(range(1, 10_000))
+    events: list[FloorEvent] = []
+
+    def at(station: str, *commands: Command) -> None:
+        for command in commands:
+            events.append(
+                FloorEvent(f"demo-{next(numbers)}", command, next(clock), station, "operator")
+            )
+
+    for n, pack in enumerate(packs[:8]):
+        cells = "C2611-A" if n < 6 else "C2611-B"
+        at(
+            "L2-S1",
+            StartStep(pack, "OP10"),
+            BindPart(pack, ComponentRef(item="CELL-21700", lot=cells)),
+        )
+        at("L2-S1", CompleteStep(pack, "OP10", True))
+        at(
+            "L2-S2",
+            StartStep(pack, "OP20"),
+            BindPart(pack, ComponentRef(serial=f"BMS-{n + 1:04d}")),
+        )
+        at("L2-S2", CompleteStep(pack, "OP20", True))
+        at("L2-S3", StartStep(pack, "OP30"))
+        at("L2-S3", CompleteStep(pack, "OP30", True, {"ocv_v": 53.9 - n / 20, "ir_mohm": 41.0 + n}))
+    for n, bike in enumerate(bikes[:8]):
+        at("L1-S1", StartStep(bike, "OP10"))
+        at("L1-S1", BindPart(bike, ComponentRef(serial=f"FR-A1-{n + 1:05d}", item="FRAME-A1")))
+        at("L1-S1", CompleteStep(bike, "OP10", True))
+        at(
+            "L1-S2",
+            StartStep(bike, "OP20"),
+            BindPart(bike, ComponentRef(serial=f"M350-{n + 1:04d}")),
+        )
+        at("L1-S2", BindPart(bike, ComponentRef(item="SCREW-M5", lot="S-2611")))
+        at("L1-S2", CompleteStep(bike, "OP20", True))
+        if n == 7:
+            break  # halfway: waits at OP30 for a battery pack
+        at("L1-S3", StartStep(bike, "OP30"), BindPart(bike, ComponentRef(serial=packs[n])))
+        at("L1-S3", BindPart(bike, ComponentRef(serial=f"CT48-{n + 1:04d}")))
+        at("L1-S3", CompleteStep(bike, "OP30", True))
+        at("L1-S4", StartStep(bike, "OP40"))
+        if n == 6:
+            at(
+                "L1-S4",
+                CompleteStep(bike, "OP40", False, {"top_speed_kmh": 27.1}, ("SPEED-LIMIT",)),
+            )
+            break
+        at("L1-S4", CompleteStep(bike, "OP40", True, {"top_speed_kmh": 24.6}))
+        at("L1-S5", StartStep(bike, "OP50"), CompleteStep(bike, "OP50", True))
+        if n < 3:
+            at(
+                "L1-S5",
+                ShipUnit(
+                    bike, "杭州骑行商贸 Hangzhou Ride Trading", "SO-2611-08", f"DN-{n + 1:03d}"
+                ),
+            )
+    refused = [o for o in services.events.record(db, ctx, events) if o.error is not None]
+    assert not refused, f"demo production refused: {refused[0].error}"
