@@ -158,8 +158,8 @@ def _load_floor(conn: Connection, ctx: Context, commands: Sequence[Command]) -> 
     loaded = dict(store.floor.units_by_serial(conn, tenant, parents | part_serials))
     parent_ids = [u.id for u in loaded if u.serial in parents and u.id is not None]
     part_ids = [u.id for u in loaded if u.serial in part_serials and u.id is not None]
-    edges = store.floor.live_bindings_of_parents(conn, tenant, parent_ids)
-    edges += store.floor.live_bindings_of_units(conn, tenant, part_ids)
+    edges = store.bindings.live_bindings_of_parents(conn, tenant, parent_ids)
+    edges += store.bindings.live_bindings_of_units(conn, tenant, part_ids)
     by_id = {u.id: u for u in loaded}
     missing = {e.parent_id for e in edges} | {
         e.child_id for e in edges if e.child_kind is Kind.UNIT
@@ -195,7 +195,7 @@ def _load_floor(conn: Connection, ctx: Context, commands: Sequence[Command]) -> 
             operator_id=row[4],
             started_at=row[5],
         )
-        for row in store.floor.open_runs(conn, tenant, parent_ids)
+        for row in store.step_runs.open_runs(conn, tenant, parent_ids)
     ]
     return Floor(loaded, lots.values(), bindings.values(), runs)
 
@@ -239,12 +239,12 @@ def _write(
     codes = {u.item_code for u in floor.new_units} | {b.item_code for b in floor.new_bindings}
     item_id = store.floor.item_ids(conn, tenant, codes)
     store.floor.add_units(conn, tenant, floor.new_units, item_id, ctx.now)
-    store.floor.add_bindings(conn, tenant, floor.new_bindings, item_id)
-    store.floor.end_bindings(conn, tenant, floor.ended_bindings)
+    store.bindings.add_bindings(conn, tenant, floor.new_bindings, item_id)
+    store.bindings.end_bindings(conn, tenant, floor.ended_bindings)
     store.floor.update_units(conn, tenant, floor.changed_units())
     store.floor.update_lots(conn, tenant, floor.changed_lots())
-    store.floor.add_runs(conn, tenant, floor.new_runs)
-    store.floor.close_runs(conn, tenant, floor.closed_runs)
+    store.step_runs.add_runs(conn, tenant, floor.new_runs)
+    store.step_runs.close_runs(conn, tenant, floor.closed_runs)
     store.floor.set_work_order_statuses(
         conn, tenant, ((o.code, o.status) for o in floor.changed_orders())
     )

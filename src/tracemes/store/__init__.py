@@ -1,7 +1,9 @@
 """SQLAlchemy Core tables and named queries. Functions take a Connection and never commit."""
 
 from tracemes.store import (
+    bindings,
     boms,
+    chunks,
     db,
     floor,
     holds,
@@ -11,6 +13,7 @@ from tracemes.store import (
     lots,
     routings,
     schema,
+    step_runs,
     tenants,
     trace,
     units,
@@ -19,7 +22,9 @@ from tracemes.store import (
 )
 
 __all__ = [
+    "bindings",
     "boms",
+    "chunks",
     "db",
     "floor",
     "holds",
@@ -29,6 +34,7 @@ __all__ = [
     "lots",
     "routings",
     "schema",
+    "step_runs",
     "tenants",
     "trace",
     "units",

@@ -5,36 +5,26 @@ executemany, so a batch of thousands of events costs a handful of round trips. R
 batch will change are locked (FOR UPDATE) on PostgreSQL; SQLite serialises writers anyway.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.floor import BindingState, Kind, LotState, StepRunState, UnitState
+from tracemes.domain.floor import LotState, UnitState
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.work_orders import Status
+from tracemes.store.chunks import chunks
 from tracemes.store.schema import (
-    bindings,
     boms,
     items,
     lots,
     routings,
-    step_runs,
     units,
     work_orders,
 )
-
-T = TypeVar("T")
-CHUNK = 2000
-
-
-def _chunks(values: Iterable[T]) -> Iterator[list[T]]:
-    ordered = list(dict.fromkeys(values))
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start : start + CHUNK]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +80,7 @@ def units_by_serial(
 ) -> list[tuple[UnitState, str | None]]:
     """The units carrying these serials (any item), with their work order codes."""
     found: list[tuple[UnitState, str | None]] = []
-    for chunk in _chunks(serials):
+    for chunk in chunks(serials):
         rows = conn.execute(
             _unit_query().where(units.c.tenant_id == tenant_id, units.c.serial.in_(chunk))
         ).mappings()
@@ -103,7 +93,7 @@ def units_by_id(
 ) -> list[tuple[UnitState, str | None]]:
     """The units with these ids, with their work order codes."""
     found: list[tuple[UnitState, str | None]] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         rows = conn.execute(
             _unit_query().where(units.c.tenant_id == tenant_id, units.c.id.in_(chunk))
         ).mappings()
@@ -131,7 +121,7 @@ def lots_by_key(
 ) -> list[LotState]:
     """The lots named by (item code, lot number)."""
     found: list[LotState] = []
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = conn.execute(
             _lot_query().where(
                 lots.c.tenant_id == tenant_id, sa.tuple_(items.c.code, lots.c.lot).in_(chunk)
@@ -144,105 +134,9 @@ def lots_by_key(
 def lots_by_id(conn: Connection, tenant_id: int, ids: Iterable[int]) -> list[LotState]:
     """The lots with these ids."""
     found: list[LotState] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         rows = conn.execute(_lot_query().where(lots.c.tenant_id == tenant_id, lots.c.id.in_(chunk)))
         found.extend(LotState(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class BindingRow:
-    """A live edge as stored, before its ends are linked to loaded units and lots."""
-
-    id: int
-    parent_id: int
-    child_kind: Kind
-    child_id: int
-    item_code: str
-    quantity: Decimal
-    operation: str | None
-    station_id: int | None
-    operator_id: int | None
-    bound_at: Any
-
-
-def _binding_query() -> sa.Select[Any]:
-    return sa.select(
-        bindings.c.id,
-        bindings.c.parent_id,
-        bindings.c.child_kind,
-        bindings.c.child_id,
-        items.c.code,
-        bindings.c.quantity,
-        bindings.c.operation_code,
-        bindings.c.station_id,
-        bindings.c.operator_id,
-        bindings.c.bound_at,
-    ).select_from(bindings.join(items, bindings.c.item_id == items.c.id))
-
-
-def live_bindings_of_parents(
-    conn: Connection, tenant_id: int, parent_ids: Iterable[int]
-) -> list[BindingRow]:
-    """Live edges into these units."""
-    found: list[BindingRow] = []
-    for chunk in _chunks(parent_ids):
-        rows = conn.execute(
-            _binding_query().where(
-                bindings.c.tenant_id == tenant_id,
-                bindings.c.parent_kind == Kind.UNIT.value,
-                bindings.c.parent_id.in_(chunk),
-                bindings.c.unbound_at.is_(None),
-            )
-        )
-        found.extend(_binding_row(row) for row in rows)
-    return found
-
-
-def live_bindings_of_units(
-    conn: Connection, tenant_id: int, child_ids: Iterable[int]
-) -> list[BindingRow]:
-    """The live edges that hold these units as parts."""
-    found: list[BindingRow] = []
-    for chunk in _chunks(child_ids):
-        rows = conn.execute(
-            _binding_query().where(
-                bindings.c.tenant_id == tenant_id,
-                bindings.c.child_kind == Kind.UNIT.value,
-                bindings.c.child_id.in_(chunk),
-                bindings.c.unbound_at.is_(None),
-            )
-        )
-        found.extend(_binding_row(row) for row in rows)
-    return found
-
-
-def _binding_row(row: Any) -> BindingRow:
-    return BindingRow(
-        row[0], row[1], Kind(row[2]), row[3], row[4], row[5], row[6], row[7], row[8], row[9]
-    )
-
-
-def open_runs(conn: Connection, tenant_id: int, unit_ids: Iterable[int]) -> list[Any]:
-    """Started, not completed step runs of these units: (id, unit id, operation, ...)."""
-    found: list[Any] = []
-    for chunk in _chunks(unit_ids):
-        found.extend(
-            conn.execute(
-                sa.select(
-                    step_runs.c.id,
-                    step_runs.c.unit_id,
-                    step_runs.c.operation_code,
-                    step_runs.c.station_id,
-                    step_runs.c.operator_id,
-                    step_runs.c.started_at,
-                ).where(
-                    step_runs.c.tenant_id == tenant_id,
-                    step_runs.c.unit_id.in_(chunk),
-                    step_runs.c.completed_at.is_(None),
-                )
-            )
-        )
     return found
 
 
@@ -261,7 +155,7 @@ def work_orders_by_code(
     bom = boms.alias("bom")
     routing = routings.alias("routing")
     found: list[WorkOrderRow] = []
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         rows = conn.execute(
             sa.select(
                 work_orders.c.code,
@@ -293,7 +187,7 @@ def work_orders_by_code(
 def item_ids(conn: Connection, tenant_id: int, codes: Iterable[str]) -> dict[str, int]:
     """Surrogate ids of items by code."""
     found: dict[str, int] = {}
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         rows = conn.execute(
             sa.select(items.c.code, items.c.id).where(
                 items.c.tenant_id == tenant_id, items.c.code.in_(chunk)
@@ -325,7 +219,7 @@ def add_units(
         ],
     )
     ids: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(unit.serial for unit in new):
+    for chunk in chunks(unit.serial for unit in new):
         rows = conn.execute(
             sa.select(units.c.item_id, units.c.serial, units.c.id).where(
                 units.c.tenant_id == tenant_id, units.c.serial.in_(chunk)
@@ -334,47 +228,6 @@ def add_units(
         ids.update({(item, serial): int(unit_id) for item, serial, unit_id in rows})
     for unit in new:
         unit.id = ids[(item_id[unit.item_code], unit.serial)]
-
-
-def add_bindings(
-    conn: Connection, tenant_id: int, new: Sequence[BindingState], item_id: dict[str, int]
-) -> None:
-    """Store new edges (an edge ended in the same batch is stored ended)."""
-    if not new:
-        return
-    conn.execute(
-        sa.insert(bindings),
-        [
-            {
-                "tenant_id": tenant_id,
-                "parent_kind": Kind.UNIT.value,
-                "parent_id": b.parent.id,
-                "child_kind": b.kind.value,
-                "child_id": b.child.id,
-                "item_id": item_id[b.item_code],
-                "quantity": b.quantity,
-                "operation_code": b.operation,
-                "station_id": b.station_id,
-                "operator_id": b.operator_id,
-                "bound_at": b.bound_at,
-                "unbound_at": b.unbound_at,
-                "unbound_reason": b.unbound_reason,
-            }
-            for b in new
-        ],
-    )
-
-
-def end_bindings(conn: Connection, tenant_id: int, ended: Sequence[BindingState]) -> None:
-    """Mark stored edges as no longer live."""
-    if not ended:
-        return
-    conn.execute(
-        sa.update(bindings)
-        .where(bindings.c.tenant_id == tenant_id, bindings.c.id == sa.bindparam("b_id"))
-        .values(unbound_at=sa.bindparam("b_at"), unbound_reason=sa.bindparam("b_reason")),
-        [{"b_id": b.id, "b_at": b.unbound_at, "b_reason": b.unbound_reason} for b in ended],
-    )
 
 
 def update_units(conn: Connection, tenant_id: int, changed: Sequence[UnitState]) -> None:
@@ -419,54 +272,6 @@ def update_lots(conn: Connection, tenant_id: int, changed: Sequence[LotState]) -
         .values(remaining=sa.bindparam("b_remaining")),
         [{"b_id": lot.id, "b_remaining": lot.remaining} for lot in changed],
     )
-
-
-def add_runs(conn: Connection, tenant_id: int, new: Sequence[StepRunState]) -> None:
-    """Store new step runs (closed ones with their result)."""
-    if not new:
-        return
-    conn.execute(sa.insert(step_runs), [_run_values(tenant_id, run) for run in new])
-
-
-def close_runs(conn: Connection, tenant_id: int, closed: Sequence[StepRunState]) -> None:
-    """Write the end, result, measurements and defects of stored step runs."""
-    if not closed:
-        return
-    conn.execute(
-        sa.update(step_runs)
-        .where(step_runs.c.tenant_id == tenant_id, step_runs.c.id == sa.bindparam("b_id"))
-        .values(
-            completed_at=sa.bindparam("b_completed_at"),
-            result=sa.bindparam("b_result"),
-            measurements=sa.bindparam("b_measurements", type_=step_runs.c.measurements.type),
-            defects=sa.bindparam("b_defects", type_=step_runs.c.defects.type),
-        ),
-        [
-            {
-                "b_id": run.id,
-                "b_completed_at": run.completed_at,
-                "b_result": run.result,
-                "b_measurements": run.measurements,
-                "b_defects": list(run.defects),
-            }
-            for run in closed
-        ],
-    )
-
-
-def _run_values(tenant_id: int, run: StepRunState) -> dict[str, Any]:
-    return {
-        "tenant_id": tenant_id,
-        "unit_id": run.unit.id,
-        "operation_code": run.operation,
-        "station_id": run.station_id,
-        "operator_id": run.operator_id,
-        "started_at": run.started_at,
-        "completed_at": run.completed_at,
-        "result": run.result,
-        "measurements": run.measurements,
-        "defects": list(run.defects),
-    }
 
 
 def set_work_order_statuses(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.events import Event
+from tracemes.store.chunks import chunks
 from tracemes.store.schema import event_subjects, events
 
 
@@ -19,14 +20,12 @@ def append(conn: Connection, event: Event) -> bool:
 
 def existing_ids(conn: Connection, tenant_id: int, event_ids: Iterable[str]) -> set[str]:
     """Which of these client event ids the ledger already holds."""
-    wanted = list(dict.fromkeys(event_ids))
     found: set[str] = set()
-    for start in range(0, len(wanted), 2000):
+    for chunk in chunks(event_ids):
         found.update(
             conn.execute(
                 sa.select(events.c.event_id).where(
-                    events.c.tenant_id == tenant_id,
-                    events.c.event_id.in_(wanted[start : start + 2000]),
+                    events.c.tenant_id == tenant_id, events.c.event_id.in_(chunk)
                 )
             ).scalars()
         )

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from tracemes.domain.units import UnitStatus
 from tracemes.store import items as store_items
 from tracemes.store import work_orders as store_work_orders
+from tracemes.store.chunks import chunks
 from tracemes.store.schema import items, serial_counters, units, work_orders
 
 
@@ -57,9 +58,8 @@ def existing_serials(
     conn: Connection, tenant_id: int, item_code: str, serials: Iterable[str]
 ) -> set[str]:
     """Which of these serials of an item are already taken."""
-    wanted = sorted(set(serials))
     taken: set[str] = set()
-    for start in range(0, len(wanted), 500):
+    for chunk in chunks(serials):
         taken.update(
             conn.execute(
                 sa.select(units.c.serial)
@@ -67,7 +67,7 @@ def existing_serials(
                 .where(
                     units.c.tenant_id == tenant_id,
                     items.c.code == item_code,
-                    units.c.serial.in_(wanted[start : start + 500]),
+                    units.c.serial.in_(chunk),
                 )
             ).scalars()
         )

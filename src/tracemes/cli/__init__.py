@@ -1,0 +1,191 @@
+"""The `tracemes` command: set up the database, manage tenants and users, serve, demo."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from tracemes import config, services
+from tracemes.app import create_app
+from tracemes.cli import options, trace
+from tracemes.domain.errors import DomainError, ImportRejectedError
+from tracemes.domain.users import Role
+
+app = typer.Typer(
+    help="TraceMES: manufacturing execution that traces every unit.", no_args_is_help=True
+)
+tenant_app = typer.Typer(help="Enterprises sharing this deployment.", no_args_is_help=True)
+user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for scripts and station apps.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@app.command()
+def init(database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL) -> None:
+    """Create the database or upgrade it to the newest schema."""
+    options.database(database_url)
+    typer.echo("database is up to date")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    code: str, name: str, database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL
+) -> None:
+    """Add an enterprise."""
+    try:
+        tenant = services.tenants.create(options.database(database_url), options.now(), code, name)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(f"tenant {tenant.code} created")
+
+
+@tenant_app.command("list")
+def tenant_list(database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL) -> None:
+    """List the enterprises."""
+    for tenant in services.tenants.list_all(options.database(database_url)):
+        typer.echo(f"{tenant.code}\t{tenant.name}")
+
+
+@user_app.command("create")
+def user_create(
+    name: str,
+    tenant: options.TenantCode,
+    role: Annotated[
+        str, typer.Option(help="admin, engineer, supervisor, operator, inspector or viewer")
+    ],
+    password: Annotated[str | None, typer.Option(help="Omit for a token-only user.")] = None,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Add a user to an enterprise."""
+    db = options.database(database_url)
+    try:
+        services.users.create(db, options.context(db, tenant), name, role, password)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(f"user {name} created with role {role}")
+
+
+@token_app.command("create")
+def token_create(
+    tenant: options.TenantCode,
+    user: Annotated[str, typer.Option(help="The user the token acts as.")],
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Print a new API token, alone on stdout; only its hash is kept, so save it now."""
+    db = options.database(database_url)
+    try:
+        token = services.users.create_token(db, options.context(db, tenant), user)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(token)
+
+
+Host = Annotated[str, typer.Option(envvar="TRACEMES_HOST", help="Address to listen on.")]
+Port = Annotated[int, typer.Option(envvar="TRACEMES_PORT", help="Port to listen on.")]
+
+
+@app.command()
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Serve the API and pages."""
+    uvicorn.run(create_app(options.database(database_url)), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Only seed and print the sign-in; do not serve.")
+    ] = False,
+) -> None:
+    """Seed the demo e-bike plant unless it is there already, print the sign-in, then serve."""
+    db = options.database(database_url)
+    summary = services.demo.seed(db, options.now())
+    if summary is None:
+        typer.echo(f"company {services.demo.TENANT_CODE} is already there; nothing was seeded")
+    else:
+        typer.echo(
+            f"seeded company {summary.tenant_code}: {len(summary.item_codes)} items, "
+            f"{len(summary.line_codes)} lines, {len(summary.station_codes)} stations, "
+            f"{len(summary.work_order_codes)} work orders, {len(summary.serials)} units"
+        )
+    password = services.demo.DEMO_PASSWORD
+    others = ", ".join(role.value for role in Role if role is not Role.ADMIN)
+    typer.echo(f"open http://{host}:{port}/")
+    typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
+    typer.echo(f"other users, same password: {others}")
+    if not no_serve:
+        uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+
+
+WorkbookFile = Annotated[Path, typer.Argument(help="An .xlsx workbook.", dir_okay=False)]
+
+
+@app.command("import")
+def import_workbook(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="An .xlsx workbook with Items, BOM and Routing sheets.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    tenant: options.TenantCode,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Load items, BOMs and routings from a workbook; if any row is wrong, load nothing."""
+    db = options.database(database_url)
+    try:
+        summary = services.workbooks.import_master_data(
+            db, options.context(db, tenant), file.read_bytes()
+        )
+    except ImportRejectedError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"nothing was imported from {file}", err=True)
+        raise typer.Exit(code=1) from error
+    except DomainError as error:
+        raise options.fail(error) from error
+    for kind, tally in (
+        ("items", summary.items),
+        ("BOMs", summary.boms),
+        ("routings", summary.routings),
+    ):
+        typer.echo(
+            f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged"
+        )
+
+
+@app.command()
+def template(file: WorkbookFile) -> None:
+    """Write the empty master-data workbook, headers in Chinese and English, to fill in."""
+    file.write_bytes(services.workbooks.template())
+    typer.echo(f"template written to {file}")
+
+
+@app.command()
+def export(
+    file: WorkbookFile,
+    tenant: options.TenantCode,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Write the company's items, BOMs and routings to a workbook that imports back."""
+    db = options.database(database_url)
+    try:
+        data = services.workbooks.export_master_data(db, options.context(db, tenant))
+    except DomainError as error:
+        raise options.fail(error) from error
+    file.write_bytes(data)
+    typer.echo(f"master data written to {file}")
+
+
+app.add_typer(trace.trace_app, name="trace")

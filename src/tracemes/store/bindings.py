@@ -1,0 +1,127 @@
+"""Genealogy edges as the event path reads and writes them, a batch at a time."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tracemes.domain.floor import BindingState, Kind
+from tracemes.store.chunks import chunks
+from tracemes.store.schema import bindings, items
+
+
+@dataclass(frozen=True, slots=True)
+class BindingRow:
+    """A live edge as stored, before its ends are linked to loaded units and lots."""
+
+    id: int
+    parent_id: int
+    child_kind: Kind
+    child_id: int
+    item_code: str
+    quantity: Decimal
+    operation: str | None
+    station_id: int | None
+    operator_id: int | None
+    bound_at: Any
+
+
+def _binding_query() -> sa.Select[Any]:
+    return sa.select(
+        bindings.c.id,
+        bindings.c.parent_id,
+        bindings.c.child_kind,
+        bindings.c.child_id,
+        items.c.code,
+        bindings.c.quantity,
+        bindings.c.operation_code,
+        bindings.c.station_id,
+        bindings.c.operator_id,
+        bindings.c.bound_at,
+    ).select_from(bindings.join(items, bindings.c.item_id == items.c.id))
+
+
+def live_bindings_of_parents(
+    conn: Connection, tenant_id: int, parent_ids: Iterable[int]
+) -> list[BindingRow]:
+    """Live edges into these units."""
+    found: list[BindingRow] = []
+    for chunk in chunks(parent_ids):
+        rows = conn.execute(
+            _binding_query().where(
+                bindings.c.tenant_id == tenant_id,
+                bindings.c.parent_kind == Kind.UNIT.value,
+                bindings.c.parent_id.in_(chunk),
+                bindings.c.unbound_at.is_(None),
+            )
+        )
+        found.extend(_binding_row(row) for row in rows)
+    return found
+
+
+def live_bindings_of_units(
+    conn: Connection, tenant_id: int, child_ids: Iterable[int]
+) -> list[BindingRow]:
+    """The live edges that hold these units as parts."""
+    found: list[BindingRow] = []
+    for chunk in chunks(child_ids):
+        rows = conn.execute(
+            _binding_query().where(
+                bindings.c.tenant_id == tenant_id,
+                bindings.c.child_kind == Kind.UNIT.value,
+                bindings.c.child_id.in_(chunk),
+                bindings.c.unbound_at.is_(None),
+            )
+        )
+        found.extend(_binding_row(row) for row in rows)
+    return found
+
+
+def _binding_row(row: Any) -> BindingRow:
+    return BindingRow(
+        row[0], row[1], Kind(row[2]), row[3], row[4], row[5], row[6], row[7], row[8], row[9]
+    )
+
+
+def add_bindings(
+    conn: Connection, tenant_id: int, new: Sequence[BindingState], item_id: dict[str, int]
+) -> None:
+    """Store new edges (an edge ended in the same batch is stored ended)."""
+    if not new:
+        return
+    conn.execute(
+        sa.insert(bindings),
+        [
+            {
+                "tenant_id": tenant_id,
+                "parent_kind": Kind.UNIT.value,
+                "parent_id": b.parent.id,
+                "child_kind": b.kind.value,
+                "child_id": b.child.id,
+                "item_id": item_id[b.item_code],
+                "quantity": b.quantity,
+                "operation_code": b.operation,
+                "station_id": b.station_id,
+                "operator_id": b.operator_id,
+                "bound_at": b.bound_at,
+                "unbound_at": b.unbound_at,
+                "unbound_reason": b.unbound_reason,
+            }
+            for b in new
+        ],
+    )
+
+
+def end_bindings(conn: Connection, tenant_id: int, ended: Sequence[BindingState]) -> None:
+    """Mark stored edges as no longer live."""
+    if not ended:
+        return
+    conn.execute(
+        sa.update(bindings)
+        .where(bindings.c.tenant_id == tenant_id, bindings.c.id == sa.bindparam("b_id"))
+        .values(unbound_at=sa.bindparam("b_at"), unbound_reason=sa.bindparam("b_reason")),
+        [{"b_id": b.id, "b_at": b.unbound_at, "b_reason": b.unbound_reason} for b in ended],
+    )
