@@ -65,3 +65,34 @@ def test_migrations_form_one_line_of_history() -> None:
     for revision in scripts.walk_revisions():
         assert revision.doc, revision.revision
         assert not revision.doc.startswith("auto"), revision.revision
+
+
+def test_finished_units_are_backfilled_from_existing_units(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'backfill.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "c1d89b124b8c")  # before work orders counted finished units
+    at = "2026-03-16 08:00:00"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"INSERT INTO tenants VALUES (1, 'ACME', 'Acme', '{at}')")
+        conn.exec_driver_sql(
+            "INSERT INTO items (id, tenant_id, code, name, uom, tracking) "
+            "VALUES (1, 1, 'BIKE', 'Bike', 'pcs', 'serial')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO lines (id, tenant_id, code, name) VALUES (1, 1, 'L1', 'L')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO work_orders (id, tenant_id, code, item_id, line_id, quantity, status, "
+            f"created_at) VALUES (1, 1, 'WO-1', 1, 1, '3', 'in_progress', '{at}')"
+        )
+        for n, status in enumerate(("completed", "shipped", "in_progress", "scrapped"), start=1):
+            conn.exec_driver_sql(
+                "INSERT INTO units (tenant_id, item_id, serial, work_order_id, status, created_at) "
+                f"VALUES (1, 1, 'S{n}', 1, '{status}', '{at}')"
+            )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT finished_units FROM work_orders").scalar_one() == 2
+    engine.dispose()

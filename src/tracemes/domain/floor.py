@@ -92,7 +92,10 @@ def plan(bom: Bom, routing: Routing, tracking: Mapping[str, Tracking]) -> Plan:
 
 @dataclass(slots=True, eq=False)
 class WorkOrderState:
-    """A work order as the floor moves it: started, then completed when enough units are."""
+    """A work order as the floor moves it: started, then completed when enough units are.
+
+    `finished_units` counts units that passed their last operation (kept on the order, so a
+    batch need not count a million units to know whether the order is done)."""
 
     code: str
     status: Status

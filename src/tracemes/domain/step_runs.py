@@ -118,9 +118,9 @@ def complete(floor: Floor, actor: Actor, event: CompleteStep) -> None:
     order = unit.work_order
     if order is not None:
         order.finished_units += 1
+        order.changed = True
         if order.status is Status.IN_PROGRESS and order.finished_units >= order.quantity:
             order.status = Status.COMPLETED
-            order.changed = True
 
 
 def _missing_key_parts(floor: Floor, unit: UnitState, operation: str) -> list[str]:

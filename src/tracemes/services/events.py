@@ -245,9 +245,7 @@ def _write(
     store.floor.update_lots(conn, tenant, floor.changed_lots())
     store.step_runs.add_runs(conn, tenant, floor.new_runs)
     store.step_runs.close_runs(conn, tenant, floor.closed_runs)
-    store.floor.set_work_order_statuses(
-        conn, tenant, ((o.code, o.status) for o in floor.changed_orders())
-    )
+    store.floor.update_work_orders(conn, tenant, floor.changed_orders())
     ledger = [
         Event(
             tenant_id=tenant,

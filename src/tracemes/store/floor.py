@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.floor import LotState, UnitState
+from tracemes.domain.floor import LotState, UnitState, WorkOrderState
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.work_orders import Status
 from tracemes.store.chunks import chunks
@@ -143,15 +143,7 @@ def lots_by_id(conn: Connection, tenant_id: int, ids: Iterable[int]) -> list[Lot
 def work_orders_by_code(
     conn: Connection, tenant_id: int, codes: Iterable[str]
 ) -> list[WorkOrderRow]:
-    """Work orders with their pinned versions and how many units are finished."""
-    finished = (
-        sa.select(sa.func.count())
-        .where(
-            units.c.work_order_id == work_orders.c.id,
-            units.c.status.in_([UnitStatus.COMPLETED.value, UnitStatus.SHIPPED.value]),
-        )
-        .scalar_subquery()
-    )
+    """Work orders with their pinned versions and how many units have finished."""
     bom = boms.alias("bom")
     routing = routings.alias("routing")
     found: list[WorkOrderRow] = []
@@ -164,7 +156,7 @@ def work_orders_by_code(
                 work_orders.c.quantity,
                 bom.c.version,
                 routing.c.version,
-                finished,
+                work_orders.c.finished_units,
             )
             .select_from(
                 work_orders.join(items, work_orders.c.item_id == items.c.id)
@@ -274,17 +266,17 @@ def update_lots(conn: Connection, tenant_id: int, changed: Sequence[LotState]) -
     )
 
 
-def set_work_order_statuses(
-    conn: Connection, tenant_id: int, changed: Iterable[tuple[str, Status]]
-) -> None:
-    """Move work orders that the floor started or completed."""
-    rows = [{"b_code": code, "b_status": status.value} for code, status in changed]
-    if rows:
+def update_work_orders(conn: Connection, tenant_id: int, changed: Sequence[WorkOrderState]) -> None:
+    """Write work orders the floor moved on: status and finished units."""
+    if changed:
         conn.execute(
             sa.update(work_orders)
             .where(
                 work_orders.c.tenant_id == tenant_id, work_orders.c.code == sa.bindparam("b_code")
             )
-            .values(status=sa.bindparam("b_status")),
-            rows,
+            .values(status=sa.bindparam("b_status"), finished_units=sa.bindparam("b_finished")),
+            [
+                {"b_code": o.code, "b_status": o.status.value, "b_finished": o.finished_units}
+                for o in changed
+            ],
         )

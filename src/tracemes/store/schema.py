@@ -242,6 +242,8 @@ work_orders = sa.Table(
     sa.Column("bom_id", sa.Integer, sa.ForeignKey("boms.id")),
     sa.Column("routing_id", sa.Integer, sa.ForeignKey("routings.id")),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Units that passed their last operation; decides when the order is complete.
+    sa.Column("finished_units", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("tenant_id", "code"),
     sa.Index(None, "tenant_id", "status"),
     comment="Orders to make an item on a line; bom_id/routing_id are the versions snapshotted "
