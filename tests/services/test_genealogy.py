@@ -410,3 +410,22 @@ def test_a_unit_under_two_holds_stays_held_until_both_are_released(
     assert not services.trace.backward(db, ctx, bike).unit.on_hold
     with pytest.raises(DomainError, match="already released"):
         services.holds.release(db, ctx, second.code, "rework")
+
+
+def test_a_part_unbound_and_bound_again_in_one_batch_is_live_once(db: Engine, ctx: Context) -> None:
+    bike = make_plant(db, ctx).bikes[0]
+    at_op20(db, ctx, bike, "F-1")
+
+    accept(
+        db,
+        ctx,
+        UnbindPart(bike, ComponentRef(serial="F-1"), "re-seated"),
+        BindPart(bike, ComponentRef(serial="F-1")),
+    )
+
+    assert parts(services.trace.backward(db, ctx, bike).parts) == [(0, "FRAME", "F-1")]
+    assert [e.type for e in services.trace.history(db, ctx, "F-1")] == [
+        "part.bound",
+        "part.unbound",
+        "part.bound",
+    ]

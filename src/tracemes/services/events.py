@@ -6,6 +6,7 @@ what changed is written back with one statement per table. An event id already i
 ledger is answered as accepted again and changes nothing, so retries are safe.
 """
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -34,6 +35,20 @@ from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 
 MAX_BATCH = 10_000
+
+# A plan is made from pinned BOM and routing versions and the items' tracking modes, none of
+# which ever change once stored, so plans read from a database are kept for later batches.
+# Only speed depends on this cache: a process without it reads the same plans again.
+PlanKey = tuple[int, str, int, int]
+_plans: weakref.WeakKeyDictionary[Engine, dict[PlanKey, Plan]] = weakref.WeakKeyDictionary()
+MAX_PLANS = 2000
+
+
+def _plans_of(db: Engine) -> dict[PlanKey, Plan]:
+    plans = _plans.setdefault(db, {})
+    if len(plans) > MAX_PLANS:
+        plans.clear()
+    return plans
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +85,7 @@ def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outco
             conn, ctx, [e for e in events if e.event_id not in seen]
         )
         fresh = list(prepared.values())
-        floor = _load_floor(conn, ctx, [e.command for e in fresh])
+        floor = _load_floor(conn, ctx, [e.command for e in fresh], _plans_of(db))
         stations = store.lines.station_ids(
             conn, ctx.tenant_id, {e.station for e in fresh if e.station}
         )
@@ -147,7 +162,9 @@ def _actor(
     return Actor(event.occurred_at or ctx.now, station_id, operator_id)
 
 
-def _load_floor(conn: Connection, ctx: Context, commands: Sequence[Command]) -> Floor:
+def _load_floor(
+    conn: Connection, ctx: Context, commands: Sequence[Command], plans: dict[PlanKey, Plan]
+) -> Floor:
     """Everything the commands can touch, in a fixed handful of queries."""
     tenant = ctx.tenant_id
     parents = {c.unit for c in commands}
@@ -170,7 +187,7 @@ def _load_floor(conn: Connection, ctx: Context, commands: Sequence[Command]) -> 
     lots = {lot.id: lot for lot in store.floor.lots_by_key(conn, tenant, lot_keys)}
     lot_ids = {e.child_id for e in edges if e.child_kind is Kind.LOT} - set(lots)
     lots.update({lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, lot_ids)})
-    _attach_orders(conn, ctx, loaded)
+    _attach_orders(conn, ctx, loaded, plans)
 
     bindings = {
         edge.id: BindingState(
@@ -200,18 +217,19 @@ def _load_floor(conn: Connection, ctx: Context, commands: Sequence[Command]) -> 
     return Floor(loaded, lots.values(), bindings.values(), runs)
 
 
-def _attach_orders(conn: Connection, ctx: Context, units: dict[UnitState, str | None]) -> None:
+def _attach_orders(
+    conn: Connection, ctx: Context, units: dict[UnitState, str | None], plans: dict[PlanKey, Plan]
+) -> None:
     """Link each unit to its work order's state and plan (one plan per pinned version)."""
     codes = {code for code in units.values() if code is not None}
     orders = store.floor.work_orders_by_code(conn, ctx.tenant_id, codes)
-    plans: dict[tuple[str, int, int], Plan] = {}
     states: dict[str, tuple[WorkOrderState, Plan | None]] = {}
     for row in orders:
         plan = None
         if row.bom_version is not None and row.routing_version is not None:
-            key = (row.item_code, row.bom_version, row.routing_version)
+            key = (ctx.tenant_id, row.item_code, row.bom_version, row.routing_version)
             if key not in plans:
-                plans[key] = _plan(conn, ctx, *key)
+                plans[key] = _plan(conn, ctx, *key[1:])
             plan = plans[key]
         state = WorkOrderState(row.code, row.status, row.quantity, row.finished_units)
         states[row.code] = (state, plan)
@@ -239,8 +257,10 @@ def _write(
     codes = {u.item_code for u in floor.new_units} | {b.item_code for b in floor.new_bindings}
     item_id = store.floor.item_ids(conn, tenant, codes)
     store.floor.add_units(conn, tenant, floor.new_units, item_id, ctx.now)
-    store.bindings.add_bindings(conn, tenant, floor.new_bindings, item_id)
+    # End edges before adding new ones: a part unbound and bound again in one batch would
+    # otherwise be live twice for a moment, which the unique index refuses.
     store.bindings.end_bindings(conn, tenant, floor.ended_bindings)
+    store.bindings.add_bindings(conn, tenant, floor.new_bindings, item_id)
     store.floor.update_units(conn, tenant, floor.changed_units())
     store.floor.update_lots(conn, tenant, floor.changed_lots())
     store.step_runs.add_runs(conn, tenant, floor.new_runs)

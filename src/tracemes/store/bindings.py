@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.floor import BindingState, Kind
-from tracemes.store.chunks import chunks
+from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import bindings, items
 
 
@@ -29,8 +29,8 @@ class BindingRow:
     bound_at: Any
 
 
-def _binding_query() -> sa.Select[Any]:
-    return sa.select(
+_LIVE = (
+    sa.select(
         bindings.c.id,
         bindings.c.parent_id,
         bindings.c.child_kind,
@@ -41,43 +41,30 @@ def _binding_query() -> sa.Select[Any]:
         bindings.c.station_id,
         bindings.c.operator_id,
         bindings.c.bound_at,
-    ).select_from(bindings.join(items, bindings.c.item_id == items.c.id))
+    )
+    .select_from(bindings.join(items, bindings.c.item_id == items.c.id))
+    .where(bindings.c.tenant_id == TENANT, bindings.c.unbound_at.is_(None))
+)
+_LIVE_INTO = _LIVE.where(
+    bindings.c.parent_kind == Kind.UNIT.value, bindings.c.parent_id.in_(VALUES)
+)
+_LIVE_HOLDING = _LIVE.where(
+    bindings.c.child_kind == Kind.UNIT.value, bindings.c.child_id.in_(VALUES)
+)
 
 
 def live_bindings_of_parents(
     conn: Connection, tenant_id: int, parent_ids: Iterable[int]
 ) -> list[BindingRow]:
     """Live edges into these units."""
-    found: list[BindingRow] = []
-    for chunk in chunks(parent_ids):
-        rows = conn.execute(
-            _binding_query().where(
-                bindings.c.tenant_id == tenant_id,
-                bindings.c.parent_kind == Kind.UNIT.value,
-                bindings.c.parent_id.in_(chunk),
-                bindings.c.unbound_at.is_(None),
-            )
-        )
-        found.extend(_binding_row(row) for row in rows)
-    return found
+    return [_binding_row(row) for row in rows_in(conn, _LIVE_INTO, tenant_id, parent_ids)]
 
 
 def live_bindings_of_units(
     conn: Connection, tenant_id: int, child_ids: Iterable[int]
 ) -> list[BindingRow]:
     """The live edges that hold these units as parts."""
-    found: list[BindingRow] = []
-    for chunk in chunks(child_ids):
-        rows = conn.execute(
-            _binding_query().where(
-                bindings.c.tenant_id == tenant_id,
-                bindings.c.child_kind == Kind.UNIT.value,
-                bindings.c.child_id.in_(chunk),
-                bindings.c.unbound_at.is_(None),
-            )
-        )
-        found.extend(_binding_row(row) for row in rows)
-    return found
+    return [_binding_row(row) for row in rows_in(conn, _LIVE_HOLDING, tenant_id, child_ids)]
 
 
 def _binding_row(row: Any) -> BindingRow:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from tracemes.domain.floor import LotState, UnitState, WorkOrderState
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.work_orders import Status
-from tracemes.store.chunks import chunks
+from tracemes.store.chunks import TENANT, VALUES, chunks, rows_in
 from tracemes.store.schema import (
     boms,
     items,
@@ -51,126 +51,109 @@ _unit_columns = (
 )
 
 
-def _unit_query() -> sa.Select[Any]:
-    return (
-        sa.select(*_unit_columns)
-        .select_from(
-            units.join(items, units.c.item_id == items.c.id).outerjoin(
-                work_orders, units.c.work_order_id == work_orders.c.id
-            )
+_UNITS = (
+    sa.select(*_unit_columns)
+    .select_from(
+        units.join(items, units.c.item_id == items.c.id).outerjoin(
+            work_orders, units.c.work_order_id == work_orders.c.id
         )
-        .with_for_update(of=units)
     )
+    .where(units.c.tenant_id == TENANT)
+    .with_for_update(of=units)
+)
+_UNITS_BY_SERIAL = _UNITS.where(units.c.serial.in_(VALUES))
+_UNITS_BY_ID = _UNITS.where(units.c.id.in_(VALUES))
 
 
-def _unit(row: sa.RowMapping) -> tuple[UnitState, str | None]:
+def _unit(row: Any) -> tuple[UnitState, str | None]:
     state = UnitState(
-        id=row["id"],
-        serial=row["serial"],
-        item_code=row["item_code"],
-        status=UnitStatus(row["status"]),
-        current_operation=row["current_operation"],
-        on_hold=row["on_hold"],
+        id=row[0],
+        serial=row[1],
+        item_code=row[2],
+        status=UnitStatus(row[3]),
+        current_operation=row[4],
+        on_hold=row[5],
     )
-    return state, row["work_order"]
+    return state, row[6]
 
 
 def units_by_serial(
     conn: Connection, tenant_id: int, serials: Iterable[str]
 ) -> list[tuple[UnitState, str | None]]:
     """The units carrying these serials (any item), with their work order codes."""
-    found: list[tuple[UnitState, str | None]] = []
-    for chunk in chunks(serials):
-        rows = conn.execute(
-            _unit_query().where(units.c.tenant_id == tenant_id, units.c.serial.in_(chunk))
-        ).mappings()
-        found.extend(_unit(row) for row in rows)
-    return found
+    return [_unit(row) for row in rows_in(conn, _UNITS_BY_SERIAL, tenant_id, serials)]
 
 
 def units_by_id(
     conn: Connection, tenant_id: int, ids: Iterable[int]
 ) -> list[tuple[UnitState, str | None]]:
     """The units with these ids, with their work order codes."""
-    found: list[tuple[UnitState, str | None]] = []
-    for chunk in chunks(ids):
-        rows = conn.execute(
-            _unit_query().where(units.c.tenant_id == tenant_id, units.c.id.in_(chunk))
-        ).mappings()
-        found.extend(_unit(row) for row in rows)
-    return found
+    return [_unit(row) for row in rows_in(conn, _UNITS_BY_ID, tenant_id, ids)]
 
 
-def _lot_query() -> sa.Select[Any]:
-    return (
-        sa.select(
-            lots.c.id,
-            items.c.code,
-            lots.c.lot,
-            lots.c.remaining,
-            lots.c.on_hold,
-            lots.c.rejected,
-        )
-        .select_from(lots.join(items, lots.c.item_id == items.c.id))
-        .with_for_update(of=lots)
+_LOTS = (
+    sa.select(
+        lots.c.id, items.c.code, lots.c.lot, lots.c.remaining, lots.c.on_hold, lots.c.rejected
     )
+    .select_from(lots.join(items, lots.c.item_id == items.c.id))
+    .where(lots.c.tenant_id == TENANT)
+    .with_for_update(of=lots)
+)
+_LOTS_BY_KEY = _LOTS.where(sa.tuple_(items.c.code, lots.c.lot).in_(VALUES))
+_LOTS_BY_ID = _LOTS.where(lots.c.id.in_(VALUES))
+
+
+def _lot(row: Any) -> LotState:
+    return LotState(row[0], row[1], row[2], row[3], row[4], row[5])
 
 
 def lots_by_key(
     conn: Connection, tenant_id: int, keys: Iterable[tuple[str, str]]
 ) -> list[LotState]:
     """The lots named by (item code, lot number)."""
-    found: list[LotState] = []
-    for chunk in chunks(keys):
-        rows = conn.execute(
-            _lot_query().where(
-                lots.c.tenant_id == tenant_id, sa.tuple_(items.c.code, lots.c.lot).in_(chunk)
-            )
-        )
-        found.extend(LotState(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows)
-    return found
+    return [_lot(row) for row in rows_in(conn, _LOTS_BY_KEY, tenant_id, keys)]
 
 
 def lots_by_id(conn: Connection, tenant_id: int, ids: Iterable[int]) -> list[LotState]:
     """The lots with these ids."""
-    found: list[LotState] = []
-    for chunk in chunks(ids):
-        rows = conn.execute(_lot_query().where(lots.c.tenant_id == tenant_id, lots.c.id.in_(chunk)))
-        found.extend(LotState(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows)
-    return found
+    return [_lot(row) for row in rows_in(conn, _LOTS_BY_ID, tenant_id, ids)]
+
+
+_bom = boms.alias("bom")
+_routing = routings.alias("routing")
+_WORK_ORDERS = (
+    sa.select(
+        work_orders.c.code,
+        items.c.code,
+        work_orders.c.status,
+        work_orders.c.quantity,
+        _bom.c.version,
+        _routing.c.version,
+        work_orders.c.finished_units,
+    )
+    .select_from(
+        work_orders.join(items, work_orders.c.item_id == items.c.id)
+        .outerjoin(_bom, work_orders.c.bom_id == _bom.c.id)
+        .outerjoin(_routing, work_orders.c.routing_id == _routing.c.id)
+    )
+    .where(work_orders.c.tenant_id == TENANT, work_orders.c.code.in_(VALUES))
+    .with_for_update(of=work_orders)
+)
 
 
 def work_orders_by_code(
     conn: Connection, tenant_id: int, codes: Iterable[str]
 ) -> list[WorkOrderRow]:
     """Work orders with their pinned versions and how many units have finished."""
-    bom = boms.alias("bom")
-    routing = routings.alias("routing")
-    found: list[WorkOrderRow] = []
-    for chunk in chunks(codes):
-        rows = conn.execute(
-            sa.select(
-                work_orders.c.code,
-                items.c.code,
-                work_orders.c.status,
-                work_orders.c.quantity,
-                bom.c.version,
-                routing.c.version,
-                work_orders.c.finished_units,
-            )
-            .select_from(
-                work_orders.join(items, work_orders.c.item_id == items.c.id)
-                .outerjoin(bom, work_orders.c.bom_id == bom.c.id)
-                .outerjoin(routing, work_orders.c.routing_id == routing.c.id)
-            )
-            .where(work_orders.c.tenant_id == tenant_id, work_orders.c.code.in_(chunk))
-            .with_for_update(of=work_orders)
-        )
-        found.extend(
-            WorkOrderRow(row[0], row[1], Status(row[2]), row[3], row[4], row[5], int(row[6]))
-            for row in rows
-        )
-    return found
+    return [
+        WorkOrderRow(row[0], row[1], Status(row[2]), row[3], row[4], row[5], int(row[6]))
+        for row in rows_in(conn, _WORK_ORDERS, tenant_id, codes)
+    ]
+
+
+_ITEM_IDS = sa.select(items.c.code, items.c.id).where(
+    items.c.tenant_id == TENANT, items.c.code.in_(VALUES)
+)
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -178,15 +161,7 @@ def work_orders_by_code(
 
 def item_ids(conn: Connection, tenant_id: int, codes: Iterable[str]) -> dict[str, int]:
     """Surrogate ids of items by code."""
-    found: dict[str, int] = {}
-    for chunk in chunks(codes):
-        rows = conn.execute(
-            sa.select(items.c.code, items.c.id).where(
-                items.c.tenant_id == tenant_id, items.c.code.in_(chunk)
-            )
-        )
-        found.update({code: int(item_id) for code, item_id in rows})
-    return found
+    return {row[0]: int(row[1]) for row in rows_in(conn, _ITEM_IDS, tenant_id, codes)}
 
 
 def add_units(
@@ -222,24 +197,30 @@ def add_units(
         unit.id = ids[(item_id[unit.item_code], unit.serial)]
 
 
+_UPDATE_UNIT = (
+    sa.update(units)
+    .where(units.c.tenant_id == sa.bindparam("b_tenant"), units.c.id == sa.bindparam("b_id"))
+    .values(
+        status=sa.bindparam("b_status"),
+        current_operation=sa.bindparam("b_operation"),
+        completed_at=sa.bindparam("b_completed_at"),
+        customer=sa.bindparam("b_customer"),
+        sales_order=sa.bindparam("b_sales_order"),
+        delivery=sa.bindparam("b_delivery"),
+        shipped_at=sa.bindparam("b_shipped_at"),
+    )
+)
+
+
 def update_units(conn: Connection, tenant_id: int, changed: Sequence[UnitState]) -> None:
     """Write units' new status, operation and shipping facts."""
     if not changed:
         return
     conn.execute(
-        sa.update(units)
-        .where(units.c.tenant_id == tenant_id, units.c.id == sa.bindparam("b_id"))
-        .values(
-            status=sa.bindparam("b_status"),
-            current_operation=sa.bindparam("b_operation"),
-            completed_at=sa.bindparam("b_completed_at"),
-            customer=sa.bindparam("b_customer"),
-            sales_order=sa.bindparam("b_sales_order"),
-            delivery=sa.bindparam("b_delivery"),
-            shipped_at=sa.bindparam("b_shipped_at"),
-        ),
+        _UPDATE_UNIT,
         [
             {
+                "b_tenant": tenant_id,
                 "b_id": u.id,
                 "b_status": u.status.value,
                 "b_operation": u.current_operation,

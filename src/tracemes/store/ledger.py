@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.events import Event
-from tracemes.store.chunks import chunks
+from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import event_subjects, events
 
 
@@ -18,18 +18,14 @@ def append(conn: Connection, event: Event) -> bool:
     return True  # the unique (tenant_id, event_id) constraint still guards races
 
 
+_KNOWN_IDS = sa.select(events.c.event_id).where(
+    events.c.tenant_id == TENANT, events.c.event_id.in_(VALUES)
+)
+
+
 def existing_ids(conn: Connection, tenant_id: int, event_ids: Iterable[str]) -> set[str]:
     """Which of these client event ids the ledger already holds."""
-    found: set[str] = set()
-    for chunk in chunks(event_ids):
-        found.update(
-            conn.execute(
-                sa.select(events.c.event_id).where(
-                    events.c.tenant_id == tenant_id, events.c.event_id.in_(chunk)
-                )
-            ).scalars()
-        )
-    return found
+    return {row[0] for row in rows_in(conn, _KNOWN_IDS, tenant_id, event_ids)}
 
 
 def append_many(conn: Connection, batch: Sequence[Event]) -> None:

@@ -7,31 +7,26 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.floor import StepRunState
-from tracemes.store.chunks import chunks
+from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import step_runs
+
+_OPEN = sa.select(
+    step_runs.c.id,
+    step_runs.c.unit_id,
+    step_runs.c.operation_code,
+    step_runs.c.station_id,
+    step_runs.c.operator_id,
+    step_runs.c.started_at,
+).where(
+    step_runs.c.tenant_id == TENANT,
+    step_runs.c.unit_id.in_(VALUES),
+    step_runs.c.completed_at.is_(None),
+)
 
 
 def open_runs(conn: Connection, tenant_id: int, unit_ids: Iterable[int]) -> list[Any]:
     """Started, not completed step runs of these units: (id, unit id, operation, ...)."""
-    found: list[Any] = []
-    for chunk in chunks(unit_ids):
-        found.extend(
-            conn.execute(
-                sa.select(
-                    step_runs.c.id,
-                    step_runs.c.unit_id,
-                    step_runs.c.operation_code,
-                    step_runs.c.station_id,
-                    step_runs.c.operator_id,
-                    step_runs.c.started_at,
-                ).where(
-                    step_runs.c.tenant_id == tenant_id,
-                    step_runs.c.unit_id.in_(chunk),
-                    step_runs.c.completed_at.is_(None),
-                )
-            )
-        )
-    return found
+    return list(rows_in(conn, _OPEN, tenant_id, unit_ids))
 
 
 def add_runs(conn: Connection, tenant_id: int, new: Sequence[StepRunState]) -> None:
