@@ -1,10 +1,13 @@
 """Trace: backward from a unit to every part, forward from a lot or part to every unit."""
 
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from tracemes import services
@@ -127,16 +130,6 @@ class AffectedOut(UnitOut):
     finished: bool
     inside: str | None
 
-    @classmethod
-    def of_affected(cls, affected: AffectedUnit) -> "AffectedOut":
-        return cls(
-            **UnitOut.of(affected.unit).model_dump(),
-            location=affected.location.value,
-            depth=affected.depth,
-            finished=affected.finished,
-            inside=affected.inside.serial if affected.inside else None,
-        )
-
 
 class WhereUsedOut(BaseModel):
     origin: str
@@ -148,7 +141,7 @@ Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _where_used(found: WhereUsed, output: Format, name: str) -> WhereUsedOut | Response:
+def _where_used(found: WhereUsed, output: Format, name: str) -> Response:
     if output == "csv":
         return Response(
             services.recall_lists.to_csv(found),
@@ -161,11 +154,52 @@ def _where_used(found: WhereUsed, output: Format, name: str) -> WhereUsedOut | R
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
-    return WhereUsedOut(
-        origin=found.origin,
-        finished={location.value: n for location, n in found.counts().items()},
-        units=[AffectedOut.of_affected(affected) for affected in found.units],
-    )
+    head = {
+        "origin": found.origin,
+        "finished": {location.value: n for location, n in found.counts().items()},
+    }
+    return StreamingResponse(_json_stream(head, found.units), media_type="application/json")
+
+
+def _json_stream(head: dict[str, Any], units: list[AffectedUnit]) -> Iterator[bytes]:
+    """The WhereUsedOut document, written a few hundred units at a time.
+
+    A recall can reach 50,000 units: building response models for each would take seconds
+    and hold the whole document in memory; plain dicts streamed out do neither.
+    """
+    yield orjson.dumps(head)[:-1] + b', "units": ['
+    for start in range(0, len(units), 1000):
+        chunk = orjson.dumps(
+            [_affected(affected) for affected in units[start : start + 1000]],
+            option=orjson.OPT_UTC_Z,
+        )
+        yield (b"," if start else b"") + chunk[1:-1]
+    yield b"]}"
+
+
+def _affected(affected: AffectedUnit) -> dict[str, Any]:
+    """One AffectedOut as a plain dict (same fields and formats as the model)."""
+    unit = affected.unit
+    return {
+        "serial": unit.serial,
+        "item": unit.item_code,
+        "item_name": unit.item_name,
+        "status": unit.status.value,
+        "operation": unit.operation,
+        "on_hold": unit.on_hold,
+        "work_order": unit.work_order,
+        "supplier": unit.supplier,
+        "supplier_lot": unit.supplier_lot,
+        "customer": unit.customer,
+        "order": unit.sales_order,
+        "delivery": unit.delivery,
+        "shipped_at": unit.shipped_at,
+        "completed_at": unit.completed_at,
+        "location": affected.location.value,
+        "depth": affected.depth,
+        "finished": affected.finished,
+        "inside": affected.inside.serial if affected.inside else None,
+    }
 
 
 @router.get("/units/{serial}")
@@ -201,20 +235,20 @@ def unit_history(serial: str, db: Db, ctx: Reader) -> HistoryOut:
     )
 
 
-@router.get("/lots/{item}/{lot}/where-used", response_model=None)
+@router.get("/lots/{item}/{lot}/where-used", response_model=WhereUsedOut)
 def lot_where_used(
     item: str, lot: str, db: Db, ctx: Reader, format: Format = Query(default="json")
-) -> WhereUsedOut | Response:
+) -> Response:
     """Forward: every unit holding the lot, through sub-assemblies up to finished units;
     ?format=csv or xlsx for a recall list."""
     found = services.trace.where_used_lot(db, ctx, item, lot)
     return _where_used(found, format, f"recall-{item}-{lot}")
 
 
-@router.get("/serials/{serial}/where-used", response_model=None)
+@router.get("/serials/{serial}/where-used", response_model=WhereUsedOut)
 def serial_where_used(
     serial: str, db: Db, ctx: Reader, format: Format = Query(default="json")
-) -> WhereUsedOut | Response:
+) -> Response:
     """Forward from a serialised part to its parents, up to the finished unit."""
     found = services.trace.where_used_serial(db, ctx, serial)
     return _where_used(found, format, f"recall-{serial}")

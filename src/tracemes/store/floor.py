@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.floor import LotState, UnitState, WorkOrderState
-from tracemes.domain.units import UnitStatus
+from tracemes.domain.units import BY_VALUE
 from tracemes.domain.work_orders import Status
 from tracemes.store.chunks import TENANT, VALUES, chunks, rows_in
 from tracemes.store.schema import (
@@ -70,7 +70,7 @@ def _unit(row: Any) -> tuple[UnitState, str | None]:
         id=row[0],
         serial=row[1],
         item_code=row[2],
-        status=UnitStatus(row[3]),
+        status=BY_VALUE[row[3]],
         current_operation=row[4],
         on_hold=row[5],
     )

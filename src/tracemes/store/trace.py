@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.trace import AffectedUnit, Edge, UnitFacts, settle
-from tracemes.domain.units import UnitStatus
+from tracemes.domain.units import BY_VALUE
 from tracemes.store.schema import bindings, items, lots, stations, units, users, work_orders
 from tracemes.store.schema import step_runs as runs
 
@@ -42,7 +42,7 @@ def _facts(row: Any) -> UnitFacts:
         serial=row[1],
         item_code=row[2],
         item_name=row[3],
-        status=UnitStatus(row[4]),
+        status=BY_VALUE[row[4]],
         operation=row[5],
         on_hold=row[6],
         work_order=row[7],
