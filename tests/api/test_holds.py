@@ -250,7 +250,14 @@ def test_releasing_for_scrap_scraps_the_held_units_still_here_and_rejects_the_lo
     released = release(client, hold["code"], "scrap")
 
     assert released.status_code == 200, released.text
-    assert [unit_of(client, s)["status"] for s in (in_work, second)] == ["scrapped"] * 2
+    assert unit_of(client, in_work)["status"] == "scrapped"
+    # The pack goes with the bike it is bound in: scrapped through it, not on its own.
+    assert unit_of(client, second)["status"] == "completed"
+    affected = client.get("/api/v1/trace/lots/CELL/C-1/where-used").json()["units"]
+    pack = next(u for u in affected if u["serial"] == second)
+    assert (pack["location"], pack["inside"]) == ("scrapped", in_work)
+    history = client.get(f"/api/v1/trace/units/{in_work}/history").json()["events"]
+    assert [e["type"] for e in history][-2:] == ["hold.released", "unit.scrapped"]
     assert unit_of(client, shipped)["status"] == "shipped"
     assert unit_of(client, waiting)["status"] == "queued"
     assert lot_status(client, "CELL", "C-1") == "rejected"

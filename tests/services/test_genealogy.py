@@ -429,3 +429,37 @@ def test_a_part_unbound_and_bound_again_in_one_batch_is_live_once(db: Engine, ct
         "part.unbound",
         "part.bound",
     ]
+
+
+def test_a_part_taken_out_during_rework_is_replaced_whatever_the_operation(
+    db: Engine, ctx: Context
+) -> None:
+    plant = make_plant(db, ctx, bikes=1, packs=2)
+    build_pack(db, ctx, plant.packs[0])
+    build_pack(db, ctx, plant.packs[1])
+    bike = plant.bikes[0]
+    at_op20(db, ctx, bike)
+    accept(
+        db,
+        ctx,
+        BindPart(bike, ComponentRef(serial="M-1", item="MOTOR")),
+        BindPart(bike, ComponentRef(item="SCREW", lot="S-1")),
+        CompleteStep(bike, "OP20", True),
+        StartStep(bike, "OP30"),
+        BindPart(bike, ComponentRef(serial=plant.packs[0])),
+        CompleteStep(bike, "OP30", False, {}, ("NO-POWER",)),  # back to OP20
+    )
+
+    accept(
+        db,
+        ctx,
+        UnbindPart(bike, ComponentRef(serial=plant.packs[0]), "dead pack"),
+        BindPart(bike, ComponentRef(serial=plant.packs[1])),
+    )
+
+    packs = [
+        n.edge.serial
+        for n in services.trace.backward(db, ctx, bike).parts
+        if n.edge.item_code == "PACK"
+    ]
+    assert packs == [plant.packs[1]]

@@ -243,3 +243,39 @@ def test_another_tenants_units_are_unknown(db: Engine, ctx: Context, other_ctx: 
     assert outcome.error is not None
     assert outcome.error.code == "not_found"
     assert unit(db, ctx, bike) == ("queued", "OP10")
+
+
+def test_units_of_a_cancelled_or_closed_order_cannot_be_worked(db: Engine, ctx: Context) -> None:
+    plant = make_plant(db, ctx, bikes=2, packs=1)
+    services.work_orders.cancel(db, ctx, plant.pack_order, "customer withdrew")
+    accept(db, ctx, StartStep(plant.bikes[0], "OP10"))
+    services.work_orders.close(db, ctx, plant.bike_order, "stopped short")
+
+    assert refusal(db, ctx, StartStep(plant.packs[0], "P10")) == "work_order_closed"
+    assert refusal(db, ctx, StartStep(plant.bikes[1], "OP10")) == "work_order_closed"
+    assert refusal(db, ctx, BindPart(plant.bikes[0], ComponentRef(serial="F-1", item="FRAME"))) == (
+        "work_order_closed"
+    )
+
+
+def test_shipping_keeps_the_completion_time(db: Engine, ctx: Context) -> None:
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    build_pack(db, ctx, plant.packs[0])
+    build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
+    completed = services.trace.backward(db, ctx, plant.bikes[0]).unit.completed_at
+
+    accept(db, ctx, ShipUnit(plant.bikes[0], "Shop A"))
+
+    assert completed is not None
+    assert services.trace.backward(db, ctx, plant.bikes[0]).unit.completed_at == completed
+
+
+def test_a_pack_inside_a_bike_cannot_be_shipped_or_scrapped_on_its_own(
+    db: Engine, ctx: Context
+) -> None:
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    build_pack(db, ctx, plant.packs[0])
+    build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
+
+    assert refusal(db, ctx, ShipUnit(plant.packs[0], "Someone else")) == "part_bound_in"
+    assert refusal(db, ctx, ScrapUnit(plant.packs[0], "dented")) == "part_bound_in"

@@ -193,8 +193,10 @@ class Floor:
         lots: Iterable[LotState],
         bindings: Iterable[BindingState],
         open_runs: Iterable[StepRunState],
+        emptied: Iterable[tuple[UnitState, str]] = (),
     ) -> None:
         self._units: dict[str, list[UnitState]] = {}
+        self._emptied: set[tuple[UnitState, str]] = set(emptied)
         for unit in units:
             self._units.setdefault(unit.serial, []).append(unit)
         self._lots = {(lot.item_code, lot.lot): lot for lot in lots}
@@ -248,6 +250,10 @@ class Floor:
         binding = self._live_of_unit.get(part)
         return binding if binding is not None and binding.unbound_at is None else None
 
+    def was_emptied(self, unit: UnitState, item_code: str) -> bool:
+        """Whether a part of this item was ever taken out of the unit (a position to refill)."""
+        return (unit, item_code) in self._emptied
+
     def open_run(self, unit: UnitState) -> StepRunState | None:
         """The step a unit is in, if started and not completed."""
         return self._open_runs.get(unit)
@@ -269,6 +275,7 @@ class Floor:
         """End a live edge; the edge itself stays as history."""
         binding.unbound_at = at
         binding.unbound_reason = reason
+        self._emptied.add((binding.parent, binding.item_code))
         if binding.id is not None:
             self.ended_bindings.append(binding)
 
@@ -305,6 +312,19 @@ class Floor:
             if u.work_order is not None and u.work_order.changed
         }
         return list(orders.values())
+
+
+_OPEN_ORDERS = (Status.RELEASED, Status.IN_PROGRESS, Status.COMPLETED)
+
+
+def check_order_open(unit: UnitState) -> None:
+    """Refuse work on a unit whose work order was cancelled or closed."""
+    order = unit.work_order
+    if order is not None and order.status not in _OPEN_ORDERS:
+        raise refuse(
+            f"work order {order.code} of unit {unit.serial} is {order.status}",
+            "work_order_closed",
+        )
 
 
 def refuse(message: str, code: str) -> ConflictError:

@@ -17,6 +17,7 @@ from tracemes.domain.floor import (
     LotState,
     Requirement,
     UnitState,
+    check_order_open,
     refuse,
 )
 from tracemes.domain.items import Tracking
@@ -69,11 +70,12 @@ def bind(floor: Floor, actor: Actor, event: BindPart) -> BindPart:
         )
     if unit.on_hold:
         raise refuse(f"unit {unit.serial} is on hold", "unit_on_hold")
+    check_order_open(unit)
     if event.operation is not None:
         unit.plan.seq_of(event.operation)
     requirement, part = _resolve(floor, unit, event.component)
-    if requirement.is_key:
-        _check_operation(unit, requirement, event.operation)
+    if requirement.is_key and not floor.was_emptied(unit, requirement.item_code):
+        _check_operation(unit, requirement, event.operation)  # a refill may come at any step
     quantity = _quantity(floor, unit, requirement, event.component)
     if isinstance(part, LotState):
         _check_lot(part, quantity)
@@ -152,7 +154,9 @@ def _resolve(
         requirement = _requirement(unit, ref.item)
         if requirement.tracking is not Tracking.LOT:
             raise InvalidInputError(
-                "component", f"{ref.item} is serialised; scan its serial", code="wrong_tracking"
+                "component",
+                f"{ref.item} is {requirement.tracking}-tracked, not lot-tracked",
+                code="wrong_tracking",
             )
         lot = floor.lot(ref.item, ref.lot)
         if lot is None:
@@ -166,7 +170,9 @@ def _resolve(
         requirement = _requirement(unit, ref.item)
         if requirement.tracking is not Tracking.SERIAL:
             raise InvalidInputError(
-                "component", f"{ref.item} is lot-tracked; scan its lot", code="wrong_tracking"
+                "component",
+                f"{ref.item} is {requirement.tracking}-tracked, not serialised",
+                code="wrong_tracking",
             )
         same = [u for u in floor.units_with_serial(ref.serial) if u.item_code == ref.item]
         return requirement, (same[0] if same else None)

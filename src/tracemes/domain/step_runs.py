@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tracemes.domain.floor import Actor, Floor, StepRunState, UnitState, refuse
+from tracemes.domain.floor import Actor, Floor, StepRunState, UnitState, check_order_open, refuse
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.work_orders import Status
 
@@ -42,6 +42,7 @@ def check_movable(unit: UnitState) -> None:
         raise refuse(f"unit {unit.serial} {what}", code)
     if unit.on_hold:
         raise refuse(f"unit {unit.serial} is on hold", "unit_on_hold")
+    check_order_open(unit)
 
 
 def start(floor: Floor, actor: Actor, event: StartStep) -> None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from tracemes.domain.errors import InvalidInputError
-from tracemes.domain.floor import Actor, Floor, refuse
+from tracemes.domain.floor import Actor, Floor, UnitState, refuse
 from tracemes.domain.units import UnitStatus
 
 
@@ -32,6 +32,7 @@ def scrap(floor: Floor, actor: Actor, event: ScrapUnit) -> None:
         raise InvalidInputError("reason", "say why the unit is scrapped")
     if unit.status in (UnitStatus.SCRAPPED, UnitStatus.SHIPPED):
         raise refuse(f"unit {unit.serial} is {unit.status}", f"unit_{unit.status}")
+    _check_not_inside(floor, unit)
     run = floor.open_run(unit)
     if run is not None:
         run.completed_at = actor.occurred_at
@@ -53,9 +54,20 @@ def ship(floor: Floor, actor: Actor, event: ShipUnit) -> None:
         )
     if unit.on_hold:
         raise refuse(f"unit {unit.serial} is on hold", "unit_on_hold")
+    _check_not_inside(floor, unit)
     unit.status = UnitStatus.SHIPPED
     unit.customer = event.customer.strip()
     unit.sales_order = event.order
     unit.delivery = event.delivery
     unit.shipped_at = actor.occurred_at
     unit.changed = True
+
+
+def _check_not_inside(floor: Floor, unit: UnitState) -> None:
+    """A sub-assembly goes wherever the unit holding it goes; unbind it first."""
+    holder = floor.live_parent_binding(unit)
+    if holder is not None:
+        raise refuse(
+            f"unit {unit.serial} is bound in unit {holder.parent.serial}; unbind it first",
+            "part_bound_in",
+        )

@@ -25,9 +25,7 @@ STARTED = frozenset(
     }
 )
 FINISHED = frozenset({UnitStatus.COMPLETED, UnitStatus.SHIPPED})
-IN_WORK = frozenset({UnitStatus.QUEUED, UnitStatus.IN_PROGRESS, UnitStatus.REWORK})
-# Where a unit is, for recall lists: still in the factory, or gone.
-IN_FACTORY = IN_WORK | {UnitStatus.COMPLETED, UnitStatus.RECEIVED}
+
 
 # Status by stored value: a dict lookup, where calling the enum costs microseconds per row on
 # traces of tens of thousands of units.

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
@@ -76,43 +77,72 @@ class Outcome:
 
 
 def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outcome]:
-    """Check and apply a batch of events in order; answer each one."""
+    """Check and apply a batch of events in order, in one transaction; answer each one.
+
+    When two batches collide on PostgreSQL (a deadlock over the same units, or both
+    registering the same new serial) the loser is rolled back and run again on the state
+    the winner left, so the client sees answers, not a server error.
+    """
     if len(events) > MAX_BATCH:
         raise InvalidInputError("events", f"at most {MAX_BATCH} events per batch")
-    with db.begin() as conn:
-        seen = store.ledger.existing_ids(conn, ctx.tenant_id, (e.event_id for e in events))
-        prepared, unreadable = _resolve_scans(
-            conn, ctx, [e for e in events if e.event_id not in seen]
-        )
-        fresh = list(prepared.values())
-        floor = _load_floor(conn, ctx, [e.command for e in fresh], _plans_of(db))
-        stations = store.lines.station_ids(
-            conn, ctx.tenant_id, {e.station for e in fresh if e.station}
-        )
-        operators = store.users.ids_by_name(
-            conn, ctx.tenant_id, {e.operator for e in fresh if e.operator}
-        )
-        outcomes: list[Outcome] = []
-        accepted: list[tuple[FloorEvent, Actor]] = []
-        for sent in events:
-            if sent.event_id in seen:
-                outcomes.append(Outcome(sent.event_id))
-                continue
-            if sent.event_id in unreadable:
-                outcomes.append(Outcome(sent.event_id, unreadable[sent.event_id]))
-                continue
-            event = prepared[sent.event_id]
-            try:
-                actor = _actor(ctx, event, stations, operators)
-                happened = domain.shop_floor.apply(floor, actor, event.command)
-            except DomainError as error:
-                outcomes.append(Outcome(event.event_id, error))
-                continue
-            seen.add(event.event_id)
-            accepted.append((replace(event, command=happened), actor))
-            outcomes.append(Outcome(event.event_id))
-        _write(conn, ctx, floor, accepted)
+    for attempt in range(1, RETRIES + 1):
+        try:
+            with db.begin() as conn:
+                return record_in(conn, ctx, events, _plans_of(db))
+        except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
+            if attempt == RETRIES or not _is_collision(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+RETRIES = 3
+_COLLISIONS = {"40P01", "40001", "23505"}  # deadlock, serialization failure, unique violation
+
+
+def _is_collision(error: sa.exc.DBAPIError) -> bool:
+    """A clash with a concurrent transaction, which running again resolves."""
+    state = getattr(error.orig, "sqlstate", None)
+    return state in _COLLISIONS or "database is locked" in str(error.orig)
+
+
+def record_in(
+    conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
+) -> list[Outcome]:
+    """The same inside a caller's transaction (a hold released for scrap scraps its units)."""
+    seen = store.ledger.existing_ids(conn, ctx.tenant_id, (e.event_id for e in events))
+    prepared, unreadable = _resolve_scans(conn, ctx, [e for e in events if e.event_id not in seen])
+    fresh = list(prepared.values())
+    floor = _load_floor(conn, ctx, [e.command for e in fresh], plans)
+    stations = store.lines.station_ids(conn, ctx.tenant_id, {e.station for e in fresh if e.station})
+    operators = store.users.ids_by_name(
+        conn, ctx.tenant_id, {e.operator for e in fresh if e.operator}
+    )
+    outcomes: list[Outcome] = []
+    accepted: list[tuple[FloorEvent, Actor]] = []
+    for sent in events:
+        if sent.event_id in seen:
+            outcomes.append(Outcome(sent.event_id))
+            continue
+        if sent.event_id in unreadable:
+            outcomes.append(Outcome(sent.event_id, unreadable[sent.event_id]))
+            continue
+        event = prepared[sent.event_id]
+        try:
+            actor = _actor(ctx, event, stations, operators)
+            happened = domain.shop_floor.apply(floor, actor, event.command)
+        except DomainError as error:
+            outcomes.append(Outcome(event.event_id, error))
+            continue
+        seen.add(event.event_id)
+        accepted.append((replace(event, command=happened), actor))
+        outcomes.append(Outcome(event.event_id))
+    _write(conn, ctx, floor, accepted)
     return outcomes
+
+
+def plans_of(db: Engine) -> dict[PlanKey, Plan]:
+    """The plan cache of a database, for record_in callers."""
+    return _plans_of(db)
 
 
 def _resolve_scans(
@@ -176,7 +206,9 @@ def _load_floor(
     parent_ids = [u.id for u in loaded if u.serial in parents and u.id is not None]
     part_ids = [u.id for u in loaded if u.serial in part_serials and u.id is not None]
     edges = store.bindings.live_bindings_of_parents(conn, tenant, parent_ids)
-    edges += store.bindings.live_bindings_of_units(conn, tenant, part_ids)
+    # Also what holds the addressed units themselves: a sub-assembly inside another unit
+    # may not be shipped or scrapped on its own.
+    edges += store.bindings.live_bindings_of_units(conn, tenant, part_ids + parent_ids)
     by_id = {u.id: u for u in loaded}
     missing = {e.parent_id for e in edges} | {
         e.child_id for e in edges if e.child_kind is Kind.UNIT
@@ -214,7 +246,11 @@ def _load_floor(
         )
         for row in store.step_runs.open_runs(conn, tenant, parent_ids)
     ]
-    return Floor(loaded, lots.values(), bindings.values(), runs)
+    emptied = [
+        (by_id[unit_id], item_code)
+        for unit_id, item_code in store.bindings.emptied_items(conn, tenant, parent_ids)
+    ]
+    return Floor(loaded, lots.values(), bindings.values(), runs, emptied)
 
 
 def _attach_orders(
@@ -291,6 +327,8 @@ def _write(
 
 def _payload(event: FloorEvent) -> dict[str, Any]:
     facts = _facts(event.command)
+    if "passed" in facts:  # the ledger speaks the API's words: result pass or fail
+        facts["result"] = "pass" if facts.pop("passed") else "fail"
     if event.operator is not None:
         facts["operator"] = event.operator
     return facts

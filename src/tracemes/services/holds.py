@@ -9,7 +9,10 @@ from tracemes import domain, store
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.holds import Disposition, Hold
 from tracemes.domain.trace import Location
+from tracemes.domain.unit_events import ScrapUnit
+from tracemes.services import events as services_events
 from tracemes.services.context import Context, replayed
+from tracemes.services.events import FloorEvent
 
 STILL_HERE = (Location.IN_WORK, Location.IN_STOCK)
 
@@ -31,6 +34,7 @@ def place(
         if prior := replayed(conn, ctx, "hold.placed", None):
             return _get(conn, ctx, prior.subject)
         members = _members(conn, ctx, lots, serials)
+        store.holds.lock(conn, ctx.tenant_id, members)
         if extend_to_where_used:
             for kind, target in list(members):
                 members += [
@@ -87,37 +91,36 @@ def release(db: Engine, ctx: Context, code: str, disposition: str, note: str = "
     with db.begin() as conn:
         if replayed(conn, ctx, "hold.released", code):
             return _get(conn, ctx, code)
-        found = store.holds.get(conn, ctx.tenant_id, code)
+        found = store.holds.get(conn, ctx.tenant_id, code, lock=True)
         if found is None:
             raise NotFoundError("hold", code)
         hold_id, hold = found
         if hold.released_at is not None:
             raise ConflictError(f"hold {code} was already released", code="hold_released")
-        members = store.holds.members_of(conn, hold_id)
+        members = store.holds.members_of(conn, ctx.tenant_id, hold_id)
         store.holds.release(conn, ctx.tenant_id, hold_id, ctx.now, ctx.user_id, decided, note)
         covered = store.holds.still_held(conn, ctx.tenant_id, members, other_than=hold_id)
         store.holds.set_flags(conn, ctx.tenant_id, set(members) - covered, on_hold=False)
         lot_ids = [target for kind, target in members if kind == "lot"]
-        if decided is Disposition.SCRAP:
-            unit_ids = [
-                target
-                for kind, target in members
-                if kind == "unit" and not _inside_a_gone_unit(conn, ctx, target)
-            ]
-            store.holds.scrap_units(conn, ctx.tenant_id, unit_ids)
         if decided in (Disposition.SCRAP, Disposition.RETURN_TO_SUPPLIER):
             store.holds.reject_lots(conn, ctx.tenant_id, lot_ids)
         released = ctx.event("hold.released", code, {"disposition": decided.value, "note": note})
         store.ledger.append(conn, released)
+        if decided is Disposition.SCRAP:
+            _scrap(conn, ctx, db, hold, released.event_id)
         subjects = [*hold.units, *(f"{item}/{lot}" for item, lot in hold.lots)]
         store.ledger.add_subjects(conn, ctx.tenant_id, [(released.event_id, s) for s in subjects])
         return _get(conn, ctx, code)
 
 
-def _inside_a_gone_unit(conn: Connection, ctx: Context, unit_id: int) -> bool:
-    """Whether a sub-assembly sits in a unit that was shipped or scrapped (leave it be)."""
-    above = store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)
-    return any(a.finished and a.location not in STILL_HERE for _, a in above)
+def _scrap(conn: Connection, ctx: Context, db: Engine, hold: Hold, event_id: str) -> None:
+    """Scrap the held units as shop-floor events (open steps closed, each unit's history
+    told); a unit already gone, or still inside another unit, is left as it is."""
+    reason = f"hold {hold.code}: {hold.reason}"
+    scraps = [
+        FloorEvent(f"{event_id}:scrap:{serial}", ScrapUnit(serial, reason)) for serial in hold.units
+    ]
+    services_events.record_in(conn, ctx, scraps, services_events.plans_of(db))
 
 
 def get(db: Engine, ctx: Context, code: str) -> Hold:

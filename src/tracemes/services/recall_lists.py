@@ -75,7 +75,9 @@ def to_xlsx(where_used: WhereUsed) -> bytes:
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows(where_used):
-        sheet.append([str(value) if isinstance(value, str) else value for value in row])
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # text stays text: a customer named "=..." is no formula
     for index, width in enumerate((12, 18, 14, 24, 12, 10, 18, 10, 16, 8, 24, 14, 14, 22), start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
     buffer = io.BytesIO()

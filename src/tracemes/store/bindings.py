@@ -67,6 +67,24 @@ def live_bindings_of_units(
     return [_binding_row(row) for row in rows_in(conn, _LIVE_HOLDING, tenant_id, child_ids)]
 
 
+_EMPTIED = (
+    sa.select(bindings.c.parent_id, items.c.code)
+    .select_from(bindings.join(items, bindings.c.item_id == items.c.id))
+    .where(
+        bindings.c.tenant_id == TENANT,
+        bindings.c.parent_kind == Kind.UNIT.value,
+        bindings.c.parent_id.in_(VALUES),
+        bindings.c.unbound_at.is_not(None),
+    )
+    .distinct()
+)
+
+
+def emptied_items(conn: Connection, tenant_id: int, parent_ids: Iterable[int]) -> list[Any]:
+    """(unit id, item code) of every part ever taken out of these units."""
+    return list(rows_in(conn, _EMPTIED, tenant_id, parent_ids))
+
+
 def _binding_row(row: Any) -> BindingRow:
     return BindingRow(
         row[0], row[1], Kind(row[2]), row[3], row[4], row[5], row[6], row[7], row[8], row[9]

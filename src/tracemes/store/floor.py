@@ -48,6 +48,12 @@ _unit_columns = (
     units.c.current_operation,
     units.c.on_hold,
     work_orders.c.code.label("work_order"),
+    # Everything update_units writes back is loaded, so no event erases an earlier fact.
+    units.c.completed_at,
+    units.c.customer,
+    units.c.sales_order,
+    units.c.delivery,
+    units.c.shipped_at,
 )
 
 
@@ -73,6 +79,11 @@ def _unit(row: Any) -> tuple[UnitState, str | None]:
         status=BY_VALUE[row[3]],
         current_operation=row[4],
         on_hold=row[5],
+        completed_at=row[7],
+        customer=row[8],
+        sales_order=row[9],
+        delivery=row[10],
+        shipped_at=row[11],
     )
     return state, row[6]
 

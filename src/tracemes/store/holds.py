@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.holds import Disposition, Hold
+from tracemes.store.chunks import chunks
 from tracemes.store.schema import hold_members, holds, items, lots, units
 
 
@@ -52,13 +53,10 @@ def count_codes_starting(conn: Connection, tenant_id: int, prefix: str) -> int:
     )
 
 
-def get(conn: Connection, tenant_id: int, code: str) -> tuple[int, Hold] | None:
-    """A hold with the serials and lots it covers."""
-    row = (
-        conn.execute(sa.select(holds).where(holds.c.tenant_id == tenant_id, holds.c.code == code))
-        .mappings()
-        .one_or_none()
-    )
+def get(conn: Connection, tenant_id: int, code: str, lock: bool = False) -> tuple[int, Hold] | None:
+    """A hold with the serials and lots it covers (its row locked when releasing it)."""
+    query = sa.select(holds).where(holds.c.tenant_id == tenant_id, holds.c.code == code)
+    row = conn.execute(query.with_for_update() if lock else query).mappings().one_or_none()
     if row is None:
         return None
     members = hold_members.alias("m")
@@ -91,14 +89,27 @@ def get(conn: Connection, tenant_id: int, code: str) -> tuple[int, Hold] | None:
     return int(row["id"]), hold
 
 
-def members_of(conn: Connection, hold_id: int) -> list[tuple[str, int]]:
+def members_of(conn: Connection, tenant_id: int, hold_id: int) -> list[tuple[str, int]]:
     """(kind, id) of everything a hold covers."""
     rows = conn.execute(
         sa.select(hold_members.c.kind, hold_members.c.target_id).where(
-            hold_members.c.hold_id == hold_id
+            hold_members.c.tenant_id == tenant_id, hold_members.c.hold_id == hold_id
         )
     )
     return [(kind, int(target)) for kind, target in rows]
+
+
+def lock(conn: Connection, tenant_id: int, members: Iterable[tuple[str, int]]) -> None:
+    """Lock units and lots (PostgreSQL), so a batch binding them now finishes before a hold
+    traces where they went, and one starting later sees them held."""
+    for kind, table in (("unit", units), ("lot", lots)):
+        ids = [target for member_kind, target in members if member_kind == kind]
+        for chunk in chunks(ids):
+            conn.execute(
+                sa.select(table.c.id)
+                .where(table.c.tenant_id == tenant_id, table.c.id.in_(chunk))
+                .with_for_update()
+            ).all()
 
 
 def still_held(
@@ -125,15 +136,12 @@ def set_flags(
     conn: Connection, tenant_id: int, members: Iterable[tuple[str, int]], on_hold: bool
 ) -> None:
     """Set or clear the on-hold flag of units and lots."""
-    by_kind: dict[str, list[int]] = {"unit": [], "lot": []}
-    for kind, target in members:
-        by_kind[kind].append(target)
+    wanted = list(members)
     for kind, table in (("unit", units), ("lot", lots)):
-        ids = by_kind[kind]
-        for start in range(0, len(ids), 2000):
+        for chunk in chunks(target for member_kind, target in wanted if member_kind == kind):
             conn.execute(
                 sa.update(table)
-                .where(table.c.tenant_id == tenant_id, table.c.id.in_(ids[start : start + 2000]))
+                .where(table.c.tenant_id == tenant_id, table.c.id.in_(chunk))
                 .values(on_hold=on_hold)
             )
 
@@ -158,20 +166,6 @@ def release(
             note=note,
         )
     )
-
-
-def scrap_units(conn: Connection, tenant_id: int, ids: Sequence[int]) -> None:
-    """Scrap held units that are still in the factory."""
-    if ids:
-        conn.execute(
-            sa.update(units)
-            .where(
-                units.c.tenant_id == tenant_id,
-                units.c.id.in_(ids),
-                units.c.status.notin_(["shipped", "scrapped"]),
-            )
-            .values(status="scrapped")
-        )
 
 
 def reject_lots(conn: Connection, tenant_id: int, ids: Sequence[int]) -> None:
