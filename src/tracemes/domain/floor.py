@@ -12,10 +12,10 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tracemes.domain.boms import Bom, key_part_operations
-from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from tracemes.domain.errors import ConflictError, InvalidInputError
 from tracemes.domain.items import Tracking
 from tracemes.domain.routings import Operation, Routing
-from tracemes.domain.units import UnitStatus
+from tracemes.domain.units import UnitStatus, addressed
 from tracemes.domain.work_orders import Status
 
 
@@ -220,18 +220,12 @@ class Floor:
 
     def unit(self, serial: str) -> UnitState:
         """The unit a step or binding event addresses (one made or received here)."""
-        found = self._units.get(serial, [])
-        made_here = [u for u in found if u.work_order is not None] or found
-        if not made_here:
-            raise NotFoundError("unit", serial)
-        if len(made_here) > 1:
-            items = ", ".join(sorted(u.item_code for u in made_here))
-            raise InvalidInputError(
-                "unit",
-                f"serial {serial} belongs to several items ({items})",
-                code="ambiguous_serial",
-            )
-        return made_here[0]
+        return addressed(
+            serial,
+            self._units.get(serial, []),
+            lambda u: u.item_code,
+            lambda u: u.work_order is not None,
+        )
 
     def units_with_serial(self, serial: str) -> list[UnitState]:
         """Every unit carrying this serial, of any item."""

@@ -45,7 +45,8 @@ _plans: weakref.WeakKeyDictionary[Engine, dict[PlanKey, Plan]] = weakref.WeakKey
 MAX_PLANS = 2000
 
 
-def _plans_of(db: Engine) -> dict[PlanKey, Plan]:
+def plans_of(db: Engine) -> dict[PlanKey, Plan]:
+    """The plans already read from a database (for record and record_in callers)."""
     plans = _plans.setdefault(db, {})
     if len(plans) > MAX_PLANS:
         plans.clear()
@@ -88,7 +89,7 @@ def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outco
     for attempt in range(1, RETRIES + 1):
         try:
             with db.begin() as conn:
-                return record_in(conn, ctx, events, _plans_of(db))
+                return record_in(conn, ctx, events, plans_of(db))
         except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
             if attempt == RETRIES or not _is_collision(error):
                 raise
@@ -138,11 +139,6 @@ def record_in(
         outcomes.append(Outcome(event.event_id))
     _write(conn, ctx, floor, accepted)
     return outcomes
-
-
-def plans_of(db: Engine) -> dict[PlanKey, Plan]:
-    """The plan cache of a database, for record_in callers."""
-    return _plans_of(db)
 
 
 def _resolve_scans(

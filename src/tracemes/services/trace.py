@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
-from tracemes import store
-from tracemes.domain.errors import InvalidInputError, NotFoundError
+from tracemes import domain, store
+from tracemes.domain.errors import NotFoundError
 from tracemes.domain.events import Event
 from tracemes.domain.trace import AffectedUnit, Location, Node, UnitFacts, tree
 from tracemes.services.context import Context
@@ -60,16 +60,12 @@ class WhereUsed:
 
 
 def _unit(conn: Connection, ctx: Context, serial: str) -> tuple[int, UnitFacts]:
-    found = store.trace.units_by_serial(conn, ctx.tenant_id, serial)
-    made_here = [f for f in found if f[1].work_order is not None] or found
-    if not made_here:
-        raise NotFoundError("unit", serial)
-    if len(made_here) > 1:
-        items = ", ".join(sorted(f[1].item_code for f in made_here))
-        raise InvalidInputError(
-            "serial", f"serial {serial} belongs to several items ({items})", code="ambiguous_serial"
-        )
-    return made_here[0]
+    return domain.units.addressed(
+        serial,
+        store.trace.units_by_serial(conn, ctx.tenant_id, serial),
+        lambda found: found[1].item_code,
+        lambda found: found[1].work_order is not None,
+    )
 
 
 def backward(db: Engine, ctx: Context, serial: str) -> UnitTrace:

@@ -1,6 +1,6 @@
 """Work-order pages: the list with a create form, and one order with htmx actions."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated
 
@@ -107,11 +107,7 @@ def release_work_order(
     request: Request, code: str, db: Db, ctx: Planner, user: CurrentPrincipal
 ) -> Response:
     """Release the order to the floor."""
-    try:
-        services.work_orders.release(db, ctx, code)
-    except FORM_REFUSALS as error:
-        return _answer(request, db, ctx, user, code, error=error)
-    return _answer(request, db, ctx, user, code)
+    return _act(request, db, ctx, user, code, services.work_orders.release)
 
 
 @router.post("/{code}/cancel", response_class=HTMLResponse)
@@ -119,11 +115,7 @@ def cancel_work_order(
     request: Request, code: str, db: Db, ctx: Planner, user: CurrentPrincipal
 ) -> Response:
     """Cancel an order nobody has started on."""
-    try:
-        services.work_orders.cancel(db, ctx, code)
-    except FORM_REFUSALS as error:
-        return _answer(request, db, ctx, user, code, error=error)
-    return _answer(request, db, ctx, user, code)
+    return _act(request, db, ctx, user, code, services.work_orders.cancel)
 
 
 @router.post("/{code}/close", response_class=HTMLResponse)
@@ -131,11 +123,7 @@ def close_work_order(
     request: Request, code: str, db: Db, ctx: Planner, user: CurrentPrincipal
 ) -> Response:
     """Close a completed order, or one in progress short of its quantity."""
-    try:
-        services.work_orders.close(db, ctx, code)
-    except FORM_REFUSALS as error:
-        return _answer(request, db, ctx, user, code, error=error)
-    return _answer(request, db, ctx, user, code)
+    return _act(request, db, ctx, user, code, services.work_orders.close)
 
 
 @router.post("/{code}/units", response_class=HTMLResponse)
@@ -153,6 +141,22 @@ def add_units(
     except FORM_REFUSALS as error:
         return _answer(request, db, ctx, user, code, error=error)
     return _answer(request, db, ctx, user, code, added=len(serials))
+
+
+def _act(
+    request: Request,
+    db: Engine,
+    ctx: Context,
+    user: Principal,
+    code: str,
+    action: Callable[[Engine, Context, str], object],
+) -> Response:
+    """Run one lifecycle action and answer with the order panel (or the refusal in it)."""
+    try:
+        action(db, ctx, code)
+    except FORM_REFUSALS as error:
+        return _answer(request, db, ctx, user, code, error=error)
+    return _answer(request, db, ctx, user, code)
 
 
 def _count(text: str) -> int:
