@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from tracemes import services
 from tracemes.api.deps import Db, Reader
 from tracemes.api.models import DecimalText
-from tracemes.domain.trace import AffectedUnit, Node, UnitFacts
+from tracemes.domain.trace import AffectedUnit, Node, UnitFacts, location
 from tracemes.services.trace import WhereUsed
 
 router = APIRouter(prefix="/trace", tags=["trace"])
@@ -177,29 +177,19 @@ def _json_stream(head: dict[str, Any], units: list[AffectedUnit]) -> Iterator[by
     yield b"]}"
 
 
+# UnitOut's field names, in UnitFacts' order: a unit's dict is one zip of the two.
+_UNIT_FIELDS = tuple(UnitOut.model_fields)
+
+
 def _affected(affected: AffectedUnit) -> dict[str, Any]:
     """One AffectedOut as a plain dict (same fields and formats as the model)."""
-    unit = affected.unit
-    return {
-        "serial": unit.serial,
-        "item": unit.item_code,
-        "item_name": unit.item_name,
-        "status": unit.status.value,
-        "operation": unit.operation,
-        "on_hold": unit.on_hold,
-        "work_order": unit.work_order,
-        "supplier": unit.supplier,
-        "supplier_lot": unit.supplier_lot,
-        "customer": unit.customer,
-        "order": unit.sales_order,
-        "delivery": unit.delivery,
-        "shipped_at": unit.shipped_at,
-        "completed_at": unit.completed_at,
-        "location": affected.location.value,
-        "depth": affected.depth,
-        "finished": affected.finished,
-        "inside": affected.inside.serial if affected.inside else None,
-    }
+    out: dict[str, Any] = dict(zip(_UNIT_FIELDS, affected.unit, strict=True))
+    inside = affected.inside
+    out["location"] = location((inside or affected.unit).status)
+    out["depth"] = affected.depth
+    out["finished"] = inside is None
+    out["inside"] = None if inside is None else inside.serial
+    return out
 
 
 @router.get("/units/{serial}")

@@ -1,10 +1,12 @@
 """The `tracemes` command: set up the database, manage tenants and users, serve, demo."""
 
+import gc
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from tracemes import config, services
 from tracemes.app import create_app
@@ -94,7 +96,21 @@ def serve(
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
     """Serve the API and pages."""
-    uvicorn.run(create_app(options.database(database_url)), host=host, port=port, log_level="info")
+    _run(create_app(options.database(database_url)), host, port)
+
+
+def _run(web_app: FastAPI, host: str, port: int) -> None:
+    """Serve with the collector tuned for a long-lived server.
+
+    A recall list of 50,000 units allocates a few hundred thousand objects that live until
+    the response is written; with Python's default thresholds the collector walks them again
+    and again (a third of a 10,000-unit where-used). Objects made at start-up are frozen out
+    of its walks, and young collections run every 50,000 allocations rather than 700.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -123,7 +139,7 @@ def demo(
     typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
     typer.echo(f"other users, same password: {others}")
     if not no_serve:
-        uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+        _run(create_app(db), host, port)
 
 
 WorkbookFile = Annotated[Path, typer.Argument(help="An .xlsx workbook.", dir_okay=False)]

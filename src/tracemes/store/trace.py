@@ -38,22 +38,9 @@ def _facts_query() -> sa.Select[Any]:
 
 
 def _facts(row: Any) -> UnitFacts:
-    return UnitFacts(
-        serial=row[1],
-        item_code=row[2],
-        item_name=row[3],
-        status=BY_VALUE[row[4]],
-        operation=row[5],
-        on_hold=row[6],
-        work_order=row[7],
-        supplier=row[8],
-        supplier_lot=row[9],
-        customer=row[10],
-        sales_order=row[11],
-        delivery=row[12],
-        shipped_at=row[13],
-        completed_at=row[14],
-    )
+    """UnitFacts from the first 15 columns of _facts_query (the id first)."""
+    _, serial, code, name, status, *rest = row[:15]
+    return UnitFacts(serial, code, name, BY_VALUE[status], *rest)
 
 
 _BY_SERIAL = _facts_query().where(
@@ -162,9 +149,21 @@ def backward(conn: Connection, tenant_id: int, unit_id: int) -> list[Edge]:
 
 
 def _forward_statement() -> sa.Select[Any]:
+    """Every live edge above a node, to any depth, joined to the facts of its parent unit.
+
+    Each row carries its child too, so the unit that holds each unit comes out of the walk
+    itself rather than from a lookup per unit. Rows stay unsorted and may repeat a unit met
+    on two paths: Python settles both faster than the database sorts wide rows.
+    """
     tenant_id = sa.bindparam("tenant_id", type_=sa.Integer)
+    columns = (
+        bindings.c.parent_kind,
+        bindings.c.parent_id,
+        bindings.c.child_kind,
+        bindings.c.child_id,
+    )
     up = (
-        sa.select(bindings.c.parent_kind, bindings.c.parent_id, sa.literal(1).label("depth"))
+        sa.select(*columns, sa.literal(1).label("depth"))
         .where(
             bindings.c.tenant_id == tenant_id,
             bindings.c.unbound_at.is_(None),
@@ -174,8 +173,17 @@ def _forward_statement() -> sa.Select[Any]:
         .cte("up", recursive=True)
     )
     above = bindings.alias("above")
-    up = up.union(
-        sa.select(above.c.parent_kind, above.c.parent_id, up.c.depth + 1)
+    # UNION ALL, no de-duplication per step: past the first edge every node is a unit, and a
+    # unit has at most one live parent, so only a lot bound twice into one unit repeats a
+    # path; Python keeps the first row of each unit. MAX_DEPTH bounds a corrupted cycle.
+    up = up.union_all(
+        sa.select(
+            above.c.parent_kind,
+            above.c.parent_id,
+            above.c.child_kind,
+            above.c.child_id,
+            up.c.depth + 1,
+        )
         .select_from(
             above.join(
                 up,
@@ -184,31 +192,11 @@ def _forward_statement() -> sa.Select[Any]:
         )
         .where(above.c.tenant_id == tenant_id, above.c.unbound_at.is_(None), up.c.depth < MAX_DEPTH)
     )
-    held = bindings.alias("held")
-    parent = (
-        sa.select(held.c.parent_id)
-        .where(
-            held.c.tenant_id == tenant_id,
-            held.c.child_kind == "unit",
-            held.c.child_id == units.c.id,
-            held.c.unbound_at.is_(None),
-            held.c.parent_kind == "unit",
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    nearest = (
-        sa.select(up.c.parent_id, sa.func.min(up.c.depth).label("depth"))
-        .where(up.c.parent_kind == "unit")
-        .group_by(up.c.parent_id)
-        .subquery()
-    )
     return (
         _facts_query()
-        .add_columns(nearest.c.depth, parent)
-        .join(nearest, nearest.c.parent_id == units.c.id)
-        .where(units.c.tenant_id == tenant_id)
-        .order_by(nearest.c.depth, units.c.serial)
+        .add_columns(up.c.depth, up.c.child_kind, up.c.child_id)
+        .join(up, up.c.parent_id == units.c.id)
+        .where(units.c.tenant_id == tenant_id, up.c.parent_kind == "unit")
     )
 
 
@@ -225,8 +213,22 @@ def forward(
         # index lookups per node are what this walk needs. Only this transaction is affected.
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-    found = conn.execute(_FORWARD, {"tenant_id": tenant_id, "kind": kind, "node_id": node_id})
-    rows = [(int(row[0]), row[16], _facts(row), int(row[15])) for row in found]
+    found: dict[int, tuple[UnitFacts, int]] = {}
+    holder: dict[int, int] = {}  # unit id -> id of the unit it is bound into
+    params = {"tenant_id": tenant_id, "kind": kind, "node_id": node_id}
+    for row in conn.execute(_FORWARD, params):
+        unit_id, depth = row[0], row[15]
+        seen = found.get(unit_id)
+        if seen is None:
+            found[unit_id] = (_facts(row), depth)
+        elif depth < seen[1]:
+            found[unit_id] = (seen[0], depth)
+        if row[16] == "unit":
+            holder[row[17]] = unit_id
+    rows = sorted(
+        ((unit_id, holder.get(unit_id), facts, depth) for unit_id, (facts, depth) in found.items()),
+        key=lambda row: (row[3], row[2].serial),
+    )
     return [(row[0], affected) for row, affected in zip(rows, settle(rows), strict=True)]
 
 
