@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tracemes import services
+from tracemes.app import tune_collector
 from tracemes.domain.boms import BomLine
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.routings import Operation
@@ -1014,6 +1015,9 @@ def run(kind: str, settings: Settings) -> dict[str, float]:
             log(f"{kind}: loaded and kept: {target.url}")
             return figures
         sample = [f"EB{rng.randrange(layout.finished):08d}" for _ in range(settings.traces)]
+        # In-process figures run with the collector set as `tracemes serve` sets it; the
+        # benchmark's own millions of layout objects are frozen like a server's start-up.
+        tune_collector()
         log(f"{kind}: tracing in the service layer")
         figures.update(service_traces(db, plant, layout, sample, settings.repeats))
         log(f"{kind}: ingesting through services.events.record")

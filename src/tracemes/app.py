@@ -1,5 +1,6 @@
 """create_app(db): the API and pages on one engine; refusals become problem details."""
 
+import gc
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -46,6 +47,20 @@ def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastA
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(HTTPException, _http_error)
     return app
+
+
+def tune_collector() -> None:
+    """Set Python's garbage collector for a long-lived server; call once, after start-up.
+
+    A recall list of 50,000 units allocates a few hundred thousand objects that live until
+    the response is written; with the default thresholds the collector walks them again and
+    again (a third of a 10,000-unit where-used, a sixth of batch ingest). Objects made at
+    start-up are frozen out of its walks, and young collections run every 50,000
+    allocations rather than 700. The benchmark runs its in-process figures the same way.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _status_of(error: DomainError) -> int:

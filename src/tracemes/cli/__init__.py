@@ -1,6 +1,5 @@
 """The `tracemes` command: set up the database, manage tenants and users, serve, demo."""
 
-import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +8,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tracemes import config, services
-from tracemes.app import create_app
+from tracemes.app import create_app, tune_collector
 from tracemes.cli import options, trace
 from tracemes.domain.errors import DomainError, ImportRejectedError
 from tracemes.domain.users import Role
@@ -100,16 +99,7 @@ def serve(
 
 
 def _run(web_app: FastAPI, host: str, port: int) -> None:
-    """Serve with the collector tuned for a long-lived server.
-
-    A recall list of 50,000 units allocates a few hundred thousand objects that live until
-    the response is written; with Python's default thresholds the collector walks them again
-    and again (a third of a 10,000-unit where-used). Objects made at start-up are frozen out
-    of its walks, and young collections run every 50,000 allocations rather than 700.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    tune_collector()
     uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 

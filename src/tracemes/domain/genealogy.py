@@ -5,7 +5,7 @@ a unit holds no more of an item than its BOM says. History is never erased: unbi
 ends an edge, it does not delete it.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from tracemes.domain.errors import InvalidInputError
@@ -106,8 +106,10 @@ def bind(floor: Floor, actor: Actor, event: BindPart) -> BindPart:
             bound_at=actor.occurred_at,
         )
     )
-    part_facts = replace(event.component, item=requirement.item_code, quantity=quantity)
-    return replace(event, component=part_facts)
+    # Built directly: dataclasses.replace costs 1.5 us a call, twice per event at 20,000/s.
+    sent = event.component
+    named = ComponentRef(sent.serial, requirement.item_code, sent.lot, quantity, sent.scan)
+    return BindPart(event.unit, named, event.operation)
 
 
 def unbind(floor: Floor, actor: Actor, event: UnbindPart) -> None:

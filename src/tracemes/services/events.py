@@ -119,7 +119,7 @@ def record_in(
         conn, ctx.tenant_id, {e.operator for e in fresh if e.operator}
     )
     outcomes: list[Outcome] = []
-    accepted: list[tuple[FloorEvent, Actor]] = []
+    accepted: list[tuple[FloorEvent, Command, Actor]] = []  # with the command as happened
     for sent in events:
         if sent.event_id in seen:
             outcomes.append(Outcome(sent.event_id))
@@ -135,7 +135,7 @@ def record_in(
             outcomes.append(Outcome(event.event_id, error))
             continue
         seen.add(event.event_id)
-        accepted.append((replace(event, command=happened), actor))
+        accepted.append((event, happened, actor))
         outcomes.append(Outcome(event.event_id))
     _write(conn, ctx, floor, accepted)
     return outcomes
@@ -281,7 +281,10 @@ def _plan(conn: Connection, ctx: Context, item_code: str, bom_version: int, vers
 
 
 def _write(
-    conn: Connection, ctx: Context, floor: Floor, accepted: Sequence[tuple[FloorEvent, Actor]]
+    conn: Connection,
+    ctx: Context,
+    floor: Floor,
+    accepted: Sequence[tuple[FloorEvent, Command, Actor]],
 ) -> None:
     tenant = ctx.tenant_id
     if not accepted:
@@ -302,31 +305,31 @@ def _write(
         Event(
             tenant_id=tenant,
             event_id=event.event_id,
-            type=EVENT_TYPES[type(event.command)],
-            subject=event.command.unit,
+            type=EVENT_TYPES[type(command)],
+            subject=command.unit,
             occurred_at=actor.occurred_at,
             recorded_at=ctx.now,
             user_id=ctx.user_id,
             station=event.station,
-            payload=_payload(event),
+            payload=_payload(command, event.operator),
         )
-        for event, actor in accepted
+        for event, command, actor in accepted
     ]
     subjects = [
         (event.event_id, subject)
-        for event, _ in accepted
-        for subject in domain.shop_floor.subjects(event.command)[1:]
+        for event, command, _ in accepted
+        for subject in domain.shop_floor.subjects(command)[1:]
     ]
     store.ledger.append_many(conn, ledger)
     store.ledger.add_subjects(conn, tenant, subjects)
 
 
-def _payload(event: FloorEvent) -> dict[str, Any]:
-    facts = _facts(event.command)
+def _payload(command: Command, operator: str | None) -> dict[str, Any]:
+    facts = _facts(command)
     if "passed" in facts:  # the ledger speaks the API's words: result pass or fail
         facts["result"] = "pass" if facts.pop("passed") else "fail"
-    if event.operator is not None:
-        facts["operator"] = event.operator
+    if operator is not None:
+        facts["operator"] = operator
     return facts
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.floor import BindingState, Kind
+from tracemes.store.bulk import insert_rows
 from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import bindings, items
 
@@ -97,27 +98,46 @@ def add_bindings(
     """Store new edges (an edge ended in the same batch is stored ended)."""
     if not new:
         return
-    conn.execute(
-        sa.insert(bindings),
+    insert_rows(
+        conn,
+        bindings,
+        _BINDING_COLUMNS,
         [
-            {
-                "tenant_id": tenant_id,
-                "parent_kind": Kind.UNIT.value,
-                "parent_id": b.parent.id,
-                "child_kind": b.kind.value,
-                "child_id": b.child.id,
-                "item_id": item_id[b.item_code],
-                "quantity": b.quantity,
-                "operation_code": b.operation,
-                "station_id": b.station_id,
-                "operator_id": b.operator_id,
-                "bound_at": b.bound_at,
-                "unbound_at": b.unbound_at,
-                "unbound_reason": b.unbound_reason,
-            }
+            (
+                tenant_id,
+                Kind.UNIT.value,
+                b.parent.id,
+                b.kind.value,
+                b.child.id,
+                item_id[b.item_code],
+                b.quantity,
+                b.operation,
+                b.station_id,
+                b.operator_id,
+                b.bound_at,
+                b.unbound_at,
+                b.unbound_reason,
+            )
             for b in new
         ],
     )
+
+
+_BINDING_COLUMNS = (
+    "tenant_id",
+    "parent_kind",
+    "parent_id",
+    "child_kind",
+    "child_id",
+    "item_id",
+    "quantity",
+    "operation_code",
+    "station_id",
+    "operator_id",
+    "bound_at",
+    "unbound_at",
+    "unbound_reason",
+)
 
 
 def end_bindings(conn: Connection, tenant_id: int, ended: Sequence[BindingState]) -> None:

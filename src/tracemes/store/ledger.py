@@ -1,11 +1,13 @@
 """The event ledger: append-only, idempotent by the client's event id."""
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.events import Event
+from tracemes.store.bulk import insert_rows
 from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import event_subjects, events
 
@@ -30,20 +32,17 @@ def existing_ids(conn: Connection, tenant_id: int, event_ids: Iterable[str]) -> 
 
 def append_many(conn: Connection, batch: Sequence[Event]) -> None:
     """Append events already checked to be new (one statement for the batch)."""
-    if batch:
-        conn.execute(sa.insert(events), [_row(event) for event in batch])
+    insert_rows(conn, events, _EVENT_COLUMNS, [_values(event) for event in batch])
 
 
 def add_subjects(conn: Connection, tenant_id: int, pairs: Sequence[tuple[str, str]]) -> None:
     """Record that events (by client id) are also about these subjects, for histories."""
-    if pairs:
-        conn.execute(
-            sa.insert(event_subjects),
-            [
-                {"tenant_id": tenant_id, "event_id": event_id, "subject": subject}
-                for event_id, subject in pairs
-            ],
-        )
+    insert_rows(
+        conn,
+        event_subjects,
+        ("tenant_id", "event_id", "subject"),
+        [(tenant_id, event_id, subject) for event_id, subject in pairs],
+    )
 
 
 def history(conn: Connection, tenant_id: int, subjects: Sequence[str]) -> list[Event]:
@@ -99,6 +98,13 @@ def count(conn: Connection, tenant_id: int) -> int:
 def _row(event: Event) -> dict[str, object]:
     # Field by field: dataclasses.asdict would deep-copy every payload on the hot path.
     return {name: getattr(event, name) for name in Event.__slots__}
+
+
+_EVENT_COLUMNS = tuple(field.name for field in dataclasses.fields(Event))
+
+
+def _values(event: Event) -> tuple[object, ...]:
+    return tuple(getattr(event, name) for name in _EVENT_COLUMNS)
 
 
 def _event(row: sa.RowMapping) -> Event:
