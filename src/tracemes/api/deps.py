@@ -1,6 +1,6 @@
 """Shared request dependencies: the database, the clock, and who is asking."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -15,13 +15,17 @@ from tracemes.services.context import Context
 SESSION_COOKIE = "tracemes_session"
 
 
-def get_db(request: Request) -> Engine:
+# The light dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency
+# in the thread pool, and three hops per request cost about as much as the request's work.
+
+
+async def get_db(request: Request) -> Engine:
     """The engine the app was created with."""
     engine: Engine = request.app.state.db
     return engine
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The current time from the app's clock (fixed in tests)."""
     now: datetime = request.app.state.clock()
     return now
@@ -54,10 +58,10 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def context_for(permission: Permission) -> Callable[..., Context]:
+def context_for(permission: Permission) -> Callable[..., Awaitable[Context]]:
     """A dependency giving the request's Context once the role allows `permission`."""
 
-    def dependency(
+    async def dependency(
         principal: CurrentPrincipal,
         now: Now,
         idempotency_key: Annotated[str | None, Header(max_length=64)] = None,

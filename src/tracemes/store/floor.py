@@ -251,11 +251,16 @@ def update_lots(conn: Connection, tenant_id: int, changed: Sequence[LotState]) -
     if not changed:
         return
     conn.execute(
-        sa.update(lots)
-        .where(lots.c.tenant_id == tenant_id, lots.c.id == sa.bindparam("b_id"))
-        .values(remaining=sa.bindparam("b_remaining")),
-        [{"b_id": lot.id, "b_remaining": lot.remaining} for lot in changed],
+        _UPDATE_LOT,
+        [{"b_tenant": tenant_id, "b_id": lot.id, "b_remaining": lot.remaining} for lot in changed],
     )
+
+
+_UPDATE_LOT = (
+    sa.update(lots)
+    .where(lots.c.tenant_id == sa.bindparam("b_tenant"), lots.c.id == sa.bindparam("b_id"))
+    .values(remaining=sa.bindparam("b_remaining"))
+)
 
 
 def update_work_orders(conn: Connection, tenant_id: int, changed: Sequence[WorkOrderState]) -> None:

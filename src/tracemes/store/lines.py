@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.lines import Line, Station
+from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import lines, stations
 
 
@@ -89,13 +90,12 @@ def station_id_of(conn: Connection, tenant_id: int, code: str) -> int:
     )
 
 
+_STATION_IDS = sa.select(stations.c.code, stations.c.id).where(
+    stations.c.tenant_id == TENANT, stations.c.code.in_(VALUES)
+)
+
+
 def station_ids(conn: Connection, tenant_id: int, codes: set[str]) -> dict[str, int]:
     """Surrogate ids of stations by code (those that exist)."""
-    if not codes:
-        return {}
-    rows = conn.execute(
-        sa.select(stations.c.code, stations.c.id).where(
-            stations.c.tenant_id == tenant_id, stations.c.code.in_(sorted(codes))
-        )
-    )
+    rows = rows_in(conn, _STATION_IDS, tenant_id, sorted(codes))
     return {code: int(station_id) for code, station_id in rows}
