@@ -1,25 +1,29 @@
-"""How connections are opened: settings a deployment relies on survive our own."""
+"""How transactions are set up: batch statements are planned for their own values."""
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tracemes.store.db import open_database
+from tracemes.store.db import plan_each_statement
 
 
-def test_postgres_keeps_the_urls_options_and_plans_each_call(postgres_url: str) -> None:
-    """A search_path given in the URL (how tests and the benchmark pick a schema) still
-    applies beside the plan setting that keeps batch lookups from degrading."""
-    engine: Engine = open_database(postgres_url)
-    try:
-        with engine.connect() as conn:
-            search_path = conn.exec_driver_sql("SHOW search_path").scalar()
-            plan_mode = conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
-            tables = conn.exec_driver_sql(
-                "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_schema = current_schema() AND table_name = 'events'"
-            ).scalar()
-    finally:
-        engine.dispose()
-    assert search_path is not None
-    assert search_path.startswith("test_")
-    assert plan_mode == "force_custom_plan"
-    assert tables == 1
+def test_batches_plan_each_statement_only_inside_their_transaction(db: Engine) -> None:
+    """On PostgreSQL the setting holds for the batch's transaction and ends with it; SQLite
+    has no plan cache to set."""
+    with db.begin() as conn:
+        plan_each_statement(conn)
+        inside = _plan_mode(conn)
+    with db.connect() as conn:
+        after = _plan_mode(conn)
+    if db.dialect.name == "postgresql":
+        assert inside == "force_custom_plan"
+        assert after == "auto"
+    else:
+        assert inside is None
+        assert after is None
+
+
+def _plan_mode(conn: sa.Connection) -> str | None:
+    if conn.dialect.name != "postgresql":
+        return None
+    value = conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+    return str(value)

@@ -43,6 +43,7 @@ MAX_BATCH = 10_000
 PlanKey = tuple[int, str, int, int]
 _plans: weakref.WeakKeyDictionary[Engine, dict[PlanKey, Plan]] = weakref.WeakKeyDictionary()
 MAX_PLANS = 2000
+FEW = 50  # events a batch may hold and still reuse prepared plans (one-event requests)
 
 
 def plans_of(db: Engine) -> dict[PlanKey, Plan]:
@@ -110,6 +111,8 @@ def record_in(
     conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
 ) -> list[Outcome]:
     """The same inside a caller's transaction (a hold released for scrap scraps its units)."""
+    if len(events) > FEW:
+        store.db.plan_each_statement(conn)  # long IN lists over a growing ledger
     seen = store.ledger.existing_ids(conn, ctx.tenant_id, (e.event_id for e in events))
     prepared, unreadable = _resolve_scans(conn, ctx, [e for e in events if e.event_id not in seen])
     fresh = list(prepared.values())
