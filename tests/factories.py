@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
+from tracemes.domain.batches import LotCommand
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.items import Item
 from tracemes.domain.shop_floor import Command
@@ -164,13 +165,62 @@ def make_plant(db: Engine, ctx: Context, bikes: int = 4, packs: int = 4) -> Plan
     return Plant(bikes=made["BIKE"], packs=made["PACK"])
 
 
-def send(db: Engine, ctx: Context, *commands: Command, station: str | None = None) -> list[Outcome]:
+@dataclass(frozen=True)
+class BladePlant:
+    """A saw-blade works: blades made in lots from steel coils, saws that take one blade."""
+
+    blade_order: str = "WO-BLADE"
+    saw_order: str = "WO-SAW"
+    saws: tuple[str, ...] = ()
+
+
+def make_blade_plant(db: Engine, ctx: Context, blades: int = 1000, saws: int = 3) -> BladePlant:
+    """Items, BOMs, routings, coils and released orders for batch-flow tests.
+
+    BLADE (lot-tracked, numbered BL0001...): 0.2 kg STEEL per blade, at CUT. Routing CUT ->
+    GRIND (rework back to CUT) -> COAT. SAW (serial): one BLADE, key part at S10. Coils:
+    STEEL K-1 and K-2, 500 kg each. WO-BLADE (blades) and WO-SAW (saws, with units) released.
+    """
+    make_item(db, ctx, "STEEL", "lot", uom="kg")
+    make_item(db, ctx, "BLADE", "lot", serial_pattern="BL{seq:4}")
+    make_item(db, ctx, "SAW", serial_pattern="SW{seq:3}")
+    if not services.lines.list_all(db, ctx):
+        make_line(db, ctx, "L1")
+    op = domain.routings.Operation
+    services.boms.replace(
+        db, ctx, "BLADE", [domain.boms.BomLine("STEEL", Decimal("0.2"), False, "CUT")]
+    )
+    services.routings.replace(
+        db,
+        ctx,
+        "BLADE",
+        [
+            op(10, "CUT", "Cutting", Decimal(30), "L1", "L1-S1"),
+            op(20, "GRIND", "Grinding", Decimal(40), "L1", rework_operation="CUT"),
+            op(30, "COAT", "Coating", Decimal(20), "L1"),
+        ],
+    )
+    services.boms.replace(db, ctx, "SAW", [domain.boms.BomLine("BLADE", Decimal(1), True, "S10")])
+    services.routings.replace(db, ctx, "SAW", [op(10, "S10", "Assembly", Decimal(300), "L1")])
+    for coil in ("K-1", "K-2"):
+        services.lots.receive(db, ctx, "STEEL", coil, 500, supplier="Baosteel")
+    services.work_orders.create(db, ctx, "BLADE", blades, "L1", code="WO-BLADE")
+    services.work_orders.release(db, ctx, "WO-BLADE")
+    services.work_orders.create(db, ctx, "SAW", saws, "L1", code="WO-SAW")
+    services.work_orders.release(db, ctx, "WO-SAW")
+    made = services.work_orders.add_units(db, ctx, "WO-SAW", count=saws)
+    return BladePlant(saws=tuple(made))
+
+
+def send(
+    db: Engine, ctx: Context, *commands: Command | LotCommand, station: str | None = None
+) -> list[Outcome]:
     """Record shop-floor events, each with a fresh id."""
     events = [FloorEvent(uuid.uuid4().hex, command, station=station) for command in commands]
     return services.events.record(db, ctx, events)
 
 
-def accept(db: Engine, ctx: Context, *commands: Command) -> None:
+def accept(db: Engine, ctx: Context, *commands: Command | LotCommand) -> None:
     """Record events that must all be accepted."""
     for outcome in send(db, ctx, *commands):
         assert outcome.error is None, f"{outcome.error.code}: {outcome.error}"

@@ -10,6 +10,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from tracemes.app import create_app
 from tracemes.cli import app as cli_app
+from tracemes.domain.batches import LOT_EVENT_TYPES
 from tracemes.domain.shop_floor import EVENT_TYPES
 from tracemes.store.db import open_database
 
@@ -82,11 +83,15 @@ def test_every_api_route_is_documented() -> None:
 
 def test_every_event_type_is_documented() -> None:
     text = _read("events.md")
-    types = {
-        event_type
-        for source in sorted(SERVICES.glob("*.py"))
-        for event_type in _EVENT.findall(source.read_text(encoding="utf-8"))
-    } | set(EVENT_TYPES.values())  # shop-floor events are named by their command's type
+    types = (
+        {
+            event_type
+            for source in sorted(SERVICES.glob("*.py"))
+            for event_type in _EVENT.findall(source.read_text(encoding="utf-8"))
+        }
+        | set(EVENT_TYPES.values())
+        | set(LOT_EVENT_TYPES.values())
+    )  # named by command type
     assert {"work_order.released", "part.bound"} <= types
     missing = sorted(t for t in types if f"`{t}`" not in text)
     assert not missing, f"missing from docs/events.md: {missing}"

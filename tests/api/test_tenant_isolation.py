@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import build_bike, build_pack, make_plant, token_for
+from tests.factories import build_bike, build_pack, make_blade_plant, make_plant, token_for
 from tracemes import services
 from tracemes.app import create_app
 from tracemes.services.context import Context
@@ -27,6 +27,11 @@ OBJECT_ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("POST", "/api/v1/work-orders/{code}/cancel", None),
     ("POST", "/api/v1/work-orders/{code}/close", None),
     ("POST", "/api/v1/work-orders/{code}/units", {"count": 1}),
+    ("POST", "/api/v1/work-orders/{code}/lots", {"quantities": [1]}),
+    ("GET", "/api/v1/work-orders/{code}/lots", None),
+    ("GET", "/api/v1/work-orders/{code}/yield", None),
+    ("GET", "/api/v1/production-lots/{item}/{lot}", None),
+    ("GET", "/api/v1/trace/lots/{item}/{lot}", None),
     ("GET", "/api/v1/lots/{item}/{lot}", None),
     ("GET", "/api/v1/trace/units/{serial}", None),
     ("GET", "/api/v1/trace/units/{serial}/history", None),
@@ -41,6 +46,7 @@ ACME_KEYS: dict[str, dict[str, str]] = {
     "stations": {"code": "L1-S1"},
     "work-orders": {"code": "WO-ACME"},
     "lots": {"item": "CELL", "lot": "C-1"},
+    "production-lots": {"item": "BLADE", "lot": "BL0001"},
     "trace": {"serial": "BK0001", "item": "CELL", "lot": "C-1"},
     "holds": {"code": "H20260316-001"},
 }
@@ -60,6 +66,8 @@ def beta(db: Engine, ctx: Context, other_ctx: Context) -> Iterator[TestClient]:
     build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
     services.work_orders.create(db, ctx, "BIKE", 5, "L1", code="WO-ACME")
     services.holds.place(db, ctx, "suspect screws", serials=["F-1"])
+    make_blade_plant(db, ctx, blades=10, saws=1)
+    services.batches.open_lots(db, ctx, "WO-BLADE", [10])
     with TestClient(create_app(db, clock=lambda: NOW)) as client:
         client.headers["Authorization"] = f"Bearer {token_for(db, other_ctx, 'admin')}"
         yield client

@@ -16,9 +16,12 @@ def test_a_new_item_is_checked_and_normalised() -> None:
     assert item.standard_cost == Decimal("1299.50")
 
 
-def test_only_serialised_items_have_a_serial_pattern() -> None:
-    with pytest.raises(InvalidInputError, match="only serial-tracked"):
-        new("SCREW", "Screw", "pcs", "lot", serial_pattern="S{seq}")
+def test_untracked_items_have_no_pattern_lot_tracked_ones_number_their_lots() -> None:
+    with pytest.raises(InvalidInputError, match="only serial- and lot-tracked"):
+        new("GREASE", "Grease", "g", "none", serial_pattern="G{seq}")
+    assert new("BLADE", "Blade", "pcs", "lot", serial_pattern="BL{seq:4}").pattern.text == (
+        "BL{seq:4}"
+    )
 
 
 def test_an_unknown_tracking_mode_is_refused() -> None:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from tracemes.api import (
+    batches,
     boms,
     events,
     holds,
@@ -16,10 +17,23 @@ from tracemes.api import (
 )
 
 router = APIRouter(prefix="/api/v1")
-for module in (items, boms, lines, routings, work_orders, lots, events, trace, holds, workbooks):
+for module in (
+    items,
+    boms,
+    lines,
+    routings,
+    work_orders,
+    batches,
+    lots,
+    events,
+    trace,
+    holds,
+    workbooks,
+):
     router.include_router(module.router)
 
 __all__ = [
+    "batches",
     "boms",
     "events",
     "holds",

@@ -1,6 +1,7 @@
 """Shop-floor events: one at a time from a station, or in batches from an integrator."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
@@ -9,6 +10,15 @@ from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationErr
 from tracemes import domain, services
 from tracemes.api.deps import Db, ShopFloor
 from tracemes.api.models import NumberIn
+from tracemes.domain.batches import (
+    ConsumeMaterial,
+    LotCommand,
+    MergeLots,
+    ReportLotStep,
+    ShipLot,
+    SplitLot,
+    TransferLot,
+)
 from tracemes.domain.errors import InvalidInputError
 from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import Command
@@ -107,8 +117,138 @@ class UnitShippedIn(_Event):
         return ShipUnit(self.unit, self.customer, self.order, self.delivery)
 
 
+class _LotEvent(BaseModel):
+    id: Code = Field(description="Client-chosen id (a UUID): the same id sent twice is stored once")
+    at: AwareDatetime | None = Field(default=None, description="When it happened; default now")
+    station: Code | None = None
+    operator: Code | None = None
+    item: Code = Field(description="The production lot's item")
+    lot: Code = Field(description="The production lot's number")
+
+
+def _amount(name: str, value: NumberIn | None, allow_zero: bool = True) -> Decimal:
+    return domain.batches.amount(name, 0 if value is None else value, allow_zero)
+
+
+class LotStepReportedIn(_LotEvent):
+    type: Literal["lot.step_reported"]
+    operation: Code
+    good: NumberIn = 0
+    scrap: NumberIn = 0
+    rework: NumberIn = 0
+    defects: dict[Code, NumberIn] = Field(
+        default_factory=dict, description="Scrap and rework by defect code"
+    )
+
+    def command(self) -> LotCommand:
+        return ReportLotStep(
+            self.item,
+            self.lot,
+            self.operation,
+            _amount("good", self.good),
+            _amount("scrap", self.scrap),
+            _amount("rework", self.rework),
+            tuple((code, _amount(f"defects.{code}", q)) for code, q in self.defects.items()),
+        )
+
+
+class LotTransferredIn(_LotEvent):
+    type: Literal["lot.transferred"]
+    operation: Code = Field(description="Where the good quantity leaves from")
+    quantity: NumberIn
+
+    def command(self) -> LotCommand:
+        return TransferLot(
+            self.item, self.lot, self.operation, _amount("quantity", self.quantity, False)
+        )
+
+
+class LotSplitIn(_LotEvent):
+    type: Literal["lot.split"]
+    operation: Code
+    quantity: NumberIn
+    new_lot: Code | None = Field(default=None, description="Default: {lot}-1, -2, ...")
+
+    def command(self) -> LotCommand:
+        quantity = _amount("quantity", self.quantity, False)
+        return SplitLot(self.item, self.lot, self.operation, quantity, self.new_lot)
+
+
+class MergedLotIn(BaseModel):
+    lot: Code
+    quantity: NumberIn
+
+
+class LotMergedIn(_LotEvent):
+    type: Literal["lot.merged"]
+    operation: Code
+    sources: list[MergedLotIn] = Field(min_length=1, max_length=100)
+
+    def command(self) -> LotCommand:
+        sources = tuple(
+            (s.lot, _amount(f"sources[{i}].quantity", s.quantity, False))
+            for i, s in enumerate(self.sources)
+        )
+        return MergeLots(self.item, self.lot, self.operation, sources)
+
+
+class MaterialIn(BaseModel):
+    item: Code
+    lot: Code
+    quantity: NumberIn
+
+
+class MaterialConsumedIn(_LotEvent):
+    type: Literal["material.consumed"]
+    material: MaterialIn
+    operation: Code | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Needed to book more than the BOM quantity + 5 %"
+    )
+
+    def command(self) -> LotCommand:
+        return ConsumeMaterial(
+            self.item,
+            self.lot,
+            self.material.item,
+            self.material.lot,
+            _amount("material.quantity", self.material.quantity, False),
+            self.operation,
+            self.reason,
+        )
+
+
+class LotShippedIn(_LotEvent):
+    type: Literal["lot.shipped"]
+    quantity: NumberIn
+    customer: Annotated[str, Field(min_length=1, max_length=200)]
+    order: Code | None = None
+    delivery: Code | None = None
+
+    def command(self) -> LotCommand:
+        return ShipLot(
+            self.item,
+            self.lot,
+            _amount("quantity", self.quantity, False),
+            self.customer,
+            self.order,
+            self.delivery,
+        )
+
+
 EventIn = Annotated[
-    StepStartedIn | StepCompletedIn | PartBoundIn | PartUnboundIn | UnitScrappedIn | UnitShippedIn,
+    StepStartedIn
+    | StepCompletedIn
+    | PartBoundIn
+    | PartUnboundIn
+    | UnitScrappedIn
+    | UnitShippedIn
+    | LotStepReportedIn
+    | LotTransferredIn
+    | LotSplitIn
+    | LotMergedIn
+    | MaterialConsumedIn
+    | LotShippedIn,
     Field(discriminator="type"),
 ]
 _event_adapter: TypeAdapter[EventIn] = TypeAdapter(EventIn)

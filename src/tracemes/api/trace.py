@@ -8,12 +8,12 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Reader
 from tracemes.api.models import DecimalText
-from tracemes.domain.trace import AffectedUnit, Node, UnitFacts, location
+from tracemes.domain.trace import AffectedLot, AffectedUnit, Node, UnitFacts, location
 from tracemes.services.trace import WhereUsed
 
 router = APIRouter(prefix="/trace", tags=["trace"])
@@ -131,10 +131,33 @@ class AffectedOut(UnitOut):
     inside: str | None
 
 
+class ShippedOut(BaseModel):
+    customer: str
+    quantity: DecimalText
+    order: str | None
+    delivery: str | None
+    shipped_at: datetime
+
+
+class AffectedLotOut(BaseModel):
+    item: str
+    lot: str
+    work_order: str | None
+    started: DecimalText | None
+    stock: DecimalText = Field(description="Finished quantity still in the factory")
+    shipped: DecimalText
+    on_hold: bool
+    depth: int
+    shipments: list[ShippedOut]
+
+
 class WhereUsedOut(BaseModel):
     origin: str
     finished: dict[str, int]
     units: list[AffectedOut]
+    lots: list[AffectedLotOut] = Field(
+        description="Production lots holding it, through splits and merges, with customers"
+    )
 
 
 Format = Literal["json", "csv", "xlsx"]
@@ -158,10 +181,36 @@ def _where_used(found: WhereUsed, output: Format, name: str) -> Response:
         "origin": found.origin,
         "finished": {location.value: n for location, n in found.counts().items()},
     }
-    return StreamingResponse(_json_stream(head, found.units), media_type="application/json")
+    lots = [_affected_lot(lot) for lot in found.lots]
+    return StreamingResponse(_json_stream(head, found.units, lots), media_type="application/json")
 
 
-def _json_stream(head: dict[str, Any], units: list[AffectedUnit]) -> Iterator[bytes]:
+def _affected_lot(lot: AffectedLot) -> dict[str, Any]:
+    return AffectedLotOut(
+        item=lot.item_code,
+        lot=lot.lot,
+        work_order=lot.work_order,
+        started=lot.started,
+        stock=lot.stock,
+        shipped=lot.shipped,
+        on_hold=lot.on_hold,
+        depth=lot.depth,
+        shipments=[
+            ShippedOut(
+                customer=s.customer,
+                quantity=s.quantity,
+                order=s.sales_order,
+                delivery=s.delivery,
+                shipped_at=s.shipped_at,
+            )
+            for s in lot.shipments
+        ],
+    ).model_dump(mode="json")
+
+
+def _json_stream(
+    head: dict[str, Any], units: list[AffectedUnit], lots: list[dict[str, Any]]
+) -> Iterator[bytes]:
     """The WhereUsedOut document, written a few hundred units at a time.
 
     A recall can reach 50,000 units: building response models for each would take seconds
@@ -174,7 +223,7 @@ def _json_stream(head: dict[str, Any], units: list[AffectedUnit]) -> Iterator[by
             option=orjson.OPT_UTC_Z,
         )
         yield (b"," if start else b"") + chunk[1:-1]
-    yield b"]}"
+    yield b'], "lots": ' + orjson.dumps(lots) + b"}"
 
 
 # UnitOut's field names, in UnitFacts' order: a unit's dict is one zip of the two.
@@ -202,6 +251,20 @@ def trace_unit(serial: str, db: Db, ctx: Reader) -> UnitTraceOut:
         step_runs=[StepRunOut(**asdict(run)) for run in found.step_runs],
         inspections=[],
     )
+
+
+class LotTraceOut(BaseModel):
+    item: str
+    lot: str
+    parts: list[PartOut]
+
+
+@router.get("/lots/{item}/{lot}")
+def trace_lot(item: str, lot: str, db: Db, ctx: Reader) -> LotTraceOut:
+    """Backward from a production lot: material lots consumed and the lots it was split
+    from or merged with, to any depth, each with quantity, operation, station and time."""
+    found = services.trace.backward_lot(db, ctx, item, lot)
+    return LotTraceOut(item=item, lot=lot, parts=[PartOut.of(node) for node in found.parts])
 
 
 @router.get("/units/{serial}/history")

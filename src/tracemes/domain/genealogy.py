@@ -78,7 +78,7 @@ def bind(floor: Floor, actor: Actor, event: BindPart) -> BindPart:
         _check_operation(unit, requirement, event.operation)  # a refill may come at any step
     quantity = _quantity(floor, unit, requirement, event.component)
     if isinstance(part, LotState):
-        _check_lot(part, quantity)
+        check_lot(part, quantity)
     else:
         _check_serial(floor, part, event.component, requirement)
         if part is None:
@@ -245,7 +245,8 @@ def _quantity(
     return quantity
 
 
-def _check_lot(lot: LotState, quantity: Decimal) -> None:
+def check_lot(lot: LotState, quantity: Decimal) -> None:
+    """Refuse drawing from a rejected or held lot, or more than is left of it."""
     if lot.rejected:
         raise refuse(f"lot {lot.lot} of {lot.item_code} was rejected", "lot_rejected")
     if lot.on_hold:

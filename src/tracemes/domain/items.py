@@ -72,8 +72,11 @@ def new(
 ) -> Item:
     """Check every field of a new or changed item and return it."""
     mode = parse_tracking(tracking)
-    if serial_pattern and mode is not Tracking.SERIAL:
-        raise InvalidInputError("serial_pattern", "only serial-tracked items have a pattern")
+    if serial_pattern and mode is Tracking.NONE:
+        raise InvalidInputError(
+            "serial_pattern",
+            "only serial- and lot-tracked items have a pattern (serials, production lot numbers)",
+        )
     if serial_pattern:
         serials.parse(serial_pattern)
     return Item(

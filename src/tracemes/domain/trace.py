@@ -137,3 +137,33 @@ def settle(rows: Sequence[tuple[int, int | None, UnitFacts, int]]) -> list[Affec
         above = top(unit_id) if parent is not None else None
         affected.append(AffectedUnit(facts, depth, above if above is not facts else None))
     return affected
+
+
+class Shipment(NamedTuple):
+    """Part of a lot sent to a customer."""
+
+    customer: str
+    quantity: Decimal
+    sales_order: str | None
+    delivery: str | None
+    shipped_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedLot:
+    """A production lot that holds the traced material, directly or through splits and
+    merges: what is still in the factory, and which customers got the rest."""
+
+    item_code: str
+    lot: str
+    work_order: str | None
+    started: Decimal | None
+    stock: Decimal
+    on_hold: bool
+    depth: int
+    shipments: tuple[Shipment, ...] = ()
+
+    @property
+    def shipped(self) -> Decimal:
+        """Quantity sent to customers."""
+        return sum((s.quantity for s in self.shipments), Decimal(0))

@@ -6,11 +6,10 @@ what changed is written back with one statement per table. An event id already i
 ledger is answered as accepted again and changes nothing, so retries are safe.
 """
 
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
+from tracemes.domain.batches import LotCommand
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.events import Event
 from tracemes.domain.floor import (
@@ -32,50 +32,17 @@ from tracemes.domain.floor import (
 )
 from tracemes.domain.genealogy import BindPart, UnbindPart
 from tracemes.domain.shop_floor import EVENT_TYPES, Command
+from tracemes.services import batches as services_batches
 from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
+from tracemes.services.plans import PlanKey, plan_for, plans_of
+from tracemes.services.submissions import FloorEvent, Outcome, actor_of
+
+__all__ = ["MAX_BATCH", "FloorEvent", "Outcome", "plans_of", "record", "record_in"]
 
 MAX_BATCH = 10_000
 
-# A plan is made from pinned BOM and routing versions and the items' tracking modes, none of
-# which ever change once stored, so plans read from a database are kept for later batches.
-# Only speed depends on this cache: a process without it reads the same plans again.
-PlanKey = tuple[int, str, int, int]
-_plans: weakref.WeakKeyDictionary[Engine, dict[PlanKey, Plan]] = weakref.WeakKeyDictionary()
-MAX_PLANS = 2000
 FEW = 50  # events a batch may hold and still reuse prepared plans (one-event requests)
-
-
-def plans_of(db: Engine) -> dict[PlanKey, Plan]:
-    """The plans already read from a database (for record and record_in callers)."""
-    plans = _plans.setdefault(db, {})
-    if len(plans) > MAX_PLANS:
-        plans.clear()
-    return plans
-
-
-@dataclass(frozen=True, slots=True)
-class FloorEvent:
-    """One event as a station or integrator sent it."""
-
-    event_id: str
-    command: Command
-    occurred_at: datetime | None = None
-    station: str | None = None
-    operator: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one event: accepted (now or earlier), or refused and why."""
-
-    event_id: str
-    error: DomainError | None = None
-
-    @property
-    def accepted(self) -> bool:
-        """Whether the event is in the ledger."""
-        return self.error is None
 
 
 def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outcome]:
@@ -110,13 +77,31 @@ def _is_collision(error: sa.exc.DBAPIError) -> bool:
 def record_in(
     conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
 ) -> list[Outcome]:
-    """The same inside a caller's transaction (a hold released for scrap scraps its units)."""
+    """The same inside a caller's transaction (a hold released for scrap scraps its units).
+
+    Events about units and events about production lots follow different rules; a batch is
+    taken in runs of one kind, in order, so a unit may consume a lot finished earlier in
+    the same batch.
+    """
     if len(events) > FEW:
         store.db.plan_each_statement(conn)  # long IN lists over a growing ledger
+    outcomes: list[Outcome] = []
+    for about_lots, run in groupby(events, lambda e: isinstance(e.command, LotCommand)):
+        batch = list(run)
+        if about_lots:
+            outcomes += services_batches.record_in(conn, ctx, batch, plans)
+        else:
+            outcomes += _record_units(conn, ctx, batch, plans)
+    return outcomes
+
+
+def _record_units(
+    conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
+) -> list[Outcome]:
     seen = store.ledger.existing_ids(conn, ctx.tenant_id, (e.event_id for e in events))
     prepared, unreadable = _resolve_scans(conn, ctx, [e for e in events if e.event_id not in seen])
     fresh = list(prepared.values())
-    floor = _load_floor(conn, ctx, [e.command for e in fresh], plans)
+    floor = _load_floor(conn, ctx, [_unit_command(e) for e in fresh], plans)
     stations = store.lines.station_ids(conn, ctx.tenant_id, {e.station for e in fresh if e.station})
     operators = store.users.ids_by_name(
         conn, ctx.tenant_id, {e.operator for e in fresh if e.operator}
@@ -132,8 +117,8 @@ def record_in(
             continue
         event = prepared[sent.event_id]
         try:
-            actor = _actor(ctx, event, stations, operators)
-            happened = domain.shop_floor.apply(floor, actor, event.command)
+            actor = actor_of(ctx, event, stations, operators)
+            happened = domain.shop_floor.apply(floor, actor, _unit_command(event))
         except DomainError as error:
             outcomes.append(Outcome(event.event_id, error))
             continue
@@ -142,6 +127,13 @@ def record_in(
         outcomes.append(Outcome(event.event_id))
     _write(conn, ctx, floor, accepted)
     return outcomes
+
+
+def _unit_command(event: FloorEvent) -> Command:
+    """The command of an event record_in has already sorted into a run about units."""
+    command = event.command
+    assert not isinstance(command, LotCommand)
+    return command
 
 
 def _resolve_scans(
@@ -168,27 +160,6 @@ def _resolve_scans(
             event = replace(event, command=replace(command, component=part))
         prepared.setdefault(event.event_id, event)
     return prepared, unreadable
-
-
-def _actor(
-    ctx: Context, event: FloorEvent, stations: dict[str, int], operators: dict[str, int]
-) -> Actor:
-    station_id = None
-    if event.station is not None:
-        station_id = stations.get(event.station)
-        if station_id is None:
-            raise InvalidInputError(
-                "station", f"unknown station {event.station}", code="unknown_station"
-            )
-    operator_id = ctx.user_id
-    if event.operator is not None:
-        found = operators.get(event.operator)
-        if found is None:
-            raise InvalidInputError(
-                "operator", f"unknown operator {event.operator}", code="unknown_operator"
-            )
-        operator_id = found
-    return Actor(event.occurred_at or ctx.now, station_id, operator_id)
 
 
 def _load_floor(
@@ -260,27 +231,11 @@ def _attach_orders(
     orders = store.floor.work_orders_by_code(conn, ctx.tenant_id, codes)
     states: dict[str, tuple[WorkOrderState, Plan | None]] = {}
     for row in orders:
-        plan = None
-        if row.bom_version is not None and row.routing_version is not None:
-            key = (ctx.tenant_id, row.item_code, row.bom_version, row.routing_version)
-            if key not in plans:
-                plans[key] = _plan(conn, ctx, *key[1:])
-            plan = plans[key]
         state = WorkOrderState(row.code, row.status, row.quantity, row.finished_units)
-        states[row.code] = (state, plan)
+        states[row.code] = (state, plan_for(conn, ctx, row, plans))
     for unit, code in units.items():
         if code is not None:
             unit.work_order, unit.plan = states[code]
-
-
-def _plan(conn: Connection, ctx: Context, item_code: str, bom_version: int, version: int) -> Plan:
-    bom = store.boms.get(conn, ctx.tenant_id, item_code, bom_version)
-    routing = store.routings.get(conn, ctx.tenant_id, item_code, version)
-    assert bom is not None  # pinned versions are never deleted
-    assert routing is not None
-    parts = store.items.get_many(conn, ctx.tenant_id, (line.item_code for line in bom.lines))
-    tracking = {code: item.tracking for code, item in parts.items()}
-    return domain.floor.plan(bom, routing, tracking)
 
 
 def _write(

@@ -8,7 +8,7 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Font
 
-from tracemes.domain.trace import AffectedUnit
+from tracemes.domain.trace import AffectedLot, AffectedUnit
 from tracemes.services.trace import WhereUsed
 
 COLUMNS = (
@@ -26,14 +26,63 @@ COLUMNS = (
     "销售订单 Sales order",
     "交货单 Delivery",
     "发货时间 Shipped at",
+    "批号 Lot",
+    "数量 Quantity",
 )
 
 
 def rows(where_used: WhereUsed) -> Iterator[list[Any]]:
-    """One row per affected unit: finished units first, then the sub-assemblies."""
+    """One row per affected unit (finished units first, then the sub-assemblies), then per
+    production lot one row per shipment and one for the finished stock still here."""
     ordered = sorted(where_used.units, key=lambda u: (not u.finished, u.unit.serial))
     for affected in ordered:
         yield _row(affected)
+    for lot in where_used.lots:
+        yield from _lot_rows(lot)
+
+
+def _lot_rows(lot: AffectedLot) -> Iterator[list[Any]]:
+    hold = "yes" if lot.on_hold else "no"
+    order = lot.work_order or ""
+    for s in lot.shipments:
+        shipped_at = s.shipped_at.isoformat()
+        yield [
+            "lot",
+            "",
+            lot.item_code,
+            "",
+            "shipped",
+            "shipped",
+            "",
+            "",
+            order,
+            hold,
+            s.customer,
+            s.sales_order or "",
+            s.delivery or "",
+            shipped_at,
+            lot.lot,
+            format(s.quantity.normalize(), "f"),
+        ]
+    if lot.stock > 0 or not lot.shipments:
+        yield [
+            "lot",
+            "",
+            lot.item_code,
+            "",
+            "in_stock" if lot.stock > 0 else "wip",
+            "in_stock" if lot.stock > 0 else "wip",
+            "",
+            "",
+            order,
+            hold,
+            "",
+            "",
+            "",
+            "",
+            lot.lot,
+            format(lot.stock.normalize(), "f"),
+        ]
 
 
 def _row(affected: AffectedUnit) -> list[Any]:
@@ -53,6 +102,8 @@ def _row(affected: AffectedUnit) -> list[Any]:
         unit.sales_order or "",
         unit.delivery or "",
         unit.shipped_at.isoformat() if unit.shipped_at else "",
+        "",
+        "1",
     ]
 
 
@@ -78,7 +129,9 @@ def to_xlsx(where_used: WhereUsed) -> bytes:
         sheet.append(row)
         for cell in sheet[sheet.max_row]:
             cell.data_type = "s"  # text stays text: a customer named "=..." is no formula
-    for index, width in enumerate((12, 18, 14, 24, 12, 10, 18, 10, 16, 8, 24, 14, 14, 22), start=1):
+    for index, width in enumerate(
+        (12, 18, 14, 24, 12, 10, 18, 10, 16, 8, 24, 14, 14, 22, 14, 10), start=1
+    ):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)

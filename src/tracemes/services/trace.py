@@ -1,6 +1,6 @@
 """Backward and forward trace: what is in a unit, and where a part or lot went."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, store
 from tracemes.domain.errors import NotFoundError
 from tracemes.domain.events import Event
-from tracemes.domain.trace import AffectedUnit, Location, Node, UnitFacts, tree
+from tracemes.domain.trace import AffectedLot, AffectedUnit, Location, Node, UnitFacts, tree
 from tracemes.services.context import Context
 
 
@@ -45,6 +45,7 @@ class WhereUsed:
 
     origin: str
     units: list[AffectedUnit]
+    lots: list[AffectedLot] = field(default_factory=list)  # production lots, nearest first
 
     @property
     def finished(self) -> list[AffectedUnit]:
@@ -83,6 +84,26 @@ def backward(db: Engine, ctx: Context, serial: str) -> UnitTrace:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LotTrace:
+    """A lot and everything that went into it: material lots, the lots it was split from
+    or merged with, to any depth."""
+
+    item_code: str
+    lot: str
+    parts: tuple[Node, ...]
+
+
+def backward_lot(db: Engine, ctx: Context, item_code: str, lot: str) -> LotTrace:
+    """A production lot's full tree of materials and source lots."""
+    with store.db.reading(db) as conn:
+        lot_id = store.trace.lot_id(conn, ctx.tenant_id, item_code, lot)
+        if lot_id is None:
+            raise NotFoundError(f"lot of {item_code}", lot)
+        edges = store.trace.backward(conn, ctx.tenant_id, lot_id, kind="lot")
+    return LotTrace(item_code, lot, tree("lot", lot_id, edges))
+
+
 def history(db: Engine, ctx: Context, serial: str) -> list[Event]:
     """Every event about a unit in the order it happened, parts unbound since included."""
     with store.db.reading(db) as conn:
@@ -97,7 +118,8 @@ def where_used_lot(db: Engine, ctx: Context, item_code: str, lot: str) -> WhereU
         if lot_id is None:
             raise NotFoundError(f"lot of {item_code}", lot)
         units = store.trace.forward(conn, ctx.tenant_id, "lot", lot_id)
-    return WhereUsed(f"lot {lot} of {item_code}", [affected for _, affected in units])
+        lots = store.trace.forward_lots(conn, ctx.tenant_id, "lot", lot_id)
+    return WhereUsed(f"lot {lot} of {item_code}", [affected for _, affected in units], lots)
 
 
 def where_used_serial(db: Engine, ctx: Context, serial: str) -> WhereUsed:
@@ -107,10 +129,12 @@ def where_used_serial(db: Engine, ctx: Context, serial: str) -> WhereUsed:
         if not found:
             raise NotFoundError("serial", serial)
         units: list[AffectedUnit] = []
+        lots: list[AffectedLot] = []
         for unit_id, _ in found:
             above = store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)
             units.extend(affected for _, affected in above)
-    return WhereUsed(f"serial {serial}", units)
+            lots.extend(store.trace.forward_lots(conn, ctx.tenant_id, "unit", unit_id))
+    return WhereUsed(f"serial {serial}", units, lots)
 
 
 def find_lots(db: Engine, ctx: Context, lot_number: str) -> list[str]:

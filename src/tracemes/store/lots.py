@@ -36,10 +36,11 @@ def get(conn: Connection, tenant_id: int, item_code: str, lot: str) -> Lot | Non
     )
 
 
-def add(conn: Connection, tenant_id: int, lot: Lot) -> None:
-    """Store a received lot."""
-    conn.execute(
-        sa.insert(lots).values(
+def add(conn: Connection, tenant_id: int, lot: Lot) -> int:
+    """Store a received or newly started lot; its id."""
+    new_id = conn.execute(
+        sa.insert(lots)
+        .values(
             tenant_id=tenant_id,
             item_id=store_items.id_of(conn, tenant_id, lot.item_code),
             lot=lot.lot,
@@ -49,7 +50,9 @@ def add(conn: Connection, tenant_id: int, lot: Lot) -> None:
             received_at=lot.received_at,
             unit_cost=lot.unit_cost,
         )
-    )
+        .returning(lots.c.id)
+    ).scalar_one()
+    return int(new_id)
 
 
 def items_with_lot(

@@ -391,6 +391,55 @@ step_runs = sa.Table(
     comment="One unit through one operation: when, where, who, the result and measurements.",
 )
 
+batch_lots = sa.Table(
+    "batch_lots",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id"), nullable=False),
+    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id"), nullable=False),
+    sa.Column("started", Quantity, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "lot_id"),
+    sa.Index(None, "tenant_id", "work_order_id"),
+    comment="A production lot of a work order; its stock (finished good) is lots.remaining.",
+)
+
+batch_steps = sa.Table(
+    "batch_steps",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batch_lots.id"), nullable=False),
+    sa.Column("operation_code", sa.String(64), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("received", Quantity, nullable=False),
+    sa.Column("good", Quantity, nullable=False),
+    sa.Column("scrap", Quantity, nullable=False),
+    sa.Column("rework", Quantity, nullable=False),
+    sa.Column("moved", Quantity, nullable=False),
+    sa.Column("sent", Quantity, nullable=False),
+    sa.Column("defects", Json, nullable=False),
+    sa.UniqueConstraint("tenant_id", "batch_id", "operation_code"),
+    comment="One operation of a production lot: received = good + scrap + rework + moved + "
+    "in process; sent <= good. The ledger holds the events that made these numbers.",
+)
+
+lot_shipments = sa.Table(
+    "lot_shipments",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id"), nullable=False),
+    sa.Column("quantity", Quantity, nullable=False),
+    sa.Column("customer", sa.String(200), nullable=False),
+    sa.Column("sales_order", sa.String(64)),
+    sa.Column("delivery", sa.String(64)),
+    sa.Column("shipped_at", UtcDateTime, nullable=False),
+    sa.Index(None, "tenant_id", "lot_id"),
+    comment="Quantities of a lot sent to a customer; forward trace names them.",
+)
+
 event_subjects = sa.Table(
     "event_subjects",
     metadata,

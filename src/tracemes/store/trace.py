@@ -5,9 +5,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.trace import AffectedUnit, Edge, UnitFacts, settle
+from tracemes.domain.trace import AffectedLot, AffectedUnit, Edge, Shipment, UnitFacts, settle
 from tracemes.domain.units import BY_VALUE
-from tracemes.store.schema import bindings, items, lots, stations, units, users, work_orders
+from tracemes.store.chunks import TENANT, VALUES, rows_in
+from tracemes.store.schema import (
+    batch_lots,
+    bindings,
+    items,
+    lot_shipments,
+    lots,
+    stations,
+    units,
+    users,
+    work_orders,
+)
 from tracemes.store.schema import step_runs as runs
 
 MAX_DEPTH = 20  # deeper than any real product; stops a corrupted cycle from running away
@@ -81,7 +92,11 @@ def _backward_statement() -> sa.Select[Any]:
     )
     tree = (
         sa.select(*columns, sa.literal(1).label("depth"))
-        .where(live, bindings.c.parent_kind == "unit", bindings.c.parent_id == unit_id)
+        .where(
+            live,
+            bindings.c.parent_kind == sa.bindparam("root_kind", type_=sa.String),
+            bindings.c.parent_id == unit_id,
+        )
         .cte("tree", recursive=True)
     )
     below = bindings.alias("below")
@@ -142,13 +157,15 @@ def _backward_statement() -> sa.Select[Any]:
 _BACKWARD = _backward_statement()
 
 
-def backward(conn: Connection, tenant_id: int, unit_id: int) -> list[Edge]:
-    """Every live edge below a unit, to any depth, with each part's facts."""
-    rows = conn.execute(_BACKWARD, {"tenant_id": tenant_id, "unit_id": unit_id})
+def backward(conn: Connection, tenant_id: int, unit_id: int, kind: str = "unit") -> list[Edge]:
+    """Every live edge below a unit (or a production lot), to any depth, with each part's
+    facts."""
+    params = {"tenant_id": tenant_id, "unit_id": unit_id, "root_kind": kind}
+    rows = conn.execute(_BACKWARD, params)
     return [Edge(*(row[i] for i in range(17))) for row in rows]
 
 
-def _forward_statement() -> sa.Select[Any]:
+def _forward_statement() -> Any:
     """Every live edge above a node, to any depth, joined to the facts of its parent unit.
 
     Each row carries its child too, so the unit that holds each unit comes out of the walk
@@ -173,10 +190,10 @@ def _forward_statement() -> sa.Select[Any]:
         .cte("up", recursive=True)
     )
     above = bindings.alias("above")
-    # UNION ALL, no de-duplication per step: past the first edge every node is a unit, and a
-    # unit has at most one live parent, so only a lot bound twice into one unit repeats a
-    # path; Python keeps the first row of each unit. MAX_DEPTH bounds a corrupted cycle.
-    up = up.union_all(
+    # UNION: production lots split and merge, so one lot can reach another along several
+    # paths; identical rows (same edge at the same depth) are walked once. Python keeps the
+    # nearest row of each unit or lot. MAX_DEPTH bounds a corrupted cycle.
+    up = up.union(
         sa.select(
             above.c.parent_kind,
             above.c.parent_id,
@@ -192,15 +209,53 @@ def _forward_statement() -> sa.Select[Any]:
         )
         .where(above.c.tenant_id == tenant_id, above.c.unbound_at.is_(None), up.c.depth < MAX_DEPTH)
     )
+    return up
+
+
+def _forward_units() -> sa.Select[Any]:
+    up = _forward_statement()
     return (
         _facts_query()
         .add_columns(up.c.depth, up.c.child_kind, up.c.child_id)
         .join(up, up.c.parent_id == units.c.id)
-        .where(units.c.tenant_id == tenant_id, up.c.parent_kind == "unit")
+        .where(units.c.tenant_id == sa.bindparam("tenant_id"), up.c.parent_kind == "unit")
     )
 
 
-_FORWARD = _forward_statement()
+def _forward_lots() -> sa.Select[Any]:
+    up = _forward_statement()
+    return (
+        sa.select(
+            lots.c.id,
+            items.c.code,
+            lots.c.lot,
+            work_orders.c.code,
+            batch_lots.c.started,
+            lots.c.remaining,
+            lots.c.on_hold,
+            sa.func.min(up.c.depth),
+        )
+        .select_from(
+            up.join(lots, lots.c.id == up.c.parent_id)
+            .join(items, items.c.id == lots.c.item_id)
+            .outerjoin(batch_lots, batch_lots.c.lot_id == lots.c.id)
+            .outerjoin(work_orders, work_orders.c.id == batch_lots.c.work_order_id)
+        )
+        .where(lots.c.tenant_id == sa.bindparam("tenant_id"), up.c.parent_kind == "lot")
+        .group_by(
+            lots.c.id,
+            items.c.code,
+            lots.c.lot,
+            work_orders.c.code,
+            batch_lots.c.started,
+            lots.c.remaining,
+            lots.c.on_hold,
+        )
+    )
+
+
+_FORWARD = _forward_units()
+_FORWARD_LOTS = _forward_lots()
 
 
 def forward(
@@ -230,6 +285,44 @@ def forward(
         key=lambda row: (row[3], row[2].serial),
     )
     return [(row[0], affected) for row, affected in zip(rows, settle(rows), strict=True)]
+
+
+def forward_lots(conn: Connection, tenant_id: int, kind: str, node_id: int) -> list[AffectedLot]:
+    """Every production lot a unit or lot went into, to any depth, nearest first, with the
+    customers its stock was shipped to."""
+    params = {"tenant_id": tenant_id, "kind": kind, "node_id": node_id}
+    rows = list(conn.execute(_FORWARD_LOTS, params))
+    shipped: dict[int, list[Shipment]] = {}
+    for row in rows_in(conn, _SHIPPED, tenant_id, [row[0] for row in rows]):
+        shipped.setdefault(row[0], []).append(Shipment(*row[1:]))
+    found = [
+        AffectedLot(
+            item_code=row[1],
+            lot=row[2],
+            work_order=row[3],
+            started=row[4],
+            stock=row[5],
+            on_hold=row[6],
+            depth=int(row[7]),
+            shipments=tuple(shipped.get(row[0], ())),
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda lot: (lot.depth, lot.item_code, lot.lot))
+
+
+_SHIPPED = (
+    sa.select(
+        lot_shipments.c.lot_id,
+        lot_shipments.c.customer,
+        lot_shipments.c.quantity,
+        lot_shipments.c.sales_order,
+        lot_shipments.c.delivery,
+        lot_shipments.c.shipped_at,
+    )
+    .where(lot_shipments.c.tenant_id == TENANT, lot_shipments.c.lot_id.in_(VALUES))
+    .order_by(lot_shipments.c.shipped_at, lot_shipments.c.id)
+)
 
 
 _STEP_RUNS = (
