@@ -41,6 +41,7 @@ import httpx2
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+import batch_scenario
 from tracemes import services
 from tracemes.app import tune_collector
 from tracemes.domain.boms import BomLine
@@ -408,12 +409,12 @@ class Loader:
                 copy.write_row(row)
         self.driver.commit()
 
-    def finish(self) -> None:
+    def finish(self, tables: Sequence[str] = ("units", "bindings", "step_runs")) -> None:
         """Move id sequences past the loaded ids (PostgreSQL) and let go of the connection."""
         if self.kind == "postgres":
             with self.driver.cursor() as cursor:
                 cursor.execute("SET session_replication_role = DEFAULT")
-                for table in ("units", "bindings", "step_runs"):
+                for table in tables:
                     cursor.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))"
@@ -932,6 +933,13 @@ def _http_traces(
         figures[f"where_used.{finished}.http_ms"] = statistics.median(runs)
         figures[f"where_used.{finished}.http_max_ms"] = max(runs)
         figures[f"where_used.{finished}.response_mb"] = len(first.content) / 1e6
+    runs = []
+    client.get(batch_scenario.HTTP_PATH).raise_for_status()
+    for _ in range(repeats):
+        ms, response = timed(lambda: client.get(batch_scenario.HTTP_PATH))
+        response.raise_for_status()
+        runs.append(ms)
+    figures["batch.where_used.http_ms"] = statistics.median(runs)
     figures["server.trace_rss_mb"] = rss
     figures["server.trace_peak_rss_mb"] = server.memory()["VmHWM"]
     return figures
@@ -1008,9 +1016,21 @@ def run(kind: str, settings: Settings) -> dict[str, float]:
         figures.update(load_factory(db, target, plant, layout, rng))
         settle_lots(db, plant, used)
         count_finished(db, plant, layout.finished)
+        lots = batch_scenario.lots_for(settings.scale)
+        log(f"{kind}: loading {lots:,} production lots raw (batch scenario)")
+        blades = batch_scenario.make_master_data(
+            db, plant.ctx, lots, plant.station_id["L1-S1"], plant.operator_ids[0]
+        )
+        loader = Loader(db, target.kind)
+        try:
+            figures.update(batch_scenario.load(db, loader, blades, lots, rng, log))
+        finally:
+            loader.finish(("lots", "batch_lots", "batch_steps", "bindings"))
         if kind == "postgres":
             with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE units, bindings, step_runs, lots")
+                conn.exec_driver_sql(
+                    "VACUUM ANALYZE units, bindings, step_runs, lots, batch_lots, batch_steps"
+                )
         if settings.load_only:
             log(f"{kind}: loaded and kept: {target.url}")
             return figures
@@ -1020,6 +1040,7 @@ def run(kind: str, settings: Settings) -> dict[str, float]:
         tune_collector()
         log(f"{kind}: tracing in the service layer")
         figures.update(service_traces(db, plant, layout, sample, settings.repeats))
+        figures.update(batch_scenario.measure(db, plant.ctx, lots, settings.repeats))
         log(f"{kind}: ingesting through services.events.record")
         figures.update(service_ingest(db, plant, settings.ingest_events))
         log(f"{kind}: over HTTP")
@@ -1109,6 +1130,11 @@ def rows_for(hot: tuple[int, int]) -> list[Row]:
             600.0 if large == HOT_LOTS[1] else None,
         ),
         Row(f"where_used.{large}.response_mb", "  HTTP response size", "MB"),
+        Row("batch.lots_with_splits", "batch: production lots (with splits)", "lots"),
+        Row("batch.edges", "  lot edges (material, split)", "edges"),
+        Row("batch.where_used.lots_reached", "  where-used of the hot coil: lots", "lots"),
+        Row("batch.where_used.service_ms", "  service (median)", "ms"),
+        Row("batch.where_used.http_ms", "  HTTP (median)", "ms", 250.0),
         Row(
             "ingest.service.batch_1000.events_per_s",
             "ingest, service, 1,000/batch",
