@@ -1,1 +1,5 @@
-"""Outgoing formats: Excel/CSV, EPCIS, labels."""
+"""Documents made from what the services know: printable cards and labels."""
+
+from tracemes.exports import cards
+
+__all__ = ["cards"]

@@ -1,6 +1,7 @@
 """Use cases: one function per command or question, one transaction each."""
 
 from tracemes.services import (
+    batches,
     boms,
     context,
     demo,
@@ -9,9 +10,11 @@ from tracemes.services import (
     items,
     lines,
     lots,
+    plans,
     recall_lists,
     routings,
     scans,
+    submissions,
     tenants,
     trace,
     users,
@@ -20,6 +23,7 @@ from tracemes.services import (
 )
 
 __all__ = [
+    "batches",
     "boms",
     "context",
     "demo",
@@ -28,9 +32,11 @@ __all__ = [
     "items",
     "lines",
     "lots",
+    "plans",
     "recall_lists",
     "routings",
     "scans",
+    "submissions",
     "tenants",
     "trace",
     "users",

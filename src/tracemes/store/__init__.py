@@ -1,8 +1,10 @@
 """SQLAlchemy Core tables and named queries. Functions take a Connection and never commit."""
 
 from tracemes.store import (
+    batches,
     bindings,
     boms,
+    bulk,
     chunks,
     db,
     floor,
@@ -22,8 +24,10 @@ from tracemes.store import (
 )
 
 __all__ = [
+    "batches",
     "bindings",
     "boms",
+    "bulk",
     "chunks",
     "db",
     "floor",

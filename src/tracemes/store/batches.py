@@ -56,7 +56,13 @@ _BATCHES = (
         .join(items, items.c.id == lots.c.item_id)
         .join(work_orders, work_orders.c.id == batch_lots.c.work_order_id)
     )
-    .where(batch_lots.c.tenant_id == TENANT, sa.tuple_(items.c.code, lots.c.lot).in_(VALUES))
+    .where(
+        batch_lots.c.tenant_id == TENANT,
+        # The lots by number first (their index), then their batch rows by lot id.
+        batch_lots.c.lot_id.in_(
+            sa.select(lots.c.id).where(lots.c.tenant_id == TENANT, lots.c.lot.in_(VALUES))
+        ),
+    )
 )
 
 
@@ -67,8 +73,10 @@ def _batch(row: Any) -> BatchRow:
 def batches_by_key(
     conn: Connection, tenant_id: int, keys: Iterable[tuple[str, str]]
 ) -> list[BatchRow]:
-    """Production lots by (item, lot)."""
-    return [_batch(row) for row in rows_in(conn, _BATCHES, tenant_id, keys)]
+    """Production lots by (item, lot), found by lot number through its index."""
+    wanted = set(keys)
+    rows = rows_in(conn, _BATCHES, tenant_id, sorted({lot for _, lot in wanted}))
+    return [_batch(row) for row in rows if (row[2], row[3]) in wanted]
 
 
 _OF_ORDER = (

@@ -110,7 +110,7 @@ _LOTS = (
     .where(lots.c.tenant_id == TENANT)
     .with_for_update(of=lots)
 )
-_LOTS_BY_KEY = _LOTS.where(sa.tuple_(items.c.code, lots.c.lot).in_(VALUES))
+_LOTS_BY_NUMBER = _LOTS.where(lots.c.lot.in_(VALUES))
 _LOTS_BY_ID = _LOTS.where(lots.c.id.in_(VALUES))
 
 
@@ -121,8 +121,11 @@ def _lot(row: Any) -> LotState:
 def lots_by_key(
     conn: Connection, tenant_id: int, keys: Iterable[tuple[str, str]]
 ) -> list[LotState]:
-    """The lots named by (item code, lot number)."""
-    return [_lot(row) for row in rows_in(conn, _LOTS_BY_KEY, tenant_id, keys)]
+    """The lots named by (item code, lot number): found by number through its index, then
+    kept when the item matches too."""
+    wanted = set(keys)
+    rows = rows_in(conn, _LOTS_BY_NUMBER, tenant_id, sorted({lot for _, lot in wanted}))
+    return [_lot(row) for row in rows if (row[1], row[2]) in wanted]
 
 
 def lots_by_id(conn: Connection, tenant_id: int, ids: Iterable[int]) -> list[LotState]:

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from tracemes.domain.lots import Lot
 from tracemes.store import items as store_items
+from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import items, lots
 
 
@@ -55,20 +56,22 @@ def add(conn: Connection, tenant_id: int, lot: Lot) -> int:
     return int(new_id)
 
 
+# The lots by number first, through their index; then their rows by id. (Asked directly,
+# SQLite without statistics prefers scanning the unique (tenant, item, lot) index, which
+# covers these columns, over probing the index by number.)
+_NUMBERED = sa.select(lots.c.id).where(lots.c.tenant_id == TENANT, lots.c.lot.in_(VALUES))
+_ITEMS_WITH_LOT = (
+    sa.select(lots.c.lot, items.c.code)
+    .select_from(lots.join(items, lots.c.item_id == items.c.id))
+    .where(lots.c.id.in_(_NUMBERED))
+)
+
+
 def items_with_lot(
     conn: Connection, tenant_id: int, numbers: Iterable[str]
 ) -> dict[str, list[str]]:
-    """For each lot number that exists, the items that have a lot so numbered."""
-    wanted = sorted(set(numbers))
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        sa.select(lots.c.lot, items.c.code)
-        .select_from(lots.join(items, lots.c.item_id == items.c.id))
-        .where(lots.c.tenant_id == tenant_id, lots.c.lot.in_(wanted))
-        .order_by(items.c.code)
-    )
+    """For each lot number that exists, the items (in code order) with a lot so numbered."""
     found: dict[str, list[str]] = {}
-    for number, item_code in rows:
+    for number, item_code in rows_in(conn, _ITEMS_WITH_LOT, tenant_id, numbers):
         found.setdefault(number, []).append(item_code)
-    return found
+    return {number: sorted(codes) for number, codes in found.items()}

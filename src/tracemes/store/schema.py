@@ -304,6 +304,9 @@ lots = sa.Table(
     sa.Column("on_hold", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("rejected", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("tenant_id", "item_id", "lot"),
+    # Lots are looked up by number (scans, events naming item and lot): SQLite cannot use the
+    # unique index for (item code, lot) pairs across a join, and read every lot instead.
+    sa.Index(None, "tenant_id", "lot"),
     comment="Quantities of one item from one receipt or batch; remaining never goes below zero.",
 )
 

@@ -238,7 +238,14 @@ def _forward_lots() -> sa.Select[Any]:
         .select_from(
             up.join(lots, lots.c.id == up.c.parent_id)
             .join(items, items.c.id == lots.c.item_id)
-            .outerjoin(batch_lots, batch_lots.c.lot_id == lots.c.id)
+            .outerjoin(
+                batch_lots,
+                # tenant_id too: the unique (tenant_id, lot_id) index answers the probe;
+                # without it PostgreSQL (hash joins off here) read batch_lots per lot.
+                sa.and_(
+                    batch_lots.c.tenant_id == lots.c.tenant_id, batch_lots.c.lot_id == lots.c.id
+                ),
+            )
             .outerjoin(work_orders, work_orders.c.id == batch_lots.c.work_order_id)
         )
         .where(lots.c.tenant_id == sa.bindparam("tenant_id"), up.c.parent_kind == "lot")

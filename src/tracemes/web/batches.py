@@ -1,0 +1,43 @@
+"""Production lot pages: the live card of one lot, and its transfer card as PDF."""
+
+from typing import Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tracemes import services
+from tracemes.api.deps import CurrentPrincipal, Db, Reader
+from tracemes.exports import cards
+from tracemes.web.layout import render
+
+router = APIRouter(prefix="/lots", tags=["pages"], include_in_schema=False)
+
+
+def lot_url(request: Request, item: str, lot: str) -> str:
+    """The page of a lot, as its transfer card's QR code carries it."""
+    return f"{str(request.base_url).rstrip('/')}/lots/{quote(item, safe='')}/{quote(lot, safe='')}"
+
+
+@router.get("/{item}/{lot}", response_class=HTMLResponse)
+def lot_page(
+    request: Request, item: str, lot: str, db: Db, ctx: Reader, user: CurrentPrincipal
+) -> HTMLResponse:
+    """Where the lot is: per operation what came in, good, scrap, rework, in process."""
+    view = services.batches.get(db, ctx, item, lot)
+    return render(request, "batches/lot.html", {"view": view}, user=user)
+
+
+@router.get("/{item}/{lot}/card.pdf")
+def transfer_card(
+    request: Request, item: str, lot: str, db: Db, ctx: Reader, size: Literal["A6", "A5"] = "A6"
+) -> Response:
+    """The lot's transfer card to print (A6 by default, or A5), drawn from its live state."""
+    view = services.batches.get(db, ctx, item, lot)
+    pdf = cards.transfer_card(view, lot_url(request, item, lot), size)
+    filename = f"card-{item}-{lot}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{quote(filename)}"'},
+    )
