@@ -12,8 +12,9 @@ from tracemes.api.deps import SESSION_COOKIE
 from tracemes.services.context import Context
 
 PASSWORD = "correct horse"
-BROWSER = {"Accept": "text/html,application/xhtml+xml"}
-HTMX = {"HX-Request": "true", "Accept": "text/html"}
+# An English-reading browser: these tests check the words of the English catalogue.
+BROWSER = {"Accept": "text/html,application/xhtml+xml", "Accept-Language": "en-GB,en;q=0.9"}
+HTMX = {"HX-Request": "true", "Accept": "text/html", "Accept-Language": "en"}
 
 
 def sign_in(client: TestClient, db: Engine, ctx: Context, role: str, tenant: str = "ACME") -> None:
@@ -137,7 +138,7 @@ def test_the_item_form_stores_an_item(db: Engine, ctx: Context, browser: TestCli
     assert response.status_code == 200
     assert response.url.path == "/admin/items/EBIKE-A1"
     assert "E-bike A1" in response.text
-    assert "1234.5" in response.text
+    assert "1,234.5" in response.text  # numbers as the page language writes them
     item = services.items.get(db, ctx, "EBIKE-A1")
     assert item.name == "E-bike A1"
     assert item.standard_cost == Decimal("1234.50")

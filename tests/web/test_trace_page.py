@@ -10,7 +10,8 @@ from tracemes.domain.unit_events import ShipUnit
 from tracemes.services.context import Context
 
 PASSWORD = "correct horse"
-BROWSER = {"Accept": "text/html,application/xhtml+xml"}
+# An English-reading browser: these tests check the words of the English catalogue.
+BROWSER = {"Accept": "text/html,application/xhtml+xml", "Accept-Language": "en-GB,en;q=0.9"}
 
 
 def sign_in(client: TestClient, db: Engine, ctx: Context, role: str, tenant: str = "ACME") -> None:

@@ -46,6 +46,17 @@ class Principal:
     user_id: int
     user_name: str
     role: Role
+    language: str | None = None  # the user's choice of page language; None: the browser's
+
+
+LANGUAGES = ("zh_CN", "en")  # page languages with a catalogue; Chinese first
+
+
+def check_language(code: str) -> str:
+    """A page language we have a catalogue for."""
+    if code not in LANGUAGES:
+        raise InvalidInputError("language", f"{code!r} is not one of {', '.join(LANGUAGES)}")
+    return code
 
 
 def can(role: Role, permission: Permission) -> bool:

@@ -108,3 +108,13 @@ def list_all(db: Engine, ctx: Context) -> list[tuple[str, Role]]:
     """The tenant's users and their roles."""
     with store.db.reading(db) as conn:
         return [(user.name, user.role) for user in store.users.list_all(conn, ctx.tenant_id)]
+
+
+def set_language(db: Engine, ctx: Context, principal: Principal, language: str) -> None:
+    """Remember the page language a user chose; pages follow it on every device."""
+    chosen = domain.users.check_language(language)
+    with db.begin() as conn:
+        store.users.set_language(conn, ctx.tenant_id, principal.user_id, chosen)
+        store.ledger.append(
+            conn, ctx.event("user.language_set", principal.user_name, {"language": chosen})
+        )

@@ -104,6 +104,7 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("password_hash", sa.String(200)),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("language", sa.String(10)),
     sa.UniqueConstraint("tenant_id", "name"),
     comment="People who sign in; each belongs to one tenant with one role.",
 )

@@ -107,7 +107,7 @@ def add_token(
 
 # Built once: every request runs it, and building it cost twice as long as running it.
 _PRINCIPAL = (
-    sa.select(users.c.tenant_id, users.c.id, users.c.name, users.c.role)
+    sa.select(users.c.tenant_id, users.c.id, users.c.name, users.c.role, users.c.language)
     .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
     .where(
         tokens.c.token_hash == sa.bindparam("token_hash"),
@@ -122,7 +122,18 @@ def principal_for_token(conn: Connection, token_hash: str, now: datetime) -> Pri
     row = conn.execute(_PRINCIPAL, {"token_hash": token_hash, "now": now}).one_or_none()
     if row is None:
         return None
-    return Principal(tenant_id=row[0], user_id=row[1], user_name=row[2], role=Role(row[3]))
+    return Principal(
+        tenant_id=row[0], user_id=row[1], user_name=row[2], role=Role(row[3]), language=row[4]
+    )
+
+
+def set_language(conn: Connection, tenant_id: int, user_id: int, language: str) -> None:
+    """Remember a user's page language."""
+    conn.execute(
+        sa.update(users)
+        .where(users.c.tenant_id == tenant_id, users.c.id == user_id)
+        .values(language=language)
+    )
 
 
 def delete_token(conn: Connection, token_hash: str) -> None:

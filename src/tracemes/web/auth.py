@@ -6,9 +6,11 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tracemes import services
+from tracemes import domain, services
 from tracemes.api.deps import SESSION_COOKIE, Db, Now
 from tracemes.domain.errors import NotAuthenticatedError
+from tracemes.services.context import Context
+from tracemes.web import i18n
 from tracemes.web.layout import is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -75,3 +77,39 @@ def log_out(request: Request, db: Db) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
+
+
+@router.post("/language")
+def choose_language(
+    request: Request,
+    db: Db,
+    now: Now,
+    language: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Switch the pages' language: kept on the signed-in user (every device follows), and
+    in a cookie for this browser (the sign-in page too)."""
+    chosen = domain.users.check_language(language)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            principal = services.users.authenticate(db, token, now)
+        except NotAuthenticatedError:
+            principal = None
+        if principal is not None:
+            ctx = Context(tenant_id=principal.tenant_id, user_id=principal.user_id, now=now)
+            services.users.set_language(db, ctx, principal, chosen)
+    response = RedirectResponse(local_path(next_path), status_code=303)
+    response.set_cookie(
+        i18n.COOKIE,
+        chosen,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+LANGUAGE_COOKIE_SECONDS = 400 * 24 * 3600  # browsers cap cookies at 400 days

@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import jinja2
@@ -18,19 +17,15 @@ from tracemes.domain.errors import (
     InvalidInputError,
     PermissionDeniedError,
 )
-from tracemes.domain.users import Permission, Principal
+from tracemes.domain.users import LANGUAGES, Permission, Principal
+from tracemes.web import i18n
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def decimal_text(value: Decimal | None) -> str:
-    """A quantity or amount as plain digits: 2, 0.25, never 2.000000 or 1E+1."""
-    return "" if value is None else format(value.normalize(), "f")
-
-
-def utc_text(value: datetime | None) -> str:
-    """A time in UTC, ISO 8601, to the second."""
+def iso_time(value: datetime | None) -> str:
+    """A time in UTC, ISO 8601, to the second (the `datetime` of a <time> element)."""
     if value is None:
         return ""
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -51,7 +46,7 @@ def can(user: Principal | None, permission: str) -> bool:
     return user is not None and domain.users.can(user.role, Permission(permission))
 
 
-def _environment() -> jinja2.Environment:
+def _environment(language: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(default=True),
@@ -60,16 +55,22 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # Added by the i18n extension, so invisible to mypy; real catalogues come later.
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters["decimal"] = decimal_text
-    env.filters["utc"] = utc_text
+    # One environment per language: the i18n extension binds `_` to one catalogue, and a
+    # shared environment switched per request would mix languages between requests.
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(language), newstyle=True
+    )
+    env.filters["decimal"] = lambda value: i18n.decimal_in(language, value)
+    env.filters["utc"] = lambda value: i18n.time_in(language, value)
+    env.filters["iso"] = iso_time  # for machines: <time datetime="...">
     env.filters["attributes"] = html_attributes
     env.globals["can"] = can
+    env.globals["language"] = language
+    env.globals["languages"] = i18n.NAMES
     return env
 
 
-templates = Jinja2Templates(env=_environment())
+templates = {language: Jinja2Templates(env=_environment(language)) for language in LANGUAGES}
 
 
 def is_htmx(request: Request) -> bool:
@@ -88,9 +89,12 @@ def render(
 ) -> HTMLResponse:
     """A template rendered for the signed-in user (None on the sign-in and error pages)."""
     context: dict[str, object] = {"user": user, **(values or {})}
-    return templates.TemplateResponse(
+    language = i18n.language_of(request, user)
+    response = templates[language].TemplateResponse(
         request, name, context, status_code=status_code, headers=headers
     )
+    response.headers["Content-Language"] = language.replace("_", "-")
+    return response
 
 
 # Refusals a form shows next to itself; the rest (not found, forbidden) get an error page.
