@@ -1,5 +1,5 @@
 """Documents made from what the services know: printable cards and labels."""
 
-from tracemes.exports import cards
+from tracemes.exports import cards, labels
 
-__all__ = ["cards"]
+__all__ = ["cards", "labels"]

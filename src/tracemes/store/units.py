@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -168,3 +169,21 @@ def take_sequences(conn: Connection, tenant_id: int, item_code: str, scope: str,
         )
         last = count
     return int(last) - count + 1
+
+
+def label_facts(conn: Connection, tenant_id: int, serial: str) -> tuple[Any, ...] | None:
+    """(serial, item code, item name, GTIN, day made) of a unit made here with this serial."""
+    row = conn.execute(
+        sa.select(units.c.serial, items.c.code, items.c.name, items.c.gtin, units.c.created_at)
+        .select_from(units.join(items, units.c.item_id == items.c.id))
+        .where(
+            units.c.tenant_id == tenant_id,
+            units.c.serial == serial,
+            units.c.work_order_id.is_not(None),
+        )
+        .order_by(units.c.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return (row[0], row[1], row[2], row[3], row[4].date())
