@@ -30,7 +30,7 @@ from tracemes.domain.floor import (
     UnitState,
     WorkOrderState,
 )
-from tracemes.domain.genealogy import BindPart, UnbindPart
+from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import EVENT_TYPES, Command
 from tracemes.services import batches as services_batches
 from tracemes.services import scans as services_scans
@@ -166,9 +166,20 @@ def _load_floor(
     conn: Connection, ctx: Context, commands: Sequence[Command], plans: dict[PlanKey, Plan]
 ) -> Floor:
     """Everything the commands can touch, in a fixed handful of queries."""
-    tenant = ctx.tenant_id
-    parents = {c.unit for c in commands}
     parts = [c.component for c in commands if isinstance(c, BindPart | UnbindPart)]
+    return load_floor(conn, ctx, {c.unit for c in commands}, parts, plans)
+
+
+def load_floor(
+    conn: Connection,
+    ctx: Context,
+    parents: set[str],
+    parts: Sequence[ComponentRef],
+    plans: dict[PlanKey, Plan],
+) -> Floor:
+    """The units with these serials and the named parts, with their live edges, lots, open
+    steps and plans (also for pages that show a unit as the floor sees it)."""
+    tenant = ctx.tenant_id
     part_serials = {p.serial for p in parts if p.serial is not None}
     lot_keys = {(p.item, p.lot) for p in parts if p.lot is not None and p.item is not None}
 

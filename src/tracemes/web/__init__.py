@@ -3,14 +3,25 @@
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tracemes.web import auth, batches, home, items, labels, layout, lines, trace, work_orders
+from tracemes.web import (
+    auth,
+    batches,
+    home,
+    items,
+    labels,
+    layout,
+    lines,
+    station,
+    trace,
+    work_orders,
+)
 from tracemes.web.layout import error_page
 
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=layout.STATIC_DIR), name="static")
-    for module in (auth, home, items, lines, trace, work_orders, batches, labels):
+    for module in (auth, home, items, lines, trace, work_orders, batches, labels, station):
         app.include_router(module.router, dependencies=[Depends(layout.refuse_cross_site)])
 
 
@@ -24,6 +35,7 @@ __all__ = [
     "layout",
     "lines",
     "mount",
+    "station",
     "trace",
     "work_orders",
 ]

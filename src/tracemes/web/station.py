@@ -1,0 +1,172 @@
+"""The station page: an operator's loop driven by scans.
+
+Choose the station once (remembered in this browser); then scan a unit (its step starts
+when it is due here), scan each key part (a refusal is shown loud, with its reason, and the
+scan field is ready again), and finish with Pass or Fail (or scan PASS / FAIL). Every
+action is a shop-floor event through the same service as the API, with an event id the
+page made: a double tap or a resent form is booked once.
+"""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Engine
+
+from tracemes import services
+from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor
+from tracemes.domain.errors import DomainError, NotFoundError
+from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.shop_floor import Command
+from tracemes.domain.step_runs import CompleteStep, StartStep
+from tracemes.domain.users import Principal
+from tracemes.services.context import Context
+from tracemes.services.events import FloorEvent
+from tracemes.web.layout import render
+
+router = APIRouter(prefix="/station", tags=["pages"], include_in_schema=False)
+COOKIE = "tracemes_station"
+PASS_WORDS = {"PASS", "OK", "合格"}
+FAIL_WORDS = {"FAIL", "NG", "不合格"}
+
+
+def _page(
+    request: Request,
+    db: Engine,
+    ctx: Context,
+    user: Principal,
+    unit: str = "",
+    message: tuple[str, str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    station = request.cookies.get(COOKIE, "")
+    shown = None
+    if unit:
+        try:
+            shown = services.station.unit_at(db, ctx, unit)
+        except NotFoundError:
+            shown = None
+    values = {
+        "station": station,
+        "stations": services.lines.list_stations(db, ctx) if not station else [],
+        "unit": shown,
+        "message": message,  # (kind: ok|refused, code, detail)
+        "event": uuid.uuid4().hex,  # the id of whatever this form sends next
+    }
+    return render(request, "station/index.html", values, user=user, status_code=status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+def station_page(
+    request: Request, db: Db, ctx: Reader, user: CurrentPrincipal, unit: str = ""
+) -> HTMLResponse:
+    """The scan loop of this browser's station (or the choice of station)."""
+    return _page(request, db, ctx, user, unit)
+
+
+@router.post("/choose")
+def choose_station(
+    request: Request, db: Db, ctx: Reader, station: Annotated[str, Form()] = ""
+) -> Response:
+    """Remember which station this device is at."""
+    known = {s.code for s in services.lines.list_stations(db, ctx)}
+    if station not in known:
+        raise NotFoundError("station", station)
+    response = RedirectResponse("/station", status_code=303)
+    response.set_cookie(COOKIE, station, max_age=400 * 24 * 3600, httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/forget")
+def forget_station() -> Response:
+    """Choose another station."""
+    response = RedirectResponse("/station", status_code=303)
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax")
+    return response
+
+
+def _send(
+    db: Engine, ctx: Context, request: Request, event_id: str, command: Command
+) -> tuple[str, str, str]:
+    station = request.cookies.get(COOKIE) or None
+    (outcome,) = services.events.record(db, ctx, [FloorEvent(event_id, command, station=station)])
+    if outcome.error is not None:
+        return ("refused", outcome.error.code, str(outcome.error))
+    return ("ok", "", "")
+
+
+@router.post("/scan", response_class=HTMLResponse)
+def scan(
+    request: Request,
+    db: Db,
+    ctx: ShopFloor,
+    user: CurrentPrincipal,
+    code: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "",
+    event: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """One scan: a unit (start its step here), PASS / FAIL, or a part for the unit."""
+    text = code.strip()
+    event_id = event or uuid.uuid4().hex
+    if not text:
+        return _page(request, db, ctx, user, unit)
+    if unit and text.upper() in PASS_WORDS | FAIL_WORDS:
+        return _finish(request, db, ctx, user, unit, text.upper() in PASS_WORDS, "", event_id)
+    try:
+        is_unit = services.station.is_unit(db, ctx, text)
+    except DomainError as error:
+        return _page(request, db, ctx, user, unit, ("refused", error.code, str(error)), 409)
+    if is_unit:
+        shown = services.station.unit_at(db, ctx, text)
+        if shown.operation is not None and not shown.started:
+            result = _send(db, ctx, request, event_id, StartStep(text, shown.operation))
+            if result[0] == "refused":
+                return _page(request, db, ctx, user, text, result, 409)
+            return _page(request, db, ctx, user, text, ("ok", "step_started", shown.operation))
+        return _page(request, db, ctx, user, text)
+    if not unit:
+        refusal = ("refused", "scan_a_unit_first", text)
+        return _page(request, db, ctx, user, "", refusal, 409)
+    result = _send(db, ctx, request, event_id, BindPart(unit, ComponentRef(scan=text)))
+    if result[0] == "refused":
+        return _page(request, db, ctx, user, unit, result, 409)
+    return _page(request, db, ctx, user, unit, ("ok", "part_bound", text))
+
+
+@router.post("/finish", response_class=HTMLResponse)
+def finish(
+    request: Request,
+    db: Db,
+    ctx: ShopFloor,
+    user: CurrentPrincipal,
+    unit: Annotated[str, Form()] = "",
+    result: Annotated[str, Form()] = "",
+    defects: Annotated[str, Form()] = "",
+    event: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Pass or Fail the unit's running step (with defect codes on a fail)."""
+    return _finish(request, db, ctx, user, unit, result == "pass", defects, event)
+
+
+def _finish(
+    request: Request,
+    db: Engine,
+    ctx: Context,
+    user: Principal,
+    unit: str,
+    passed: bool,
+    defects: str,
+    event_id: str,
+) -> HTMLResponse:
+    shown = services.station.unit_at(db, ctx, unit)
+    if shown.operation is None or not shown.started:
+        refusal = ("refused", "step_not_started", unit)
+        return _page(request, db, ctx, user, unit, refusal, 409)
+    codes = tuple(c for c in defects.replace(",", " ").split() if c)
+    command = CompleteStep(unit, shown.operation, passed, {}, codes)
+    result = _send(db, ctx, request, event_id or uuid.uuid4().hex, command)
+    if result[0] == "refused":
+        return _page(request, db, ctx, user, unit, result, 409)
+    done = ("ok", "passed" if passed else "failed", unit)
+    return _page(request, db, ctx, user, "", done)

@@ -1,0 +1,119 @@
+"""The station page: a unit's step run by scans alone, refusals loud, double taps booked once."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from tests.factories import Plant, make_plant
+from tests.web.test_trace_page import BROWSER, sign_in
+from tracemes import services
+from tracemes.app import create_app
+from tracemes.services.context import Context
+
+from ..conftest import NOW
+
+
+@pytest.fixture
+def plant(db: Engine, ctx: Context) -> Plant:
+    return make_plant(db, ctx, bikes=2, packs=1)
+
+
+@pytest.fixture
+def station(db: Engine, ctx: Context, plant: Plant) -> Iterator[TestClient]:
+    """An operator's browser at station L1-S1 (where BIKE's OP10 binds the frame)."""
+    with TestClient(create_app(db, clock=lambda: NOW), headers=BROWSER) as client:
+        sign_in(client, db, ctx, "operator")
+        chooser = client.get("/station")
+        assert "Use this station" in chooser.text
+        chosen = client.post("/station/choose", data={"station": "L1-S1"}, follow_redirects=False)
+        assert chosen.status_code == 303
+        yield client
+
+
+def _event_id(page: str) -> str:
+    found = re.search(r'name="event" value="([0-9a-f]{32})"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def _scan(client: TestClient, code: str, unit: str = "", event: str = "") -> str:
+    response = client.post("/station/scan", data={"code": code, "unit": unit, "event": event})
+    return response.text
+
+
+def test_scan_unit_then_part_then_pass(
+    db: Engine, ctx: Context, station: TestClient, plant: Plant
+) -> None:
+    bike = plant.bikes[0]
+    page = _scan(station, bike)
+    assert "Started OP10" in page
+    assert "FRAME: 0 / 1" in page
+    page = _scan(station, "FR-00001", bike, _event_id(page))
+    assert "Part bound: FR-00001" in page
+    assert "FRAME: 1 / 1" in page
+    page = _scan(station, "PASS", bike, _event_id(page))
+    assert "Passed. Scan the next unit." in page
+    trace = services.trace.backward(db, ctx, bike)
+    assert [node.edge.serial for node in trace.parts] == ["FR-00001"]
+    assert [(run.operation, run.result) for run in trace.step_runs] == [("OP10", "pass")]
+
+
+def test_a_part_in_another_unit_is_refused_loud_and_nothing_changes(
+    db: Engine, ctx: Context, station: TestClient, plant: Plant
+) -> None:
+    first, second = plant.bikes
+    page = _scan(station, first)
+    _scan(station, "FR-00001", first, _event_id(page))
+    page = _scan(station, second)
+    response = station.post(
+        "/station/scan", data={"code": "FR-00001", "unit": second, "event": _event_id(page)}
+    )
+    assert response.status_code == 409
+    assert 'role="alert"' in response.text
+    assert "This part is already in another unit" in response.text
+    assert f"in unit {first}" in response.text  # the reason from the service
+    assert 'id="scan"' in response.text  # the scan field is there again
+    assert services.trace.backward(db, ctx, second).parts == ()
+
+
+def test_a_resent_scan_is_booked_once(
+    db: Engine, ctx: Context, station: TestClient, plant: Plant
+) -> None:
+    bike = plant.bikes[0]
+    page = _scan(station, bike)
+    event = _event_id(page)
+    for _ in range(2):  # a double tap sends the same form twice
+        _scan(station, "FR-00001", bike, event)
+    history = services.trace.history(db, ctx, bike)
+    assert [e.type for e in history].count("part.bound") == 1
+
+
+def test_pass_needs_the_key_parts_and_says_which(
+    db: Engine, ctx: Context, station: TestClient, plant: Plant
+) -> None:
+    bike = plant.bikes[0]
+    page = _scan(station, bike)
+    response = station.post(
+        "/station/finish", data={"unit": bike, "result": "pass", "event": _event_id(page)}
+    )
+    assert response.status_code == 409
+    assert "Key parts are missing" in response.text
+    assert "FRAME (0 of 1)" in response.text
+
+
+def test_a_part_before_a_unit_asks_for_the_unit(station: TestClient) -> None:
+    response = station.post("/station/scan", data={"code": "FR-00001"})
+    assert response.status_code == 409
+    assert "Scan a unit first" in response.text
+
+
+def test_the_station_page_speaks_chinese_by_default(
+    db: Engine, ctx: Context, station: TestClient, plant: Plant
+) -> None:
+    station.headers["Accept-Language"] = "zh-CN"
+    page = station.post("/station/scan", data={"code": plant.bikes[0]}).text
+    assert "已开工 OP10" in page
+    assert "本工序关键件" in page
