@@ -13,7 +13,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -27,6 +27,7 @@ PAGES = {
     "recall.png": "/trace?q=C2611-A",
 }
 PHONE = {"trace-phone.png": f"/trace?q={FIRST_BIKE}"}
+STATION = ("station-phone.png", "station-desktop.png")  # the scan loop, mid-unit
 
 
 def free_port() -> int:
@@ -66,7 +67,8 @@ def shoot(base: str) -> None:
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        # English pages for the README; the station shots show the Chinese default.
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-US")
         page.goto(f"{base}/login")
         page.get_by_label("Company").fill("DEMO")
         page.get_by_label("User").fill("admin")
@@ -82,6 +84,7 @@ def shoot(base: str) -> None:
                 page.goto(f"{base}{path}")
             page.screenshot(path=str(OUT / name), full_page=True)
             print(f"wrote docs/screenshots/{name}")
+        shoot_station(browser, page, base)
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.context.add_cookies(page.context.cookies())
         for name, path in PHONE.items():
@@ -89,6 +92,40 @@ def shoot(base: str) -> None:
             phone.screenshot(path=str(OUT / name), full_page=False)
             print(f"wrote docs/screenshots/{name}")
         browser.close()
+
+
+def shoot_station(browser: Browser, signed_in: Page, base: str) -> None:
+    """The station page on a phone and a desktop: a queued unit scanned, its step started."""
+    query = "status=released&status=in_progress"
+    orders = signed_in.request.get(f"{base}/api/v1/work-orders?{query}").json()
+    serial = ""
+    for order in orders:
+        detail = signed_in.request.get(f"{base}/api/v1/work-orders/{order['code']}").json()
+        queued = [u["serial"] for u in detail["units"] if u["status"] == "queued"]
+        if queued:
+            serial = queued[0]
+            break
+    for name, viewport in zip(
+        STATION, ({"width": 390, "height": 844}, {"width": 1280, "height": 800}), strict=True
+    ):
+        page = browser.new_page(
+            viewport=viewport,
+            locale="zh-CN",
+            device_scale_factor=2 if viewport["width"] < 500 else 1,
+        )
+        page.context.add_cookies(signed_in.context.cookies())
+        page.goto(f"{base}/station")
+        if page.get_by_label("工位").count():
+            page.get_by_label("工位").select_option(index=0)
+            with page.expect_navigation():
+                page.get_by_role("button", name="使用此工位").click()
+        if serial:
+            page.get_by_label("扫码").fill(serial)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+        page.screenshot(path=str(OUT / name), full_page=False)
+        print(f"wrote docs/screenshots/{name}")
+        page.close()
 
 
 if __name__ == "__main__":

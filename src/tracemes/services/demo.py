@@ -55,7 +55,14 @@ _ITEMS = (
         gtin=EBIKE_GTIN,
         serial_pattern="EB{yy}{MM}{dd}{seq:4}",
     ),
-    _ItemSpec("FRAME-A1", "铝合金车架 A1 / Aluminium frame A1", "pcs", "serial", "420.00"),
+    _ItemSpec(
+        "FRAME-A1",
+        "铝合金车架 A1 / Aluminium frame A1",
+        "pcs",
+        "serial",
+        "420.00",
+        serial_pattern="FR-A1-{seq:5}",  # the supplier's serials: a bare scan names the item
+    ),
     _ItemSpec("MOTOR-350W", "350W 轮毂电机 / 350 W hub motor", "pcs", "serial", "560.00"),
     _ItemSpec(
         BATTERY_PACK,
