@@ -36,10 +36,41 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A plant on a SQLite file (two bikes at OP10, frames due at L1-S1), served."""
-    path = tmp_path_factory.mktemp("browser") / "plant.db"
+class Served:
+    """`tracemes serve` on a loopback port over one SQLite file; stopped and started again on
+    the same port, as a station loses and finds its server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        tracemes = str(Path(sys.executable).parent / "tracemes")
+        self.process = subprocess.Popen(
+            [tracemes, "serve", "--port", str(self.port), "--database-url", self.url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{self.base}/login", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("tracemes serve did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _plant_file(sqlite_template: Path, folder: Path) -> str:
+    """A plant on a SQLite file (two bikes at OP10, frames due at L1-S1) and operator wang."""
+    path = folder / "plant.db"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
     db = open_database(url)
@@ -48,25 +79,20 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     make_plant(db, ctx, bikes=2, packs=1)
     services.users.create(db, ctx, "wang", "operator", PASSWORD)
     db.dispose()
-    port = _free_port()
-    tracemes = str(Path(sys.executable).parent / "tracemes")
-    process = subprocess.Popen(
-        [tracemes, "serve", "--port", str(port), "--database-url", url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/login", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    return url
+
+
+@pytest.fixture
+def served(sqlite_template: Path, tmp_path: Path) -> Iterator[Served]:
+    server = Served(_plant_file(sqlite_template, tmp_path))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(served: Served) -> str:
+    return served.base
 
 
 @pytest.fixture
@@ -91,8 +117,12 @@ def phone(server: str) -> Iterator[Page]:
 def _scan(page: Page, text: str) -> None:
     """What a keyboard-wedge scanner does: type into the focused field, then Enter."""
     page.keyboard.type(text)
-    with page.expect_navigation():
+    with page.expect_response("**/station/scan"):
         page.keyboard.press("Enter")
+    # The page swaps in the answer and puts the cursor back in an empty scan field.
+    page.wait_for_function(
+        "document.activeElement?.id === 'scan' && document.activeElement.value === ''"
+    )
 
 
 def test_one_unit_through_its_operation_by_keyboard_with_a_refused_duplicate(
@@ -128,3 +158,38 @@ def test_the_language_switch_turns_the_page_english(phone: Page) -> None:
         page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Station")).to_be_visible()
+
+
+def test_scans_without_a_connection_wait_and_are_booked_once_when_it_is_back(
+    phone: Page, served: Served
+) -> None:
+    """The server goes away mid-unit: the frame and PASS scans are kept with their event ids
+    and counted on screen; when the server is back they are sent in order, booked once."""
+    page = phone
+    page.get_by_label("工位").select_option("L1-S1")
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _scan(page, "BK0001")
+    served.stop()
+    for text in ("FR-00001", "PASS"):
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.getElementById('scan').value === ''")
+    waiting = page.locator("#pending")
+    expect(waiting).to_be_visible()
+    expect(waiting).to_contain_text("2 条扫码待发送")
+    served.start()
+    expect(waiting).to_be_hidden(timeout=15_000)
+    expect(page.get_by_role("alert")).to_contain_text("合格。请扫描下一个产品。")
+    db = open_database(served.url)
+    try:
+        ctx = Context(tenant_id=1, user_id=None, now=NOW)
+        history = [event.type for event in services.trace.history(db, ctx, "BK0001")]
+        assert history.count("part.bound") == 1
+        assert history.count("step.completed") == 1
+        assert [n.edge.serial for n in services.trace.backward(db, ctx, "BK0001").parts] == [
+            "FR-00001"
+        ]
+    finally:
+        db.dispose()
