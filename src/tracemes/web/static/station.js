@@ -104,10 +104,43 @@ function showLate() {
   );
 }
 
+// Phones: the browser's BarcodeDetector reads QR and Code 128 from the camera where the
+// platform has it; elsewhere the button stays hidden and typed or wedge input is the way.
+async function scanWithCamera(form, field, video) {
+  const detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128", "data_matrix"] });
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  try {
+    for (;;) {
+      const found = await detector.detect(video);
+      if (found.length > 0) {
+        field.value = found[0].rawValue;
+        form.requestSubmit();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    stream.getTracks().forEach((track) => track.stop());
+    video.hidden = true;
+  }
+}
+
 function start() {
   const form = document.querySelector("form.scan-form");
   if (!form || !("indexedDB" in window)) return;
   const field = form.querySelector('input[name="code"]');
+  const camera = document.getElementById("camera");
+  if (camera && "BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia) {
+    camera.hidden = false;
+    camera.addEventListener("click", () =>
+      scanWithCamera(form, field, document.getElementById("camera-view")).catch(() => {
+        camera.hidden = true; // no camera, or permission refused: typing still works
+      }),
+    );
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const fields = Object.fromEntries(new FormData(form));
