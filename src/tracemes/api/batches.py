@@ -1,7 +1,6 @@
 """Production lots: open them on a work order, read their live state and yield."""
 
 from datetime import datetime
-from decimal import Decimal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -124,20 +123,8 @@ def order_lots(code: str, db: Db, ctx: Reader) -> list[ProductionLotOut]:
 def order_yield(code: str, db: Db, ctx: Reader) -> YieldOut:
     """Per operation, summed over the order's lots: input, good, scrap, rework, in process
     and yield."""
-    views = services.batches.lots_of_order(db, ctx, code)
-    totals: dict[str, tuple[str, Tally]] = {}
-    for view in views:
-        for op_code, name, tally in view.operations:
-            total = totals.setdefault(op_code, (name, Tally()))[1]
-            for field in ("received", "good", "scrap", "rework", "moved", "sent"):
-                setattr(total, field, getattr(total, field) + getattr(tally, field))
-            for defect, quantity in tally.defects.items():
-                total.defects[defect] = total.defects.get(defect, Decimal(0)) + quantity
-    return YieldOut(
-        work_order=code,
-        lots=len(views),
-        operations=[TallyOut.of(op, name, tally) for op, (name, tally) in totals.items()],
-    )
+    lots, operations = services.batches.order_yield(db, ctx, code)
+    return YieldOut(work_order=code, lots=lots, operations=[TallyOut.of(*op) for op in operations])
 
 
 @router.get("/production-lots/{item}/{lot}")

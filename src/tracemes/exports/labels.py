@@ -8,23 +8,17 @@ shows the unit (see web.labels).
 
 import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
 import barcode
 import segno
 from barcode.writer import SVGWriter
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import HTML
 
+from tracemes.exports import pdf as document
 from tracemes.services.labels import LabelData
 
 Layout = Literal["a4", "single"]
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(),
-)
 DOTS_PER_MM = 8  # 203 dpi, the common Zebra resolution
 
 
@@ -39,11 +33,7 @@ def _code128(serial: str) -> str:
     out = io.BytesIO()
     symbol = barcode.get("code128", serial, writer=SVGWriter())
     symbol.write(out, options={"write_text": False, "module_height": 8.0, "quiet_zone": 2.0})
-    return "data:image/svg+xml;charset=utf-8," + _quote(out.getvalue().decode())
-
-
-def _quote(svg: str) -> str:
-    return quote(svg, safe="")
+    return "data:image/svg+xml;charset=utf-8," + quote(out.getvalue().decode(), safe="")
 
 
 def pdf(labels: Sequence[LabelData], base_url: str, layout: Layout = "a4") -> bytes:
@@ -56,10 +46,7 @@ def pdf(labels: Sequence[LabelData], base_url: str, layout: Layout = "a4") -> by
         }
         for label in labels
     ]
-    html = _TEMPLATES.get_template("labels.html").render(labels=drawn, layout=layout)
-    document = HTML(string=html).write_pdf()
-    assert document is not None
-    return bytes(document)
+    return document.render("labels.html", labels=drawn, layout=layout)
 
 
 def zpl(labels: Sequence[LabelData], base_url: str) -> str:

@@ -152,6 +152,7 @@ class _Loaded:
     row: BatchRow
     lot: BatchLot
     stock: LotState
+    plan: Plan  # of its work order: the routing it follows and the BOM it consumes by
     new: bool = False
     batch_id: int | None = None
 
@@ -220,21 +221,15 @@ class _Floor:
                 on_hold=row.on_hold,
             )
             stock = LotState(row.lot_id, row.item_code, row.lot, row.remaining, row.on_hold)
-            self.lots[(row.item_code, row.lot)] = _Loaded(row, lot, stock, batch_id=row.batch_id)
+            self.lots[(row.item_code, row.lot)] = _Loaded(
+                row, lot, stock, plan, batch_id=row.batch_id
+            )
 
     def lot(self, item: str, number: str) -> _Loaded:
         found = self.lots.get((item, number))
         if found is None:
             raise NotFoundError(f"production lot of {item}", number)
         return found
-
-    def plan(self, loaded: _Loaded) -> Plan:
-        orders = store.floor.work_orders_by_code(
-            self.conn, self.ctx.tenant_id, [loaded.lot.work_order]
-        )
-        plan = plan_for(self.conn, self.ctx, orders[0], self.plans)
-        assert plan is not None
-        return plan
 
 
 def record_in(
@@ -301,7 +296,7 @@ def _apply(floor: _Floor, actor: Actor, command: LotCommand) -> tuple[LotCommand
                 )
             child = batches.split(lot, command.operation, command.quantity, number)
             stock = LotState(0, lot.item_code, number, Decimal(0))
-            new = _Loaded(loaded.row, child, stock, new=True)
+            new = _Loaded(loaded.row, child, stock, loaded.plan, new=True)
             floor.lots[(lot.item_code, number)] = new
             floor.edges.append(
                 (new, loaded, lot.item_code, command.quantity, command.operation, actor)
@@ -322,7 +317,7 @@ def _apply(floor: _Floor, actor: Actor, command: LotCommand) -> tuple[LotCommand
             material = floor.materials.get((command.material, command.material_lot))
             if material is None:
                 raise NotFoundError(f"lot of {command.material}", command.material_lot)
-            requirement = floor.plan(loaded).requirements.get(command.material)
+            requirement = loaded.plan.requirements.get(command.material)
             if requirement is None:
                 raise ConflictError(
                     f"{command.material} is not in the BOM of {lot.item_code}", code="not_in_bom"
@@ -525,6 +520,43 @@ def get(db: Engine, ctx: Context, item_code: str, number: str) -> BatchView:
         floor = _Floor(conn, ctx, plans_of(db), {(item_code, number)})
         loaded = floor.lot(item_code, number)
         shipped = store.batches.shipments(conn, ctx.tenant_id, [loaded.row.lot_id])
+    return _view(loaded, shipped)
+
+
+def lots_of_order(db: Engine, ctx: Context, order_code: str) -> list[BatchView]:
+    """Every production lot of a work order, by number (read together, not one by one)."""
+    with store.db.reading(db) as conn:
+        if store.work_orders.get(conn, ctx.tenant_id, order_code) is None:
+            raise NotFoundError("work order", order_code)
+        rows = store.batches.batches_of_order(conn, ctx.tenant_id, order_code)
+        floor = _Floor(conn, ctx, plans_of(db), {(r.item_code, r.lot) for r in rows})
+        shipped = store.batches.shipments(conn, ctx.tenant_id, [r.lot_id for r in rows])
+    return [
+        _view(floor.lot(r.item_code, r.lot), [s for s in shipped if s[0] == r.lot_id]) for r in rows
+    ]
+
+
+def order_yield(
+    db: Engine, ctx: Context, order_code: str
+) -> tuple[int, list[tuple[str, str, Tally]]]:
+    """How many lots the order has, and per operation their tallies summed."""
+    views = lots_of_order(db, ctx, order_code)
+    totals: dict[str, tuple[str, Tally]] = {}
+    for view in views:
+        for code, name, tally in view.operations:
+            total = totals.setdefault(code, (name, Tally()))[1]
+            total.received += tally.received
+            total.good += tally.good
+            total.scrap += tally.scrap
+            total.rework += tally.rework
+            total.moved += tally.moved
+            total.sent += tally.sent
+            for defect, quantity in tally.defects.items():
+                total.defects[defect] = total.defects.get(defect, Decimal(0)) + quantity
+    return len(views), [(code, name, tally) for code, (name, tally) in totals.items()]
+
+
+def _view(loaded: _Loaded, shipped: Sequence[Any]) -> BatchView:
     lot = loaded.lot
     return BatchView(
         lot.item_code,
@@ -538,12 +570,3 @@ def get(db: Engine, ctx: Context, item_code: str, number: str) -> BatchView:
         dict(lot.consumed),
         [tuple(row[1:]) for row in shipped],
     )
-
-
-def lots_of_order(db: Engine, ctx: Context, order_code: str) -> list[BatchView]:
-    """Every production lot of a work order, by number."""
-    with store.db.reading(db) as conn:
-        if store.work_orders.get(conn, ctx.tenant_id, order_code) is None:
-            raise NotFoundError("work order", order_code)
-        rows = store.batches.batches_of_order(conn, ctx.tenant_id, order_code)
-    return [get(db, ctx, row.item_code, row.lot) for row in rows]

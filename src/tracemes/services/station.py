@@ -89,9 +89,3 @@ def _next_operation(status: UnitStatus, current: str | None, plan: Plan) -> str 
     if status in (UnitStatus.COMPLETED, UnitStatus.SHIPPED, UnitStatus.SCRAPPED):
         return None
     return current if current is not None else plan.operations[0].code
-
-
-def is_unit(db: Engine, ctx: Context, code: str) -> bool:
-    """Whether a scanned text is the serial of a unit made here (else it names a part)."""
-    with store.db.reading(db) as conn:
-        return store.units.label_facts(conn, ctx.tenant_id, code) is not None

@@ -39,30 +39,28 @@ class BatchRow:
     created_at: datetime
 
 
-_BATCHES = (
-    sa.select(
-        batch_lots.c.id,
-        lots.c.id,
-        items.c.code,
-        lots.c.lot,
-        work_orders.c.code,
-        batch_lots.c.started,
-        lots.c.remaining,
-        lots.c.on_hold,
-        batch_lots.c.created_at,
-    )
-    .select_from(
-        batch_lots.join(lots, lots.c.id == batch_lots.c.lot_id)
-        .join(items, items.c.id == lots.c.item_id)
-        .join(work_orders, work_orders.c.id == batch_lots.c.work_order_id)
-    )
-    .where(
-        batch_lots.c.tenant_id == TENANT,
-        # The lots by number first (their index), then their batch rows by lot id.
-        batch_lots.c.lot_id.in_(
-            sa.select(lots.c.id).where(lots.c.tenant_id == TENANT, lots.c.lot.in_(VALUES))
-        ),
-    )
+# Every production lot with what it is and its stock; the two lookups below narrow it.
+_ALL_BATCHES = sa.select(
+    batch_lots.c.id,
+    lots.c.id,
+    items.c.code,
+    lots.c.lot,
+    work_orders.c.code,
+    batch_lots.c.started,
+    lots.c.remaining,
+    lots.c.on_hold,
+    batch_lots.c.created_at,
+).select_from(
+    batch_lots.join(lots, lots.c.id == batch_lots.c.lot_id)
+    .join(items, items.c.id == lots.c.item_id)
+    .join(work_orders, work_orders.c.id == batch_lots.c.work_order_id)
+)
+_BATCHES = _ALL_BATCHES.where(
+    batch_lots.c.tenant_id == TENANT,
+    # The lots by number first (their index), then their batch rows by lot id.
+    batch_lots.c.lot_id.in_(
+        sa.select(lots.c.id).where(lots.c.tenant_id == TENANT, lots.c.lot.in_(VALUES))
+    ),
 )
 
 
@@ -79,16 +77,9 @@ def batches_by_key(
     return [_batch(row) for row in rows if (row[2], row[3]) in wanted]
 
 
-_OF_ORDER = (
-    sa.select(*_BATCHES.selected_columns)
-    .select_from(
-        batch_lots.join(lots, lots.c.id == batch_lots.c.lot_id)
-        .join(items, items.c.id == lots.c.item_id)
-        .join(work_orders, work_orders.c.id == batch_lots.c.work_order_id)
-    )
-    .where(batch_lots.c.tenant_id == TENANT, work_orders.c.code == sa.bindparam("order"))
-    .order_by(lots.c.lot)
-)
+_OF_ORDER = _ALL_BATCHES.where(
+    batch_lots.c.tenant_id == TENANT, work_orders.c.code == sa.bindparam("order")
+).order_by(lots.c.lot)
 
 
 def batches_of_order(conn: Connection, tenant_id: int, order: str) -> list[BatchRow]:

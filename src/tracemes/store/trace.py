@@ -7,12 +7,11 @@ from sqlalchemy import Connection
 
 from tracemes.domain.trace import AffectedLot, AffectedUnit, Edge, Shipment, UnitFacts, settle
 from tracemes.domain.units import BY_VALUE
-from tracemes.store.chunks import TENANT, VALUES, rows_in
+from tracemes.store import batches as store_batches
 from tracemes.store.schema import (
     batch_lots,
     bindings,
     items,
-    lot_shipments,
     lots,
     stations,
     units,
@@ -165,7 +164,7 @@ def backward(conn: Connection, tenant_id: int, unit_id: int, kind: str = "unit")
     return [Edge(*(row[i] for i in range(17))) for row in rows]
 
 
-def _forward_statement() -> Any:
+def _forward_statement(lots_only: bool = False) -> Any:
     """Every live edge above a node, to any depth, joined to the facts of its parent unit.
 
     Each row carries its child too, so the unit that holds each unit comes out of the walk
@@ -186,6 +185,7 @@ def _forward_statement() -> Any:
             bindings.c.unbound_at.is_(None),
             bindings.c.child_kind == sa.bindparam("kind", type_=sa.String),
             bindings.c.child_id == sa.bindparam("node_id", type_=sa.Integer),
+            *([bindings.c.parent_kind == "lot"] if lots_only else []),
         )
         .cte("up", recursive=True)
     )
@@ -207,7 +207,12 @@ def _forward_statement() -> Any:
                 sa.and_(above.c.child_kind == up.c.parent_kind, above.c.child_id == up.c.parent_id),
             )
         )
-        .where(above.c.tenant_id == tenant_id, above.c.unbound_at.is_(None), up.c.depth < MAX_DEPTH)
+        .where(
+            above.c.tenant_id == tenant_id,
+            above.c.unbound_at.is_(None),
+            up.c.depth < MAX_DEPTH,
+            *([above.c.parent_kind == "lot"] if lots_only else []),
+        )
     )
     return up
 
@@ -223,7 +228,9 @@ def _forward_units() -> sa.Select[Any]:
 
 
 def _forward_lots() -> sa.Select[Any]:
-    up = _forward_statement()
+    # Only lots are bound into lots, so the lots above a node are found by walking lot
+    # parents alone: no second walk through the tens of thousands of units above a cell lot.
+    up = _forward_statement(lots_only=True)
     return (
         sa.select(
             lots.c.id,
@@ -300,8 +307,10 @@ def forward_lots(conn: Connection, tenant_id: int, kind: str, node_id: int) -> l
     params = {"tenant_id": tenant_id, "kind": kind, "node_id": node_id}
     rows = list(conn.execute(_FORWARD_LOTS, params))
     shipped: dict[int, list[Shipment]] = {}
-    for row in rows_in(conn, _SHIPPED, tenant_id, [row[0] for row in rows]):
-        shipped.setdefault(row[0], []).append(Shipment(*row[1:]))
+    for lot_id, quantity, customer, order, delivery, at in store_batches.shipments(
+        conn, tenant_id, [row[0] for row in rows]
+    ):
+        shipped.setdefault(lot_id, []).append(Shipment(customer, quantity, order, delivery, at))
     found = [
         AffectedLot(
             item_code=row[1],
@@ -316,20 +325,6 @@ def forward_lots(conn: Connection, tenant_id: int, kind: str, node_id: int) -> l
         for row in rows
     ]
     return sorted(found, key=lambda lot: (lot.depth, lot.item_code, lot.lot))
-
-
-_SHIPPED = (
-    sa.select(
-        lot_shipments.c.lot_id,
-        lot_shipments.c.customer,
-        lot_shipments.c.quantity,
-        lot_shipments.c.sales_order,
-        lot_shipments.c.delivery,
-        lot_shipments.c.shipped_at,
-    )
-    .where(lot_shipments.c.tenant_id == TENANT, lot_shipments.c.lot_id.in_(VALUES))
-    .order_by(lot_shipments.c.shipped_at, lot_shipments.c.id)
-)
 
 
 _STEP_RUNS = (

@@ -114,11 +114,12 @@ def scan(
     if unit and text.upper() in PASS_WORDS | FAIL_WORDS:
         return _finish(request, db, ctx, user, unit, text.upper() in PASS_WORDS, "", event_id)
     try:
-        is_unit = services.station.is_unit(db, ctx, text)
+        shown = services.station.unit_at(db, ctx, text)
+    except NotFoundError:
+        shown = None  # not a unit made here: a part for the current unit
     except DomainError as error:
         return _page(request, db, ctx, user, unit, ("refused", error.code, str(error)), 409)
-    if is_unit:
-        shown = services.station.unit_at(db, ctx, text)
+    if shown is not None:
         if shown.operation is not None and not shown.started:
             result = _send(db, ctx, request, event_id, StartStep(text, shown.operation))
             if result[0] == "refused":
