@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from pypdf import PdfReader
 
 from tests.factories import make_plant
 from tracemes import services
+from tracemes.domain.units import UnitStatus
 from tracemes.services.context import Context
 from tracemes.store.db import open_database
 
@@ -152,6 +154,118 @@ def test_one_unit_through_its_operation_by_keyboard_with_a_refused_duplicate(
     expect(page.get_by_label("扫码")).to_be_focused()  # ready for the next scan
 
 
+@pytest.fixture
+def demo(sqlite_template: Path, tmp_path: Path) -> Iterator[Served]:
+    """`tracemes serve` over the demo plant as `tracemes demo` seeds it."""
+    path = tmp_path / "demo.db"
+    shutil.copy(sqlite_template, path)
+    db = open_database(f"sqlite:///{path}")
+    services.demo.seed(db, DEMO_NOW)
+    db.dispose()
+    server = Served(f"sqlite:///{path}")
+    server.start()
+    yield server
+    server.stop()
+
+
+DEMO_NOW = datetime.now(UTC)  # serials carry the day they were made
+WORDS = {
+    "zh-CN": {
+        "company": "公司代码",
+        "user": "用户名",
+        "password": "密码",
+        "station": "工位",
+        "started": "已开工 {op}",
+        "bound": "已绑定零件：{part}",
+        "passed": "合格。请扫描下一个产品。",
+        "moved": "当前工位 {station}",
+        "taken": "该零件已装在其他产品上",
+        "done": "已完成",
+    },
+    "en-US": {
+        "company": "Company code",
+        "user": "User name",
+        "password": "Password",
+        "station": "Station",
+        "started": "Started {op}",
+        "bound": "Part bound: {part}",
+        "passed": "Passed. Scan the next unit.",
+        "moved": "Now at station {station}",
+        "taken": "This part is already in another unit",
+        "done": "done",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_a_demo_e_bike_through_all_five_operations_by_scanner_alone(
+    demo: Served, locale: str
+) -> None:
+    """The README's promise: one e-bike of the demo from frame loading to final inspection on
+    a phone-sized page, keyboard only, in Chinese and in English. Station labels move the
+    device down the line; a motor already in another bike is refused loudly on the way."""
+    words = WORDS[locale]
+    day = DEMO_NOW.strftime("%y%m%d")
+    bike, first_bike, free_pack = f"EB{day}0009", f"EB{day}0001", f"BP{day}0008"
+    walk = {
+        "L1-S1": ("OP10", ["FR-A1-00009"]),
+        "L1-S2": ("OP20", ["M350-0001", "M350-0009", "S-2611"]),
+        "L1-S3": ("OP30", [free_pack, "CT48-0009"]),
+        "L1-S4": ("OP40", []),
+        "L1-S5": ("OP50", []),
+    }
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale=locale)
+        page = context.new_page()
+        page.goto(f"{demo.base}/login?next=/station")
+        page.get_by_label(words["company"]).fill("DEMO")
+        page.get_by_label(words["user"]).fill("operator")
+        page.get_by_label(words["password"]).fill(services.demo.DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.get_by_label(words["station"]).select_option("L1-S1")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        alert = page.get_by_role("alert")
+        for station, (operation, parts) in walk.items():
+            if station != "L1-S1":
+                _scan(page, station)
+                expect(alert).to_contain_text(words["moved"].format(station=station))
+            _scan(page, bike)
+            expect(alert).to_contain_text(words["started"].format(op=operation))
+            for part in parts:
+                _scan(page, part)
+                if part == "M350-0001":  # bound in the first bike yesterday
+                    expect(alert).to_contain_text(words["taken"])
+                    expect(alert).to_contain_text(first_bike)
+                else:
+                    expect(alert).to_contain_text(words["bound"].format(part=part))
+            expect(page.locator(".due li.missing")).to_have_count(0)
+            _scan(page, "PASS")
+            expect(alert).to_contain_text(words["passed"])
+        _scan(page, bike)
+        expect(page.locator(".station-unit")).to_contain_text(words["done"])
+        browser.close()
+
+    db = open_database(demo.url)
+    try:
+        ctx = Context(tenant_id=services.tenants.get(db, "DEMO").id, user_id=None, now=DEMO_NOW)
+        tree = services.trace.backward(db, ctx, bike)
+        assert tree.unit.status == UnitStatus.COMPLETED
+        runs = [run for run in tree.step_runs if run.serial == bike]
+        assert [run.operation for run in runs] == ["OP10", "OP20", "OP30", "OP40", "OP50"]
+        assert all(run.result == "pass" for run in runs)
+        assert [run.station for run in runs] == list(walk)
+        bound = sorted(n.edge.serial or n.edge.lot for n in tree.parts)
+        assert bound == sorted(["FR-A1-00009", "M350-0009", "S-2611", free_pack, "CT48-0009"])
+    finally:
+        db.dispose()
+
+
 def test_the_language_switch_turns_the_page_english(phone: Page) -> None:
     page = phone
     with page.expect_navigation():
@@ -245,3 +359,35 @@ def _sign_in_at_station(page: Page, base: str) -> None:
         page.get_by_label("工位").select_option("L1-S1")
         with page.expect_navigation():
             page.get_by_role("button", name="使用此工位").click()
+
+
+def test_a_supervisor_downloads_the_labels_of_a_work_order(demo: Served, tmp_path: Path) -> None:
+    """From the work order page to a PDF of 60 x 40 mm labels, one per unit, each with its
+    serial and the item's name in Chinese."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(locale="en-US", accept_downloads=True).new_page()
+        page.goto(f"{demo.base}/login?next=/work-orders")
+        page.get_by_label("Company code").fill("DEMO")
+        page.get_by_label("User name").fill("supervisor")
+        page.get_by_label("Password").fill(services.demo.DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        twenty = page.get_by_role("cell", name="20", exact=True)
+        page.get_by_role("row").filter(has=twenty).get_by_role("link").click()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="PDF, 60 × 40 mm").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        browser.close()
+    assert saved.name.startswith("labels-WO")
+    pdf = PdfReader(saved)
+    assert len(pdf.pages) == 20  # the order's twenty e-bikes
+    box = pdf.pages[0].mediabox
+    assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (60, 40)
+    day = DEMO_NOW.strftime("%y%m%d")
+    first = pdf.pages[0].extract_text()
+    assert f"EB{day}0001" in first
+    assert "电动自行车" in first

@@ -117,3 +117,20 @@ def test_the_station_page_speaks_chinese_by_default(
     page = station.post("/station/scan", data={"code": plant.bikes[0]}).text
     assert "已开工 OP10" in page
     assert "本工序关键件" in page
+
+
+def test_a_station_label_moves_the_device_and_its_events_there(
+    db: Engine, ctx: Context, station: TestClient, plant: Plant
+) -> None:
+    bike = plant.bikes[0]
+    page = _scan(station, bike)
+    page = _scan(station, "FR-00001", bike, _event_id(page))
+    page = _scan(station, "PASS", bike, _event_id(page))
+    page = _scan(station, "L1-S2", "", _event_id(page))
+    assert "Now at station L1-S2" in page
+    assert "Station L1-S2" in page
+    assert station.cookies.get("tracemes_station") == "L1-S2"
+    page = _scan(station, bike, "", _event_id(page))
+    assert "Started OP20" in page
+    runs = services.trace.backward(db, ctx, bike).step_runs
+    assert [(run.operation, run.station) for run in runs] == [("OP10", "L1-S1"), ("OP20", "L1-S2")]

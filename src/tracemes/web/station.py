@@ -39,8 +39,9 @@ def _page(
     unit: str = "",
     message: tuple[str, str, str] | None = None,
     status_code: int = 200,
+    station: str | None = None,
 ) -> HTMLResponse:
-    station = request.cookies.get(COOKIE, "")
+    station = station if station is not None else request.cookies.get(COOKIE, "")
     shown = None
     if unit:
         try:
@@ -74,8 +75,23 @@ def choose_station(
     if station not in known:
         raise NotFoundError("station", station)
     response = RedirectResponse("/station", status_code=303)
-    response.set_cookie(COOKIE, station, max_age=400 * 24 * 3600, httponly=True, samesite="lax")
+    _remember(response, station)
     return response
+
+
+def _at_station(
+    request: Request, db: Engine, ctx: Context, user: Principal, station: str
+) -> HTMLResponse:
+    """A scanned station label moves this device there, so one operator can walk a unit
+    down the line with nothing but the scanner."""
+    message = ("ok", "station_changed", station)
+    response = _page(request, db, ctx, user, "", message, station=station)
+    _remember(response, station)
+    return response
+
+
+def _remember(response: Response, station: str) -> None:
+    response.set_cookie(COOKIE, station, max_age=400 * 24 * 3600, httponly=True, samesite="lax")
 
 
 @router.post("/forget")
@@ -106,7 +122,8 @@ def scan(
     unit: Annotated[str, Form()] = "",
     event: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """One scan: a unit (start its step here), PASS / FAIL, or a part for the unit."""
+    """One scan: a unit (start its step here), PASS / FAIL, a station label (work there
+    from now on), or a part for the unit."""
     text = code.strip()
     event_id = event or uuid.uuid4().hex
     if not text:
@@ -117,15 +134,19 @@ def scan(
         shown = services.station.unit_at(db, ctx, text)
     except NotFoundError:
         shown = None  # not a unit made here: a part for the current unit
+    # A finished unit scanned while another is at this station is a sub-assembly going in
+    # (a battery pack into an e-bike), so it falls through to binding.
     except DomainError as error:
         return _page(request, db, ctx, user, unit, ("refused", error.code, str(error)), 409)
-    if shown is not None:
+    if shown is not None and not (unit and shown.operation is None and text != unit):
         if shown.operation is not None and not shown.started:
             result = _send(db, ctx, request, event_id, StartStep(text, shown.operation))
             if result[0] == "refused":
                 return _page(request, db, ctx, user, text, result, 409)
             return _page(request, db, ctx, user, text, ("ok", "step_started", shown.operation))
         return _page(request, db, ctx, user, text)
+    if text in {s.code for s in services.lines.list_stations(db, ctx)}:
+        return _at_station(request, db, ctx, user, text)
     if not unit:
         refusal = ("refused", "scan_a_unit_first", text)
         return _page(request, db, ctx, user, "", refusal, 409)
