@@ -85,6 +85,7 @@ def shoot(base: str) -> None:
             page.screenshot(path=str(OUT / name), full_page=True)
             print(f"wrote docs/screenshots/{name}")
         shoot_station(browser, page, base)
+        shoot_board(browser, page, base)
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.context.add_cookies(page.context.cookies())
         for name, path in PHONE.items():
@@ -121,11 +122,29 @@ def shoot_station(browser: Browser, signed_in: Page, base: str) -> None:
                 page.get_by_role("button", name="使用此工位").click()
         if serial:
             page.get_by_label("扫码").fill(serial)
-            with page.expect_navigation():
+            with page.expect_response("**/station/scan"):  # sent by fetch, swapped in
                 page.keyboard.press("Enter")
+            page.locator(".station-unit").wait_for()
         page.screenshot(path=str(OUT / name), full_page=False)
         print(f"wrote docs/screenshots/{name}")
         page.close()
+
+
+def shoot_board(browser: Browser, signed_in: Page, base: str) -> None:
+    """The line board on a phone, in Chinese, on the demo's shift (today once the plant's
+    morning is over, else the day before)."""
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2
+    )
+    page.context.add_cookies(signed_in.context.cookies())
+    page.goto(f"{base}/board?line=L1")
+    if page.locator('[data-figure="output"]').inner_text().strip() == "0":
+        with page.expect_navigation():
+            page.locator('a[rel="prev"]').click()
+    page.locator("#hourly-chart canvas").wait_for()
+    page.screenshot(path=str(OUT / "board-phone.png"), full_page=True)
+    print("wrote docs/screenshots/board-phone.png")
+    page.close()
 
 
 if __name__ == "__main__":

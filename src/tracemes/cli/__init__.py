@@ -11,6 +11,7 @@ from tracemes import config, services
 from tracemes.app import create_app, tune_collector
 from tracemes.cli import options, trace
 from tracemes.domain.errors import DomainError, ImportRejectedError
+from tracemes.domain.tenants import DEFAULT_TIMEZONE
 from tracemes.domain.users import Role
 
 app = typer.Typer(
@@ -33,11 +34,17 @@ def init(database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL) -> Non
 
 @tenant_app.command("create")
 def tenant_create(
-    code: str, name: str, database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL
+    code: str,
+    name: str,
+    timezone: Annotated[
+        str, typer.Option(help="Where its working day begins (IANA name).")
+    ] = DEFAULT_TIMEZONE,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
     """Add an enterprise."""
     try:
-        tenant = services.tenants.create(options.database(database_url), options.now(), code, name)
+        db = options.database(database_url)
+        tenant = services.tenants.create(db, options.now(), code, name, timezone)
     except DomainError as error:
         raise options.fail(error) from error
     typer.echo(f"tenant {tenant.code} created")

@@ -2,6 +2,7 @@
 
 from tracemes.services import (
     batches,
+    board,
     boms,
     context,
     demo,
@@ -26,6 +27,7 @@ from tracemes.services import (
 
 __all__ = [
     "batches",
+    "board",
     "boms",
     "context",
     "demo",

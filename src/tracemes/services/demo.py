@@ -7,8 +7,9 @@ receipts, and a shift of production (packs and e-bikes built, some shipped, one 
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -297,9 +298,14 @@ def _receipts(db: Engine, ctx: Context) -> None:
 
 
 def _production(db: Engine, ctx: Context, packs: list[str], bikes: list[str]) -> None:
-    """Yesterday's shift: eight packs built, six e-bikes built (three shipped), one e-bike
-    failed its function test and waits for rework, one is halfway."""
-    clock = iter(ctx.now - timedelta(hours=20) + timedelta(minutes=3 * n) for n in range(10_000))
+    """The last finished day shift (from 08:00 plant time): eight packs built, six e-bikes
+    built (three shipped), one e-bike failed its function test and waits for rework, one is
+    halfway. The line board shows it as today once the plant's morning is over."""
+    zone = ZoneInfo(domain.tenants.DEFAULT_TIMEZONE)
+    shift = datetime.combine(ctx.now.astimezone(zone).date(), time(8), zone)
+    if shift + timedelta(hours=6) > ctx.now:
+        shift -= timedelta(days=1)
+    clock = iter(shift + timedelta(minutes=2 * n) for n in range(10_000))
     numbers = iter(range(1, 10_000))
     events: list[FloorEvent] = []
 
@@ -347,7 +353,7 @@ def _production(db: Engine, ctx: Context, packs: list[str], bikes: list[str]) ->
                 "L1-S4",
                 CompleteStep(bike, "OP40", False, {"top_speed_kmh": 27.1}, ("SPEED-LIMIT",)),
             )
-            break
+            continue
         at("L1-S4", CompleteStep(bike, "OP40", True, {"top_speed_kmh": 24.6}))
         at("L1-S5", StartStep(bike, "OP50"), CompleteStep(bike, "OP50", True))
         if n < 3:

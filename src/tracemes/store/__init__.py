@@ -3,6 +3,7 @@
 from tracemes.store import (
     batches,
     bindings,
+    board,
     boms,
     bulk,
     chunks,
@@ -26,6 +27,7 @@ from tracemes.store import (
 __all__ = [
     "batches",
     "bindings",
+    "board",
     "boms",
     "bulk",
     "chunks",

@@ -92,6 +92,7 @@ tenants = sa.Table(
     sa.Column("code", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="Asia/Shanghai"),
     comment="Enterprises: the wall between factories sharing one deployment.",
 )
 
@@ -286,6 +287,7 @@ units = sa.Table(
     sa.UniqueConstraint("tenant_id", "item_id", "serial"),
     sa.Index(None, "tenant_id", "serial"),
     sa.Index(None, "tenant_id", "work_order_id", "status"),
+    sa.Index(None, "tenant_id", "completed_at"),  # a day's output, for the line board
     # Made here under a work order, or received from a supplier (no work order).
     comment="Serialised instances of an item.",
 )
@@ -392,6 +394,7 @@ step_runs = sa.Table(
     sa.Column("measurements", Json),
     sa.Column("defects", Json),
     sa.Index(None, "tenant_id", "unit_id"),
+    sa.Index(None, "tenant_id", "completed_at"),  # a day's steps, for the line board
     comment="One unit through one operation: when, where, who, the result and measurements.",
 )
 

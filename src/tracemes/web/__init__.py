@@ -6,6 +6,7 @@ from fastapi.staticfiles import StaticFiles
 from tracemes.web import (
     auth,
     batches,
+    board,
     home,
     items,
     labels,
@@ -21,13 +22,14 @@ from tracemes.web.layout import error_page
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=layout.STATIC_DIR), name="static")
-    for module in (auth, home, items, lines, trace, work_orders, batches, labels, station):
+    for module in (auth, home, items, lines, trace, work_orders, batches, labels, station, board):
         app.include_router(module.router, dependencies=[Depends(layout.refuse_cross_site)])
 
 
 __all__ = [
     "auth",
     "batches",
+    "board",
     "error_page",
     "home",
     "items",

@@ -11,12 +11,13 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from fastapi import Request
 
@@ -82,3 +83,15 @@ def time_in(language: str, value: datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(value, "medium", tzinfo=None, locale=Locale.parse(language))
+
+
+def percent_in(language: str, value: Decimal | None) -> str:
+    """A ratio as a percentage to one place (99.5 %), or a dash when there is none yet."""
+    if value is None:
+        return "—"
+    return format_percent(value, "#,##0.0%", locale=Locale.parse(language))
+
+
+def clock_in(language: str, value: datetime, timezone: str) -> str:
+    """A time of day where the plant is, as the language writes it."""
+    return format_time(value, "medium", tzinfo=ZoneInfo(timezone), locale=Locale.parse(language))

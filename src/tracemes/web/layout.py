@@ -1,7 +1,7 @@
 """The page layout: templates, filters, and the pages shown when a request is refused."""
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jinja2
@@ -62,6 +62,9 @@ def _environment(language: str) -> jinja2.Environment:
     )
     env.filters["decimal"] = lambda value: i18n.decimal_in(language, value)
     env.filters["utc"] = lambda value: i18n.time_in(language, value)
+    env.filters["percent"] = lambda value: i18n.percent_in(language, value)
+    env.filters["clock"] = lambda value, zone: i18n.clock_in(language, value, zone)
+    env.filters["days_after"] = lambda day, n: (day + timedelta(days=n)).isoformat()
     env.filters["iso"] = iso_time  # for machines: <time datetime="...">
     env.filters["attributes"] = html_attributes
     env.globals["can"] = can

@@ -1,0 +1,131 @@
+"""What the line board counts: units of a line's orders by where they are, a day's steps
+and finished units. Each is one grouped query on indexed columns."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tracemes.domain.units import UnitStatus
+from tracemes.domain.work_orders import Status
+from tracemes.store.schema import operations, step_runs, units, work_orders
+
+RUNNING = (Status.RELEASED.value, Status.IN_PROGRESS.value)
+STARTED = (UnitStatus.IN_PROGRESS.value, UnitStatus.REWORK.value)
+
+
+def routing_operations(
+    conn: Connection, tenant_id: int, line_id: int
+) -> list[list[tuple[int, str, str]]]:
+    """(seq, code, name) of the routing pinned to each running order of the line."""
+    rows = conn.execute(
+        sa.select(operations.c.routing_id, operations.c.seq, operations.c.code, operations.c.name)
+        .where(
+            operations.c.routing_id.in_(
+                sa.select(work_orders.c.routing_id).where(
+                    work_orders.c.tenant_id == tenant_id,
+                    work_orders.c.line_id == line_id,
+                    work_orders.c.status.in_(RUNNING),
+                )
+            )
+        )
+        .order_by(operations.c.routing_id, operations.c.seq)
+    )
+    routings: dict[int, list[tuple[int, str, str]]] = {}
+    for routing_id, seq, code, name in rows:
+        routings.setdefault(routing_id, []).append((seq, code, name))
+    return list(routings.values())
+
+
+def unit_counts(
+    conn: Connection, tenant_id: int, line_id: int
+) -> list[tuple[str, UnitStatus, int]]:
+    """(work order, unit status, count) for every running order of the line."""
+    rows = conn.execute(
+        sa.select(work_orders.c.code, units.c.status, sa.func.count())
+        .select_from(units.join(work_orders, units.c.work_order_id == work_orders.c.id))
+        .where(
+            work_orders.c.tenant_id == tenant_id,
+            work_orders.c.line_id == line_id,
+            work_orders.c.status.in_(RUNNING),
+            units.c.tenant_id == tenant_id,
+        )
+        .group_by(work_orders.c.code, units.c.status)
+    )
+    return [(code, UnitStatus(status), int(n)) for code, status, n in rows]
+
+
+def positions(conn: Connection, tenant_id: int, line_id: int) -> list[tuple[str, bool, bool, int]]:
+    """(operation, running a step there?, on hold?, count) of the line's started units."""
+    running = (
+        sa.select(step_runs.c.id)
+        .where(
+            step_runs.c.tenant_id == tenant_id,
+            step_runs.c.unit_id == units.c.id,
+            step_runs.c.completed_at.is_(None),
+        )
+        .exists()
+    )
+    rows = conn.execute(
+        sa.select(units.c.current_operation, running, units.c.on_hold, sa.func.count())
+        .select_from(units.join(work_orders, units.c.work_order_id == work_orders.c.id))
+        .where(
+            work_orders.c.tenant_id == tenant_id,
+            work_orders.c.line_id == line_id,
+            units.c.tenant_id == tenant_id,
+            units.c.status.in_(STARTED),
+        )
+        .group_by(units.c.current_operation, running, units.c.on_hold)
+    )
+    return [(operation, bool(busy), bool(held), int(n)) for operation, busy, held, n in rows]
+
+
+def finished_steps(
+    conn: Connection, tenant_id: int, line_id: int, start: datetime, end: datetime
+) -> list[tuple[str, str, bool, int]]:
+    """(operation, result, first try at it?, count) of the line's steps that ended in
+    [start, end)."""
+    earlier = step_runs.alias("earlier")
+    first = ~(
+        sa.select(earlier.c.id)
+        .where(
+            earlier.c.tenant_id == tenant_id,
+            earlier.c.unit_id == step_runs.c.unit_id,
+            earlier.c.operation_code == step_runs.c.operation_code,
+            earlier.c.id < step_runs.c.id,
+        )
+        .exists()
+    )
+    rows = conn.execute(
+        sa.select(step_runs.c.operation_code, step_runs.c.result, first, sa.func.count())
+        .select_from(
+            step_runs.join(units, step_runs.c.unit_id == units.c.id).join(
+                work_orders, units.c.work_order_id == work_orders.c.id
+            )
+        )
+        .where(
+            step_runs.c.tenant_id == tenant_id,
+            step_runs.c.completed_at >= start,
+            step_runs.c.completed_at < end,
+            work_orders.c.line_id == line_id,
+        )
+        .group_by(step_runs.c.operation_code, step_runs.c.result, first)
+    )
+    return [(operation, result, bool(is_first), int(n)) for operation, result, is_first, n in rows]
+
+
+def finished_units(
+    conn: Connection, tenant_id: int, line_id: int, start: datetime, end: datetime
+) -> list[datetime]:
+    """When each unit of the line that finished its routing in [start, end) finished."""
+    rows = conn.execute(
+        sa.select(units.c.completed_at)
+        .select_from(units.join(work_orders, units.c.work_order_id == work_orders.c.id))
+        .where(
+            units.c.tenant_id == tenant_id,
+            units.c.completed_at >= start,
+            units.c.completed_at < end,
+            work_orders.c.line_id == line_id,
+        )
+    )
+    return [moment for (moment,) in rows]
