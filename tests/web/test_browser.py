@@ -116,15 +116,32 @@ def phone(server: str) -> Iterator[Page]:
         browser.close()
 
 
-def _scan(page: Page, text: str) -> None:
+def _scan(page: Page, text: str, then: str = "scan") -> None:
     """What a keyboard-wedge scanner does: type into the focused field, then Enter."""
     page.keyboard.type(text)
     with page.expect_response("**/station/scan"):
         page.keyboard.press("Enter")
-    # The page swaps in the answer and puts the cursor back in an empty scan field.
-    page.wait_for_function(
-        "document.activeElement?.id === 'scan' && document.activeElement.value === ''"
-    )
+    # The page swaps in the answer and puts the cursor back in an empty scan field, or in
+    # the first measurement when that is what the operation needs next.
+    if then == "scan":
+        page.wait_for_function(
+            "document.activeElement?.id === 'scan' && document.activeElement.value === ''"
+        )
+    else:
+        page.wait_for_function(f"document.activeElement?.id === {then!r}")
+
+
+def _measure(page: Page, value: str, answer: str = "ready") -> None:
+    """Type a measurement into the field the page put the cursor in, then Enter (Pass)."""
+    page.keyboard.type(value)
+    with page.expect_response("**/station/finish"):
+        page.keyboard.press("Enter")
+    if answer == "ready":  # passed: the cursor is back in an empty scan field
+        page.wait_for_function(
+            "document.activeElement?.id === 'scan' && document.activeElement.value === ''"
+        )
+    else:  # refused: the cursor waits in the defect codes
+        page.wait_for_function("document.activeElement?.id === 'defects'")
 
 
 def test_one_unit_through_its_operation_by_keyboard_with_a_refused_duplicate(
@@ -181,6 +198,9 @@ WORDS = {
         "moved": "当前工位 {station}",
         "taken": "该零件已装在其他产品上",
         "done": "已完成",
+        "top_speed": "最高车速 Top speed",
+        "out_of_limits": "超出规格：请判为不合格",
+        "failed": "不合格：产品转返工。请扫描下一个产品。",
     },
     "en-US": {
         "company": "Company code",
@@ -193,8 +213,32 @@ WORDS = {
         "moved": "Now at station {station}",
         "taken": "This part is already in another unit",
         "done": "done",
+        "top_speed": "最高车速 Top speed",
+        "out_of_limits": "Out of limits: record it as a fail",
+        "failed": "Failed: the unit goes to rework. Scan the next unit.",
     },
 }
+
+
+def _function_test(page: Page, bike: str, words: dict[str, str]) -> None:
+    """OP40: the cursor waits in the top speed; 26.3 km/h is over the 25 km/h limit, so the
+    pass is refused and the cursor waits in the defect codes; a code and Enter fail it; the
+    bike is due at OP40 again; 24.2 km/h passes."""
+    alert = page.get_by_role("alert")
+    _scan(page, bike, then="m-top_speed_kmh")
+    expect(alert).to_contain_text(words["started"].format(op="OP40"))
+    expect(page.get_by_label(words["top_speed"])).to_be_focused()
+    _measure(page, "26.3", answer="refused")
+    expect(alert).to_contain_text(words["out_of_limits"])
+    expect(alert).to_contain_text("26.3 km/h")
+    expect(page.get_by_label(words["top_speed"])).to_have_value("26.3")  # kept
+    page.keyboard.type("SPEED-LIMIT")
+    with page.expect_response("**/station/finish"):
+        page.keyboard.press("Enter")
+    expect(alert).to_contain_text(words["failed"])
+    _scan(page, bike, then="m-top_speed_kmh")
+    _measure(page, "24.2")
+    expect(alert).to_contain_text(words["passed"])
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -235,6 +279,9 @@ def test_a_demo_e_bike_through_all_five_operations_by_scanner_alone(
             if station != "L1-S1":
                 _scan(page, station)
                 expect(alert).to_contain_text(words["moved"].format(station=station))
+            if operation == "OP40":  # the function test measures the top speed
+                _function_test(page, bike, words)
+                continue
             _scan(page, bike)
             expect(alert).to_contain_text(words["started"].format(op=operation))
             for part in parts:
@@ -257,9 +304,16 @@ def test_a_demo_e_bike_through_all_five_operations_by_scanner_alone(
         tree = services.trace.backward(db, ctx, bike)
         assert tree.unit.status == UnitStatus.COMPLETED
         runs = [run for run in tree.step_runs if run.serial == bike]
-        assert [run.operation for run in runs] == ["OP10", "OP20", "OP30", "OP40", "OP50"]
-        assert all(run.result == "pass" for run in runs)
-        assert [run.station for run in runs] == list(walk)
+        assert [(run.operation, run.result, run.station) for run in runs] == [
+            ("OP10", "pass", "L1-S1"),
+            ("OP20", "pass", "L1-S2"),
+            ("OP30", "pass", "L1-S3"),
+            ("OP40", "fail", "L1-S4"),
+            ("OP40", "pass", "L1-S4"),
+            ("OP50", "pass", "L1-S5"),
+        ]
+        assert (runs[3].measurements, runs[3].defects) == ({"top_speed_kmh": 26.3}, ["SPEED-LIMIT"])
+        assert runs[4].measurements == {"top_speed_kmh": 24.2}
         bound = sorted(str(n.edge.serial or n.edge.lot) for n in tree.parts)
         assert bound == sorted(["FR-A1-00009", "M350-0009", "S-2611", free_pack, "CT48-0009"])
     finally:
@@ -421,7 +475,10 @@ def test_the_line_board_on_a_phone_follows_the_line_live(demo: Served) -> None:
 
         station = browser.new_context(locale="zh-CN").new_page()
         _sign_in_at_station(station, demo.base, company="DEMO", user="operator")
-        for scan in ("L1-S4", f"EB{day}0007", "PASS", "L1-S5", f"EB{day}0007", "PASS"):
+        _scan(station, "L1-S4")
+        _scan(station, f"EB{day}0007", then="m-top_speed_kmh")
+        _measure(station, "24.4")  # top speed, km/h
+        for scan in ("L1-S5", f"EB{day}0007", "PASS"):
             _scan(station, scan)
         expect(station.get_by_role("alert")).to_contain_text("合格")
 

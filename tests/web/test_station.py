@@ -2,15 +2,19 @@
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import Plant, make_plant
+from tests.factories import Plant, make_item, make_plant
 from tests.web.test_trace_page import BROWSER, sign_in
 from tracemes import services
 from tracemes.app import create_app
+from tracemes.domain.boms import BomLine
+from tracemes.domain.characteristics import Characteristic, Kind
+from tracemes.domain.routings import Operation
 from tracemes.services.context import Context
 
 from ..conftest import NOW
@@ -134,3 +138,68 @@ def test_a_station_label_moves_the_device_and_its_events_there(
     assert "Started OP20" in page
     runs = services.trace.backward(db, ctx, bike).step_runs
     assert [(run.operation, run.station) for run in runs] == [("OP10", "L1-S1"), ("OP20", "L1-S2")]
+
+
+@pytest.fixture
+def charger(db: Engine, ctx: Context, plant: Plant) -> str:
+    """CH-1 of a charger whose one operation measures top speed (<= 25 km/h) and judges the
+    lights."""
+    make_item(db, ctx, "CHARGER")
+    services.boms.replace(db, ctx, "CHARGER", [BomLine("GREASE", Decimal(2), False)])
+    checks = (
+        Characteristic("top_speed_kmh", "Top speed", usl=Decimal(25), unit="km/h"),
+        Characteristic("lights", "Lights", Kind.ATTRIBUTE),
+    )
+    test = Operation(10, "T10", "Function test", Decimal(60), "L1", checks=checks)
+    services.routings.replace(db, ctx, "CHARGER", [test])
+    services.work_orders.create(db, ctx, "CHARGER", 1, "L1", code="WO-CH")
+    services.work_orders.release(db, ctx, "WO-CH")
+    services.work_orders.add_units(db, ctx, "WO-CH", serials=["CH-1"])
+    return "CH-1"
+
+
+def _finish(client: TestClient, unit: str, result: str, value: str, defects: str = "") -> str:
+    response = client.post(
+        "/station/finish",
+        data={
+            "unit": unit,
+            "result": result,
+            "check": ["top_speed_kmh"],
+            "value": [value],
+            "defects": defects,
+        },
+    )
+    return f"{response.status_code} {response.text}"
+
+
+def test_a_measured_check_is_asked_for_and_judged_by_its_limits(
+    db: Engine, ctx: Context, station: TestClient, charger: str
+) -> None:
+    page = _scan(station, charger)
+    assert "Checks at this operation" in page
+    assert re.search(r'<input id="m-top_speed_kmh" name="value"[^>]*autofocus', page)
+    assert re.search(r'id="scan"[^>]*autofocus', page) is None  # the cursor goes to the value
+    assert "≤ 25 km/h" in page
+    assert "Lights" in page
+
+    refused = _finish(station, charger, "pass", "27.1")
+    assert refused.startswith("409")
+    assert "Out of limits: record it as a fail" in refused
+    assert "27.1 km/h is above the upper limit 25 km/h" in refused
+    assert 'value="27.1"' in refused  # kept for the fail
+    assert re.search(r'id="defects"[^>]*autofocus', refused)
+
+    not_a_number = _finish(station, charger, "pass", "fast")
+    assert not_a_number.startswith("422")
+    assert "A measurement is not a number" in not_a_number
+    missing = _finish(station, charger, "pass", "")
+    assert "Enter every measurement first" in missing
+
+    assert "Failed" in _finish(station, charger, "fail", "27.1", "SPEED-LIMIT")
+    _scan(station, charger)
+    assert "Passed" in _finish(station, charger, "pass", "24.0")
+    runs = services.trace.backward(db, ctx, charger).step_runs
+    assert [(r.result, r.measurements, r.defects) for r in runs] == [
+        ("fail", {"top_speed_kmh": 27.1}, ["SPEED-LIMIT"]),
+        ("pass", {"top_speed_kmh": 24.0}, []),
+    ]

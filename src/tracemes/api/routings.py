@@ -11,6 +11,24 @@ from tracemes.domain.routings import Routing
 router = APIRouter(prefix="/routings", tags=["master data"])
 
 
+class CharacteristicIn(BaseModel):
+    code: str = Field(examples=["top_speed_kmh"])
+    name: str = Field(examples=["Top speed"])
+    kind: str = Field(default="variable", examples=["variable"])
+    unit: str | None = Field(default=None, examples=["km/h"])
+    lsl: NumberIn | None = None
+    usl: NumberIn | None = Field(default=None, examples=[25])
+
+
+class CharacteristicOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    unit: str | None
+    lsl: DecimalText | None
+    usl: DecimalText | None
+
+
 class OperationIn(BaseModel):
     seq: int = Field(examples=[10])
     code: str = Field(examples=["OP10"])
@@ -20,6 +38,8 @@ class OperationIn(BaseModel):
     std_time_s: NumberIn = Field(default=0, examples=[90])
     binds: list[str] = Field(default_factory=list, examples=[["FRAME-AL"]])
     inspection: str | None = None
+    rework_operation: str | None = None
+    checks: list[CharacteristicIn] = Field(default_factory=list)
 
 
 class RoutingIn(BaseModel):
@@ -35,6 +55,8 @@ class OperationOut(BaseModel):
     std_time_s: DecimalText
     binds: list[str]
     inspection: str | None
+    rework_operation: str | None
+    checks: list[CharacteristicOut]
 
 
 class RoutingOut(BaseModel):
@@ -57,6 +79,18 @@ class RoutingOut(BaseModel):
                     std_time_s=op.standard_seconds,
                     binds=list(op.binds),
                     inspection=op.inspection,
+                    rework_operation=op.rework_operation,
+                    checks=[
+                        CharacteristicOut(
+                            code=c.code,
+                            name=c.name,
+                            kind=c.kind.value,
+                            unit=c.unit,
+                            lsl=c.lsl,
+                            usl=c.usl,
+                        )
+                        for c in op.checks
+                    ],
                 )
                 for op in routing.operations
             ],
@@ -68,7 +102,17 @@ def replace_routing(item: str, body: RoutingIn, db: Db, ctx: Engineer) -> Routin
     """Replace the item's routing; released orders keep the version they were released with."""
     operations = [
         domain.routings.operation(
-            i, op.seq, op.code, op.name, op.std_time_s, op.line, op.station, op.binds, op.inspection
+            i,
+            op.seq,
+            op.code,
+            op.name,
+            op.std_time_s,
+            op.line,
+            op.station,
+            op.binds,
+            op.inspection,
+            op.rework_operation,
+            [c.model_dump(exclude_none=True) for c in op.checks],
         )
         for i, op in enumerate(body.operations)
     ]

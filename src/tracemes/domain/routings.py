@@ -1,17 +1,19 @@
 """Routings: the ordered operations that make an item."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tracemes.domain import codes
+from tracemes.domain import characteristics, codes
+from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import InvalidInputError
 from tracemes.domain.items import to_decimal
 
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One step of a routing, where `binds` lists the key parts scanned there."""
+    """One step of a routing, where `binds` lists the key parts scanned there and `checks`
+    the characteristics measured there; `inspection` is a free-text work instruction."""
 
     seq: int
     code: str
@@ -22,6 +24,7 @@ class Operation:
     binds: tuple[str, ...] = ()
     inspection: str | None = None
     rework_operation: str | None = None  # where a failed unit goes back to; itself if None
+    checks: tuple[Characteristic, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ def operation(
     binds: Sequence[str] = (),
     inspection: str | None = None,
     rework_operation: str | None = None,
+    checks: Sequence[Mapping[str, object]] = (),
 ) -> Operation:
     """Check the fields of the operation at position `index` of a request."""
     where = f"operations[{index}]"
@@ -61,6 +65,9 @@ def operation(
         rework_operation=(
             codes.check(f"{where}.rework_operation", rework_operation) if rework_operation else None
         ),
+        checks=tuple(
+            characteristics.parse(f"{where}.checks[{j}]", raw) for j, raw in enumerate(checks)
+        ),
     )
 
 
@@ -77,6 +84,10 @@ def check(operations: Sequence[Operation]) -> tuple[Operation, ...]:
             raise InvalidInputError(f"{where}.seq", f"seq {op.seq} is used twice")
         if op.code in op_codes:
             raise InvalidInputError(f"{where}.code", f"operation {op.code} is listed twice")
+        measured = [check.code for check in op.checks]
+        for code in measured:
+            if measured.count(code) > 1:
+                raise InvalidInputError(f"{where}.checks", f"{code} is checked twice")
         for part in op.binds:
             if part in bound:
                 raise InvalidInputError(f"{where}.binds", f"{part} is bound at two operations")

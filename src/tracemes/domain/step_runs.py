@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tracemes.domain.characteristics import check_pass
 from tracemes.domain.floor import Actor, Floor, StepRunState, UnitState, check_order_open, refuse
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.work_orders import Status
@@ -99,6 +100,8 @@ def complete(floor: Floor, actor: Actor, event: CompleteStep) -> None:
                 f"key parts not bound: {', '.join(missing)}",
                 "key_part_missing",
             )
+        subject = f"unit {unit.serial} at {event.operation}"
+        check_pass(plan.get(event.operation).checks, event.measurements, subject)
     run.completed_at = actor.occurred_at
     run.result = "pass" if event.passed else "fail"
     run.measurements = dict(event.measurements)

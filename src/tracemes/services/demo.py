@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
 from tracemes.domain.boms import BomLine
+from tracemes.domain.characteristics import Characteristic, Kind
 from tracemes.domain.errors import AlreadyExistsError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.routings import Operation
@@ -153,6 +154,11 @@ _ROUTINGS = {
             "L1-S4",
             inspection="刹车断电、灯光、助力档位、最高车速≤25 km/h / "
             "brake cut-off, lights, assist levels, top speed ≤ 25 km/h",
+            checks=(
+                Characteristic("top_speed_kmh", "最高车速 Top speed", usl=Decimal(25), unit="km/h"),
+                Characteristic("brake_cutoff", "刹车断电 Brake cut-off", Kind.ATTRIBUTE),
+                Characteristic("lights", "灯光 Lights", Kind.ATTRIBUTE),
+            ),
         ),
         Operation(
             50,
@@ -178,6 +184,16 @@ _ROUTINGS = {
             "L2-S3",
             inspection="开路电压 52.0–54.6 V、内阻 ≤ 60 mΩ / "
             "open-circuit voltage 52.0–54.6 V, internal resistance ≤ 60 mΩ",
+            checks=(
+                Characteristic(
+                    "ocv_v",
+                    "开路电压 Open-circuit voltage",
+                    lsl=Decimal("52.0"),
+                    usl=Decimal("54.6"),
+                    unit="V",
+                ),
+                Characteristic("ir_mohm", "内阻 Internal resistance", usl=Decimal(60), unit="mΩ"),
+            ),
         ),
     ),
 }

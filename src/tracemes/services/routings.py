@@ -48,6 +48,8 @@ def replace_in(
                         "std_time_s": str(op.standard_seconds),
                         "binds": list(op.binds),
                         "inspection": op.inspection,
+                        "rework_operation": op.rework_operation,
+                        "checks": [c.as_dict() for c in op.checks],
                     }
                     for op in checked
                 ],

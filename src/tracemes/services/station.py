@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 
 from tracemes import store
+from tracemes.domain.characteristics import Characteristic, Kind
 from tracemes.domain.errors import NotFoundError
 from tracemes.domain.floor import Plan
 from tracemes.domain.units import UnitStatus
@@ -42,6 +43,16 @@ class StationUnit:
     started: bool
     on_hold: bool
     due: tuple[DuePart, ...]
+    checks: tuple[Characteristic, ...] = ()  # what the operation measures
+
+    @property
+    def measures_next(self) -> bool:
+        """Whether the next thing to do is to enter measurements (step running, parts in)."""
+        return (
+            self.started
+            and any(c.kind is Kind.VARIABLE for c in self.checks)
+            and not any(part.missing for part in self.due)
+        )
 
 
 def unit_at(db: Engine, ctx: Context, serial: str) -> StationUnit:
@@ -80,6 +91,7 @@ def unit_at(db: Engine, ctx: Context, serial: str) -> StationUnit:
         started=run is not None,
         on_hold=unit.on_hold,
         due=tuple(due),
+        checks=operation.checks if operation else (),
     )
 
 

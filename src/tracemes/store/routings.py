@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from tracemes.domain.characteristics import Characteristic, Kind
 from tracemes.domain.routings import Operation, Routing
 from tracemes.store import items as store_items
 from tracemes.store import lines as store_lines
@@ -22,7 +24,19 @@ _OPERATION_COLUMNS = (
     operations.c.binds,
     operations.c.inspection,
     operations.c.rework_operation,
+    operations.c.checks,
 )
+
+
+def _characteristic(stored: dict[str, Any]) -> Characteristic:
+    return Characteristic(
+        code=stored["code"],
+        name=stored["name"],
+        kind=Kind(stored["kind"]),
+        unit=stored["unit"],
+        lsl=None if stored["lsl"] is None else Decimal(stored["lsl"]),
+        usl=None if stored["usl"] is None else Decimal(stored["usl"]),
+    )
 
 
 def _operation(row: Sequence[Any]) -> Operation:
@@ -36,6 +50,7 @@ def _operation(row: Sequence[Any]) -> Operation:
         binds=tuple(row[6]),
         inspection=row[7],
         rework_operation=row[8],
+        checks=tuple(_characteristic(c) for c in row[9] or ()),
     )
 
 
@@ -117,6 +132,7 @@ def add(
                 "binds": list(op.binds),
                 "inspection": op.inspection,
                 "rework_operation": op.rework_operation,
+                "checks": [c.as_dict() for c in op.checks] or None,
             }
             for op in ops
         ],

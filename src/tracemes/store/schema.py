@@ -237,6 +237,7 @@ operations = sa.Table(
     sa.Column("binds", Json, nullable=False),
     sa.Column("inspection", sa.String(200)),
     sa.Column("rework_operation", sa.String(64)),
+    sa.Column("checks", Json),  # characteristics measured here; null = none
     sa.UniqueConstraint("tenant_id", "routing_id", "seq"),
     sa.UniqueConstraint("tenant_id", "routing_id", "code"),
     comment="Operations of one routing version, in seq order.",

@@ -8,6 +8,7 @@ page made: a double tap or a resent form is booked once.
 """
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,8 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor
-from tracemes.domain.errors import DomainError, NotFoundError
+from tracemes.domain.characteristics import number
+from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
@@ -40,6 +42,7 @@ def _page(
     message: tuple[str, str, str] | None = None,
     status_code: int = 200,
     station: str | None = None,
+    entered: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     station = station if station is not None else request.cookies.get(COOKIE, "")
     shown = None
@@ -54,6 +57,7 @@ def _page(
         "unit": shown,
         "message": message,  # (kind: ok|refused, code, detail)
         "event": uuid.uuid4().hex,  # the id of whatever this form sends next
+        "entered": entered or {},  # measurements typed before a refusal, shown again
     }
     return render(request, "station/index.html", values, user=user, status_code=status_code)
 
@@ -166,9 +170,13 @@ def finish(
     result: Annotated[str, Form()] = "",
     defects: Annotated[str, Form()] = "",
     event: Annotated[str, Form()] = "",
+    check: Annotated[list[str] | None, Form()] = None,
+    value: Annotated[list[str] | None, Form()] = None,
 ) -> HTMLResponse:
-    """Pass or Fail the unit's running step (with defect codes on a fail)."""
-    return _finish(request, db, ctx, user, unit, result == "pass", defects, event)
+    """Pass or Fail the unit's running step, with what was measured and the defect codes."""
+    entered = {c: v.strip() for c, v in zip(check or [], value or [], strict=False) if v.strip()}
+    passed = result == "pass"
+    return _finish(request, db, ctx, user, unit, passed, defects, event, entered)
 
 
 def _finish(
@@ -180,15 +188,24 @@ def _finish(
     passed: bool,
     defects: str,
     event_id: str,
+    entered: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
+    entered = entered or {}
     shown = services.station.unit_at(db, ctx, unit)
     if shown.operation is None or not shown.started:
         refusal = ("refused", "step_not_started", unit)
         return _page(request, db, ctx, user, unit, refusal, 409)
+    try:
+        measured = {
+            code: float(number(f"measurements.{code}", text)) for code, text in entered.items()
+        }
+    except InvalidInputError as error:
+        refusal = ("refused", "bad_measurement", str(error))
+        return _page(request, db, ctx, user, unit, refusal, 422, entered=entered)
     codes = tuple(c for c in defects.replace(",", " ").split() if c)
-    command = CompleteStep(unit, shown.operation, passed, {}, codes)
+    command = CompleteStep(unit, shown.operation, passed, measured, codes)
     result = _send(db, ctx, request, event_id or uuid.uuid4().hex, command)
     if result[0] == "refused":
-        return _page(request, db, ctx, user, unit, result, 409)
+        return _page(request, db, ctx, user, unit, result, 409, entered=entered)
     done = ("ok", "passed" if passed else "failed", unit)
     return _page(request, db, ctx, user, "", done)

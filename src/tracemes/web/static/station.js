@@ -1,7 +1,9 @@
-// The station page keeps working through spotty Wi-Fi: a scan the server cannot be reached
-// for is kept in IndexedDB with its event id and sent, in order, when the connection comes
-// back. The server books an event id once, so a scan sent twice counts once. Refusals that
-// come back late are listed for the operator.
+// The station page sends every scan, and every Pass / Fail with its measurements, through
+// one ordered queue kept in IndexedDB: each entry carries its own event id and is posted in
+// the order it was made. Online the queue empties at once; when the server cannot be
+// reached entries wait (the page shows how many) and go when the connection is back. The
+// server books an event id once, so an entry sent twice counts once. Refusals of entries
+// that were not the last one sent are listed, so none goes unseen.
 const DB_NAME = "tracemes-station";
 const STORE = "scans";
 const RETRY_MS = 3000;
@@ -27,13 +29,13 @@ async function withStore(mode, work) {
 }
 
 const queued = () => withStore("readonly", (store) => store.getAll());
-const enqueue = (scan) => withStore("readwrite", (store) => store.add(scan));
+const enqueue = (entry) => withStore("readwrite", (store) => store.add(entry));
 const dequeue = (seq) => withStore("readwrite", (store) => store.delete(seq));
 
-function post(url, fields) {
+function post(url, entries) {
   return fetch(url, {
     method: "POST",
-    body: new URLSearchParams(fields),
+    body: new URLSearchParams(entries),
     credentials: "same-origin",
     headers: { Accept: "text/html" },
   });
@@ -60,39 +62,53 @@ async function showPending() {
   status.textContent = status.dataset.waiting.replace("%(count)s", String(count));
 }
 
+const late = [];
 let flushing = false;
+let again = false;
 
 async function flush() {
-  if (flushing) return;
+  if (flushing) {
+    again = true; // entries added meanwhile go in the next round
+    return;
+  }
   flushing = true;
   try {
-    let unit = document.querySelector('form.scan-form input[name="unit"]')?.value ?? "";
-    let last = null;
-    for (const scan of await queued()) {
-      let response;
-      try {
-        response = await post("/station/scan", { code: scan.code, unit, event: scan.event });
-      } catch {
-        return; // still offline; try again later
+    do {
+      again = false;
+      let unit = document.querySelector('form.scan-form input[name="unit"]')?.value ?? "";
+      let last = null;
+      for (const entry of await queued()) {
+        // A scan goes to the unit the page is at by then; a Pass / Fail names its unit.
+        const isScan = (entry.url ?? "/station/scan") === "/station/scan";
+        const entries = entry.entries ?? [["code", entry.code], ["event", entry.event]];
+        const sent = isScan ? [...entries.filter(([k]) => k !== "unit"), ["unit", unit]] : entries;
+        let response;
+        try {
+          response = await post(entry.url ?? "/station/scan", sent);
+        } catch {
+          if (last !== null) show(last);
+          return; // offline: the rest waits for the next try
+        }
+        const html = await response.text();
+        await dequeue(entry.seq);
+        if (last !== null && last.refused) late.push(last.refused);
+        last = { html, refused: response.status >= 400 ? refusal(entry, html) : null };
+        unit = unitOf(html);
       }
-      const html = await response.text();
-      await dequeue(scan.seq);
-      unit = unitOf(html);
-      last = html;
-      if (response.status >= 400) {
-        const page = new DOMParser().parseFromString(html, "text/html");
-        const alert = page.querySelector('[role="alert"]');
-        late.push(`${scan.code}: ${alert ? alert.textContent.trim().replace(/\s+/g, " ") : response.status}`);
-      }
-    }
-    if (last !== null) show(last);
+      if (last !== null) show(last.html);
+    } while (again);
   } finally {
     flushing = false;
     await showPending();
   }
 }
 
-const late = [];
+function refusal(entry, html) {
+  const page = new DOMParser().parseFromString(html, "text/html");
+  const alert = page.querySelector('[role="alert"]');
+  const what = entry.label ?? entry.code;
+  return `${what}: ${alert ? alert.textContent.trim().replace(/\s+/g, " ") : "?"}`;
+}
 
 function showLate() {
   const list = document.getElementById("late");
@@ -102,6 +118,31 @@ function showLate() {
   items.replaceChildren(
     ...late.map((text) => Object.assign(document.createElement("li"), { textContent: text })),
   );
+}
+
+function newEventId(fallback) {
+  return crypto.randomUUID ? crypto.randomUUID() : `${fallback}-${Date.now()}-${Math.random()}`;
+}
+
+async function submit(event, form) {
+  event.preventDefault();
+  // A double tap must not book twice: a Pass / Fail form is spent once sent (the next page
+  // brings a new one), and an empty scan sends nothing.
+  if (form.classList.contains("scan-form") ? !form.elements.code.value.trim() : form.dataset.sent) {
+    return;
+  }
+  form.dataset.sent = "yes";
+  const entries = [...new FormData(form, event.submitter)].map(([key, value]) =>
+    key === "event" ? [key, newEventId(value)] : [key, value],
+  );
+  const code = entries.find(([key]) => key === "code")?.[1];
+  const result = entries.find(([key]) => key === "result")?.[1];
+  const url = new URL(form.action).pathname;
+  await enqueue({ url, entries, label: code ?? result?.toUpperCase(), at: new Date().toISOString() });
+  const scan = document.getElementById("scan");
+  if (scan) scan.value = "";
+  scan?.focus();
+  await flush();
 }
 
 // Phones: the browser's BarcodeDetector reads QR and Code 128 from the camera where the
@@ -141,26 +182,19 @@ function start() {
       }),
     );
   }
-  form.addEventListener("submit", async (event) => {
+  for (const queuedForm of document.querySelectorAll("form[data-queue]")) {
+    queuedForm.addEventListener("submit", (event) => submit(event, queuedForm));
+  }
+  // Enter in the defect codes means Fail (the form's default button is Pass).
+  const defects = document.getElementById("defects");
+  defects?.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
     event.preventDefault();
-    const fields = Object.fromEntries(new FormData(form));
-    fields.event = crypto.randomUUID ? crypto.randomUUID() : fields.event + Date.now();
-    if ((await queued()).length === 0) {
-      try {
-        show(await (await post(form.action, fields)).text());
-        return;
-      } catch {
-        // the server cannot be reached: keep the scan
-      }
-    }
-    await enqueue({ code: fields.code, event: fields.event, at: new Date().toISOString() });
-    field.value = "";
-    field.focus();
-    await showPending();
+    defects.form.requestSubmit(defects.form.querySelector('button[value="fail"]'));
   });
   showPending();
   showLate();
-  field?.focus();
+  (document.querySelector("main [autofocus]") ?? field)?.focus();
 }
 
 window.addEventListener("online", flush);
