@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,39 @@ def test_demo_run_twice_seeds_once(database_url: str) -> None:
     assert "nothing was seeded" in again.stdout
     assert "http://127.0.0.1:8123/" in again.stdout
     assert "sign in as company DEMO, user admin, password demo" in again.stdout
+
+
+def test_a_badge_is_set_once_per_holder_and_opens_a_session(database_url: str) -> None:
+    _token(database_url, "ACME", "wang", "operator")
+    _run(database_url, "user", "create", "zhao", "--tenant", "ACME", "--role", "inspector")
+
+    given = _run(database_url, "user", "badge", "wang", "W-00417-2026", "--tenant", "ACME")
+    taken = _run(database_url, "user", "badge", "zhao", "W-00417-2026", "--tenant", "ACME")
+
+    assert given.exit_code == 0, given.stderr
+    assert given.stdout == "badge set for wang\n"
+    assert taken.exit_code == 1
+    assert "error: the badge is already wang's" in taken.stderr
+    db = open_database(database_url)
+    try:
+        session = services.users.log_in_badge(db, datetime.now(UTC), "ACME", "W-00417-2026")
+        assert services.users.authenticate(db, session, datetime.now(UTC)).user_name == "wang"
+    finally:
+        db.dispose()
+
+
+def test_a_tenant_keeps_its_time_zone_and_an_unknown_one_is_refused(database_url: str) -> None:
+    made = _run(
+        database_url, "tenant", "create", "KOLN", "Köln Räder", "--timezone", "Europe/Berlin"
+    )
+    wrong = _run(database_url, "tenant", "create", "MARS", "Mars", "--timezone", "Mars/Olympus")
+
+    assert made.exit_code == 0, made.stderr
+    assert wrong.exit_code == 1
+    assert "'Mars/Olympus' is not a known time zone" in wrong.stderr
+    assert _tenant_codes(database_url) == ["KOLN"]
+    db = open_database(database_url)
+    try:
+        assert services.tenants.get(db, "KOLN").timezone == "Europe/Berlin"
+    finally:
+        db.dispose()

@@ -4,12 +4,20 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.domain.errors import AlreadyExistsError, InvalidInputError, NotAuthenticatedError
+from tracemes.domain.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+)
 from tracemes.domain.users import Role
 from tracemes.services.context import Context
+from tracemes.store.schema import metadata
 
 
 def test_a_token_identifies_its_user_tenant_and_role(db: Engine, ctx: Context) -> None:
@@ -93,3 +101,50 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(db: Engine, ctx: Contex
         dump = "\n".join(str(row) for row in conn.exec_driver_sql("SELECT * FROM tokens"))
     assert token.startswith("tm_")
     assert token not in dump
+
+
+def test_a_badge_opens_a_session_for_its_holder_only_in_its_company(
+    db: Engine, ctx: Context, other_ctx: Context
+) -> None:
+    services.users.create(db, ctx, "wang", "operator")
+    services.users.create(db, other_ctx, "li", "operator")
+    services.users.set_badge(db, ctx, "wang", " CARD-0001 ")  # a scanner's spaces don't count
+    services.users.set_badge(db, other_ctx, "li", "CARD-0002")
+    session = services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0001")
+    principal = services.users.authenticate(db, session, ctx.now)
+    assert (principal.user_name, principal.tenant_id) == ("wang", ctx.tenant_id)
+    for company, badge in (("ACME", "CARD-0002"), ("BETA", "CARD-0001"), ("ACME", "card-0001")):
+        with pytest.raises(NotAuthenticatedError, match="unknown company or badge"):
+            services.users.log_in_badge(db, ctx.now, company, badge)
+
+
+def test_a_new_badge_replaces_the_old_and_one_badge_has_one_holder(
+    db: Engine, ctx: Context
+) -> None:
+    services.users.create(db, ctx, "wang", "operator")
+    services.users.create(db, ctx, "zhao", "inspector")
+    services.users.set_badge(db, ctx, "wang", "CARD-0001")
+    services.users.set_badge(db, ctx, "wang", "CARD-0009")  # lost card
+    with pytest.raises(NotAuthenticatedError):
+        services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0001")
+    services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0009")
+    with pytest.raises(ConflictError, match="already wang's") as taken:
+        services.users.set_badge(db, ctx, "zhao", "CARD-0009")
+    assert taken.value.code == "badge_in_use"
+    with pytest.raises(InvalidInputError, match="at least 6"):
+        services.users.set_badge(db, ctx, "zhao", "C-1")
+    with pytest.raises(NotFoundError):
+        services.users.set_badge(db, ctx, "nobody", "CARD-0003")
+
+
+def test_the_badge_itself_is_not_stored(db: Engine, ctx: Context) -> None:
+    services.users.create(db, ctx, "wang", "operator")
+    services.users.set_badge(db, ctx, "wang", "CARD-0001")
+    with db.connect() as conn:
+        rows = [
+            str(row)
+            for table in metadata.sorted_tables
+            for row in conn.execute(sa.select(table)).all()
+        ]
+    assert rows
+    assert not [row for row in rows if "CARD-0001" in row]

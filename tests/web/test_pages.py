@@ -1,5 +1,6 @@
 """The pages as a browser sees them: sign-in, role checks, forms and htmx actions."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -329,3 +330,28 @@ def test_a_form_posted_from_another_site_is_refused(
 
     assert response.status_code == 403
     assert services.lines.list_all(db, ctx) == []
+
+
+def test_a_badge_scan_signs_in_to_the_station_and_the_device_keeps_its_company(
+    db: Engine, ctx: Context, browser: TestClient
+) -> None:
+    services.users.create(db, ctx, "wang", "operator")
+    services.users.set_badge(db, ctx, "wang", "CARD-0001")
+    first = browser.get("/login")
+    assert 'id="login-badge"' in first.text
+    assert re.search(r'id="login-tenant"[^>]*autofocus', first.text)  # no company known yet
+
+    refused = browser.post("/login", data={"tenant": "ACME", "badge": "CARD-9999"})
+    assert refused.status_code == 401
+    assert "Unknown company or badge." in refused.text
+    signed = browser.post(
+        "/login", data={"tenant": "ACME", "badge": "CARD-0001"}, follow_redirects=False
+    )
+    assert signed.status_code == 303
+    assert signed.headers["location"] == "/station"
+    assert "wang" in browser.get("/station").text
+
+    browser.post("/logout")
+    again = browser.get("/login").text
+    assert 'value="ACME"' in again  # remembered on this device
+    assert re.search(r'id="login-badge"[^>]*autofocus', again)  # one scan is enough

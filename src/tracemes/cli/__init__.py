@@ -57,6 +57,22 @@ def tenant_list(database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL)
         typer.echo(f"{tenant.code}\t{tenant.name}")
 
 
+@user_app.command("badge")
+def user_badge(
+    name: str,
+    badge: str,
+    tenant: options.TenantCode,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Give a user the badge card they sign in with at a station."""
+    db = options.database(database_url)
+    try:
+        services.users.set_badge(db, options.context(db, tenant), name, badge)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(f"badge set for {name}")
+
+
 @user_app.command("create")
 def user_create(
     name: str,

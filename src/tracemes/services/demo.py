@@ -29,6 +29,8 @@ from tracemes.services.events import FloorEvent
 TENANT_CODE = "DEMO"
 TENANT_NAME = "绿源电动车示范工厂 Demo E-bike Works"
 DEMO_PASSWORD = "demo"  # a demo on a laptop; real deployments create their own users
+# Badge cards of the shop-floor users: print one as a barcode, or type it, to sign in.
+DEMO_BADGES = {Role.OPERATOR: "BADGE-OP-0001", Role.INSPECTOR: "BADGE-QC-0001"}
 
 EBIKE = "EB-A1"
 BATTERY_PACK = "BATT-48V"
@@ -235,6 +237,8 @@ def seed(db: Engine, now: datetime) -> DemoSummary | None:
     user_names = tuple(role.value for role in Role)
     for role in Role:
         services.users.create(db, ctx, role.value, role.value, DEMO_PASSWORD)
+    for role, badge in DEMO_BADGES.items():
+        services.users.set_badge(db, ctx, role.value, badge)
     for spec in _ITEMS:
         services.items.create(
             db,

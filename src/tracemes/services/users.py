@@ -9,7 +9,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
-from tracemes.domain.errors import AlreadyExistsError, NotAuthenticatedError, NotFoundError
+from tracemes.domain.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    NotAuthenticatedError,
+    NotFoundError,
+)
 from tracemes.domain.users import Principal, Role
 from tracemes.services.context import Context
 
@@ -60,6 +65,41 @@ def create_token(db: Engine, ctx: Context, user_name: str) -> str:
             conn, ctx.tenant_id, user.id, _token_hash(raw), "api", ctx.now, expires_at=None
         )
         store.ledger.append(conn, ctx.event("user.token_created", user_name))
+    return raw
+
+
+def _badge_hash(badge: str) -> str:
+    return hashlib.sha256(badge.strip().encode()).hexdigest()
+
+
+def set_badge(db: Engine, ctx: Context, user_name: str, badge: str) -> None:
+    """Give a user the badge card they sign in with at a station (a scan instead of a
+    password). Only its hash is kept; a badge belongs to one user of the tenant."""
+    badge = badge.strip()
+    if len(badge) < 6:
+        raise domain.errors.InvalidInputError("badge", "must have at least 6 characters")
+    with db.begin() as conn:
+        user = store.users.get(conn, ctx.tenant_id, user_name)
+        if user is None:
+            raise NotFoundError("user", user_name)
+        holder = store.users.get_by_badge(conn, ctx.tenant_id, _badge_hash(badge))
+        if holder is not None and holder.id != user.id:
+            raise ConflictError(f"the badge is already {holder.name}'s", code="badge_in_use")
+        store.users.set_badge_hash(conn, ctx.tenant_id, user.id, _badge_hash(badge))
+        store.ledger.append(conn, ctx.event("user.badge_set", user_name))
+
+
+def log_in_badge(db: Engine, now: datetime, tenant_code: str, badge: str) -> str:
+    """Open a browser session for the holder of a scanned badge; return the session token."""
+    with db.begin() as conn:
+        tenant = store.tenants.get_by_code(conn, tenant_code)
+        user = store.users.get_by_badge(conn, tenant.id, _badge_hash(badge)) if tenant else None
+        if user is None:
+            raise NotAuthenticatedError("unknown company or badge")
+        raw = _new_token()
+        store.users.add_token(
+            conn, user.tenant_id, user.id, _token_hash(raw), "session", now, now + SESSION_LIFETIME
+        )
     return raw
 
 

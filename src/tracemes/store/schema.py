@@ -106,7 +106,9 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200)),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("language", sa.String(10)),
+    sa.Column("badge_hash", sa.String(64)),  # sha256 of the badge card's code; null = none
     sa.UniqueConstraint("tenant_id", "name"),
+    sa.UniqueConstraint("tenant_id", "badge_hash"),
     comment="People who sign in; each belongs to one tenant with one role.",
 )
 

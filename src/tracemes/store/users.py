@@ -32,6 +32,27 @@ def get(conn: Connection, tenant_id: int, name: str) -> StoredUser | None:
     return _user(row) if row else None
 
 
+def get_by_badge(conn: Connection, tenant_id: int, badge_hash: str) -> StoredUser | None:
+    """The user of a tenant who carries this badge."""
+    row = (
+        conn.execute(
+            sa.select(users).where(users.c.tenant_id == tenant_id, users.c.badge_hash == badge_hash)
+        )
+        .mappings()
+        .one_or_none()
+    )
+    return _user(row) if row else None
+
+
+def set_badge_hash(conn: Connection, tenant_id: int, user_id: int, badge_hash: str) -> None:
+    """Give a user a (new) badge; the old one stops working."""
+    conn.execute(
+        sa.update(users)
+        .where(users.c.tenant_id == tenant_id, users.c.id == user_id)
+        .values(badge_hash=badge_hash)
+    )
+
+
 def list_all(conn: Connection, tenant_id: int) -> list[StoredUser]:
     """A tenant's users by name."""
     rows = conn.execute(

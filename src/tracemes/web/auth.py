@@ -23,15 +23,51 @@ def local_path(target: str) -> str:
     return "/"
 
 
+COMPANY_COOKIE = "tracemes_company"  # this device's company, so a badge scan is enough
+
+
+def _login_form(
+    request: Request,
+    next_path: str,
+    tenant: str = "",
+    user: str = "",
+    failed: str = "",
+    status_code: int = 200,
+) -> Response:
+    company = tenant or request.cookies.get(COMPANY_COOKIE, "")
+    values = {
+        "next": next_path,
+        "form": {"tenant": company, "user": user},
+        "failed": failed,  # "", "password" or "badge": which form was refused
+    }
+    return render(request, "auth/login.html", values, status_code=status_code)
+
+
 @router.get("/login")
 def login_page(request: Request, next_path: Annotated[str, Query(alias="next")] = "/") -> Response:
-    """The sign-in form."""
+    """The sign-in form: a password, or a badge scan at a station."""
     if is_htmx(request):
         # An htmx action found the session expired: send the whole page to sign in again.
         current = urlsplit(request.headers.get("hx-current-url", "/")).path or "/"
         return Response(headers={"HX-Redirect": f"/login?next={quote(local_path(current))}"})
-    values = {"next": local_path(next_path), "form": {"tenant": "", "user": ""}, "failed": False}
-    return render(request, "auth/login.html", values)
+    return _login_form(request, local_path(next_path))
+
+
+def _signed_in(request: Request, token: str, tenant: str, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(services.users.SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    remember = 400 * 24 * 3600
+    response.set_cookie(COMPANY_COOKIE, tenant, max_age=remember, httponly=True, samesite="lax")
+    return response
 
 
 @router.post("/login")
@@ -40,32 +76,24 @@ def log_in(
     db: Db,
     now: Now,
     tenant: Annotated[str, Form()] = "",
+    badge: Annotated[str, Form()] = "",
     user: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next_path: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
-    """Check the password, set the session cookie and go on to the page asked for."""
+    """Sign in with a scanned badge (then on to the station page, unless another page was
+    asked for) or with user name and password; set the session cookie."""
     target = local_path(next_path)
+    company = tenant.strip()
     try:
-        token = services.users.log_in(db, now, tenant.strip(), user.strip(), password)
+        if badge.strip():
+            token = services.users.log_in_badge(db, now, company, badge)
+            target = "/station" if target == "/" else target
+        else:
+            token = services.users.log_in(db, now, company, user.strip(), password)
     except NotAuthenticatedError:
-        values = {
-            "next": target,
-            "form": {"tenant": tenant, "user": user},
-            "failed": True,
-        }
-        return render(request, "auth/login.html", values, status_code=401)
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(services.users.SESSION_LIFETIME.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
-    return response
+        return _login_form(request, target, tenant, user, "badge" if badge else "password", 401)
+    return _signed_in(request, token, company, target)
 
 
 @router.post("/logout")
