@@ -10,6 +10,7 @@ from tracemes.api import (
     items,
     lines,
     lots,
+    quality,
     routings,
     trace,
     work_orders,
@@ -28,6 +29,7 @@ for module in (
     events,
     trace,
     holds,
+    quality,
     workbooks,
 ):
     router.include_router(module.router)
@@ -40,6 +42,7 @@ __all__ = [
     "items",
     "lines",
     "lots",
+    "quality",
     "router",
     "routings",
     "trace",

@@ -1,0 +1,59 @@
+"""Control charts through HTTP: the contract's shape, the book's numbers, named refusals."""
+
+from fastapi.testclient import TestClient
+
+from tests.api.test_events import problem_of
+from tests.domain.test_spc import ORANGE_JUICE, PISTON_RINGS
+
+
+def test_xbar_r_answers_limits_points_range_chart_and_capability(client: TestClient) -> None:
+    body = {"chart": "xbar_r", "subgroups": PISTON_RINGS, "lsl": 73.95, "usl": 74.05}
+    answer = client.post("/api/v1/quality/spc", json=body)
+    assert answer.status_code == 200, answer.text
+    chart = answer.json()
+    assert (round(chart["ucl"], 3), round(chart["center"], 3), round(chart["lcl"], 3)) == (
+        74.014,
+        74.001,
+        73.988,
+    )
+    assert len(chart["points"]) == 25
+    assert all(point["rules"] == [] for point in chart["points"])
+    assert round(chart["range"]["center"], 3) == 0.023
+    assert chart["range"]["lcl"] == 0
+    assert chart["cp"] > 1.33
+    assert chart["cpk"] <= chart["cp"]
+
+
+def test_a_p_chart_of_unequal_samples_answers_limits_per_point(client: TestClient) -> None:
+    body = {"chart": "p", "defectives": [2, 5, 3], "sample_sizes": [50, 200, 100]}
+    chart = client.post("/api/v1/quality/spc", json=body).json()
+    assert isinstance(chart["ucl"], list)
+    assert len(chart["ucl"]) == 3
+    assert chart["ucl"][0] > chart["ucl"][2] > chart["ucl"][1]
+
+
+def test_the_orange_juice_cans_flag_samples_15_and_23(client: TestClient) -> None:
+    body = {"chart": "np", "defectives": list(ORANGE_JUICE), "sample_sizes": [50] * 30}
+    chart = client.post("/api/v1/quality/spc", json=body).json()
+    beyond = [i + 1 for i, p in enumerate(chart["points"]) if "beyond_limits" in p["rules"]]
+    assert beyond == [15, 23]
+    assert round(chart["center"], 2) == 11.57  # 50 x 0.2313
+
+
+def test_bad_bodies_are_problems_naming_the_field(client: TestClient) -> None:
+    cases = [
+        ({"chart": "xbar_r"}, "subgroups: is required for this chart"),
+        ({"chart": "np", "defectives": [1, 2], "sample_sizes": [50, 60]}, "one sample size"),
+        ({"chart": "xbar_s", "subgroups": [[1, 2], [1, 2, 3]]}, "subgroups[1]: has 3 values"),
+        ({"chart": "p", "defectives": [5, 1], "sample_sizes": [4, 4]}, "defectives[0]"),
+    ]
+    for body, words in cases:
+        problem = problem_of(client.post("/api/v1/quality/spc", json=body), 422, "validation")
+        assert words in problem["detail"]
+    unknown = client.post("/api/v1/quality/spc", json={"chart": "pie", "values": [1, 2, 3]})
+    assert unknown.status_code == 422
+
+
+def test_charts_need_a_signed_in_user(app_client: TestClient) -> None:
+    body = {"chart": "imr", "values": [1.0, 2.0, 3.0]}
+    assert app_client.post("/api/v1/quality/spc", json=body).status_code == 401
