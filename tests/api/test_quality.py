@@ -57,3 +57,32 @@ def test_bad_bodies_are_problems_naming_the_field(client: TestClient) -> None:
 def test_charts_need_a_signed_in_user(app_client: TestClient) -> None:
     body = {"chart": "imr", "values": [1.0, 2.0, 3.0]}
     assert app_client.post("/api/v1/quality/spc", json=body).status_code == 401
+
+
+def test_the_sampling_plan_route_answers_the_contracts_fields(client: TestClient) -> None:
+    answer = client.get(
+        "/api/v1/quality/sampling-plan",
+        params={"lot_size": 1000, "level": "II", "aql": "1.0", "severity": "normal"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "code_letter": "J",
+        "plan_letter": "J",
+        "sample_size": 80,
+        "ac": 2,
+        "re": 3,
+        "whole_lot": False,
+        "severity": "normal",
+    }
+    arrow = client.get("/api/v1/quality/sampling-plan?lot_size=1000&aql=0.25").json()
+    assert (arrow["code_letter"], arrow["plan_letter"], arrow["sample_size"]) == ("J", "H", 50)
+
+
+def test_a_bad_sampling_question_is_a_problem_naming_the_field(client: TestClient) -> None:
+    url = "/api/v1/quality/sampling-plan"
+    problem = problem_of(client.get(f"{url}?lot_size=1000&aql=3.0"), 422, "validation")
+    assert problem["detail"].startswith("aql: '3.0' is not an AQL of the tables")
+    problem_of(client.get(f"{url}?lot_size=1&aql=1.0"), 422, "validation")
+    problem_of(client.get(f"{url}?lot_size=100&aql=1.0&level=IV"), 422, "validation")
+    later = client.get(f"{url}?lot_size=100&aql=1.0&severity=tightened")
+    assert "not available yet" in problem_of(later, 422, "severity_not_available")["detail"]

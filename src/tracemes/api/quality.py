@@ -1,4 +1,4 @@
-"""Quality: control charts (and, as issue 6 goes on, sampling plans and inspections)."""
+"""Quality: sampling plans and control charts (inspections follow, issue 6)."""
 
 from typing import Any, Literal
 
@@ -6,10 +6,37 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes.api.deps import Reader
-from tracemes.domain import spc
+from tracemes.domain import sampling, spc
 from tracemes.domain.errors import InvalidInputError
 
 router = APIRouter(prefix="/quality", tags=["quality"])
+
+
+class SamplingPlanOut(BaseModel):
+    code_letter: str = Field(description="the lot's letter in Table 1")
+    plan_letter: str = Field(description="the row the plan was found in after the arrows")
+    sample_size: int
+    ac: int
+    re: int
+    whole_lot: bool = Field(description="the sample is the whole lot: inspect every item")
+    severity: str
+
+
+@router.get("/sampling-plan")
+def sampling_plan(
+    ctx: Reader, lot_size: int, aql: str, level: str = "II", severity: str = "normal"
+) -> SamplingPlanOut:
+    """GB/T 2828.1 / ISO 2859-1 single sampling: the plan for a lot."""
+    plan = sampling.plan(lot_size, level, aql, severity)
+    return SamplingPlanOut(
+        code_letter=plan.code_letter,
+        plan_letter=plan.plan_letter,
+        sample_size=plan.sample_size,
+        ac=plan.ac,
+        re=plan.re,
+        whole_lot=plan.whole_lot,
+        severity=severity,
+    )
 
 
 class SpcIn(BaseModel):
