@@ -5,9 +5,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from tracemes.api.deps import Reader
-from tracemes.domain import sampling, spc
+from tracemes import services
+from tracemes.api.deps import Db, Quality, Reader
+from tracemes.api.routings import CharacteristicIn
+from tracemes.domain import characteristics, inspection, sampling, spc
 from tracemes.domain.errors import InvalidInputError
+from tracemes.services.inspection import InspectionLot
 
 router = APIRouter(prefix="/quality", tags=["quality"])
 
@@ -107,3 +110,125 @@ def control_chart(body: SpcIn, ctx: Reader) -> dict[str, Any]:
         }
     answer["notes"] = list(analysis.notes)
     return answer
+
+
+class DefectIn(BaseModel):
+    code: str = Field(examples=["DENT"])
+    name: str = Field(examples=["Dented can"])
+    defect_class: str = Field(default="major", alias="class", examples=["major"])
+
+
+class InspectionPlanIn(BaseModel):
+    item: str
+    stage: str = Field(examples=["incoming"])
+    operation: str | None = None
+    level: str = "II"
+    aql_major: str | float | None = Field(default=None, examples=["1.0"])
+    aql_minor: str | float | None = Field(default=None, examples=["4.0"])
+    full: bool = False
+    characteristics: list[CharacteristicIn] = Field(default_factory=list)
+    defects: list[DefectIn] = Field(default_factory=list)
+
+
+@router.put("/inspection-plans/{code}")
+def put_inspection_plan(code: str, body: InspectionPlanIn, db: Db, ctx: Quality) -> dict[str, Any]:
+    """Create or replace an inspection plan (lots already open keep theirs)."""
+    checked = [
+        characteristics.parse(f"characteristics[{i}]", c.model_dump(exclude_none=True))
+        for i, c in enumerate(body.characteristics)
+    ]
+    plan = services.inspection.put_plan(
+        db,
+        ctx,
+        code,
+        body.item,
+        body.stage,
+        checked,
+        [d.model_dump(by_alias=True) for d in body.defects],
+        body.level,
+        body.aql_major,
+        body.aql_minor,
+        body.full,
+        body.operation,
+    )
+    return inspection.plan_as_dict(plan)
+
+
+@router.get("/inspection-plans/{code}")
+def get_inspection_plan(code: str, db: Db, ctx: Reader) -> dict[str, Any]:
+    """An inspection plan."""
+    return inspection.plan_as_dict(services.inspection.get_plan(db, ctx, code))
+
+
+def _lot_json(lot: InspectionLot) -> dict[str, Any]:
+    return {
+        "number": lot.number,
+        "plan": lot.plan.code,
+        "item": lot.item_code,
+        "lot": lot.lot,
+        "supplier": lot.supplier,
+        "lot_size": lot.lot_size,
+        "sample_size": lot.sample_size,
+        "class_plans": [
+            {"class": p.defect_class.value, "sample_size": p.sample_size, "ac": p.ac, "re": p.re}
+            for p in lot.class_plans
+        ],
+        "status": lot.status,
+        "samples": [
+            {
+                "index": s.index,
+                "measurements": {k: float(v) for k, v in s.measurements.items()},
+                "defects": list(s.defects),
+            }
+            for s in lot.samples
+        ],
+        "verdict": lot.verdict,
+        "hold": lot.hold_code,
+    }
+
+
+@router.get("/inspection-lots")
+def list_inspection_lots(db: Db, ctx: Reader, status: str | None = None) -> list[dict[str, Any]]:
+    """Inspection lots, newest first; `?status=open` is the inspector's list."""
+    return [
+        {
+            "number": row["number"],
+            "item": row["item"],
+            "lot": row["lot"],
+            "supplier": row["supplier"],
+            "lot_size": row["lot_size"],
+            "status": row["status"],
+            "created_at": row["created_at"],
+        }
+        for row in services.inspection.list_lots(db, ctx, status)
+    ]
+
+
+@router.get("/inspection-lots/{number}")
+def get_inspection_lot(number: str, db: Db, ctx: Reader) -> dict[str, Any]:
+    """An inspection lot: its sampling plans per defect class, samples so far, verdict."""
+    return _lot_json(services.inspection.get_lot(db, ctx, number))
+
+
+class SampleIn(BaseModel):
+    id: str = Field(description="client-chosen id: the same id sent twice is stored once")
+    index: int = Field(examples=[1])
+    measurements: dict[str, float | str] = Field(default_factory=dict)
+    defects: list[str] = Field(default_factory=list)
+
+
+class SamplesIn(BaseModel):
+    samples: list[SampleIn]
+
+
+@router.post("/inspection-lots/{number}/samples")
+def record_samples(number: str, body: SamplesIn, db: Db, ctx: Quality) -> dict[str, Any]:
+    """Record what was found on sampled items; a sample recorded again corrects it."""
+    recorded = [(s.id, s.index, dict(s.measurements), list(s.defects)) for s in body.samples]
+    return _lot_json(services.inspection.record(db, ctx, number, recorded))
+
+
+@router.post("/inspection-lots/{number}/decide")
+def decide_inspection_lot(number: str, db: Db, ctx: Quality) -> dict[str, Any]:
+    """Accept or reject by Ac/Re; a rejection holds the lot and the units it went into."""
+    return _lot_json(services.inspection.decide(db, ctx, number))

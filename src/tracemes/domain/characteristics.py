@@ -54,6 +54,19 @@ class Characteristic:
         }
 
 
+def from_dict(stored: Mapping[str, object]) -> Characteristic:
+    """A characteristic as `Characteristic.as_dict` wrote it."""
+    lsl, usl = stored.get("lsl"), stored.get("usl")
+    return Characteristic(
+        code=str(stored["code"]),
+        name=str(stored["name"]),
+        kind=Kind(str(stored["kind"])),
+        unit=None if stored.get("unit") is None else str(stored["unit"]),
+        lsl=None if lsl is None else Decimal(str(lsl)),
+        usl=None if usl is None else Decimal(str(usl)),
+    )
+
+
 def number(field: str, value: object) -> Decimal:
     """A finite decimal, negative allowed (temperatures, offsets); floats via str()."""
     if isinstance(value, bool) or not isinstance(value, Decimal | float | int | str):

@@ -33,27 +33,39 @@ def place(
     with db.begin() as conn:
         if prior := replayed(conn, ctx, "hold.placed", None):
             return _get(conn, ctx, prior.subject)
-        members = _members(conn, ctx, lots, serials)
-        store.holds.lock(conn, ctx.tenant_id, members)
-        if extend_to_where_used:
-            for kind, target in list(members):
-                members += [
-                    ("unit", unit_id)
-                    for unit_id, affected in store.trace.forward(conn, ctx.tenant_id, kind, target)
-                    if affected.location in STILL_HERE
-                ]
-        code = _next_code(conn, ctx)
-        store.holds.add(conn, ctx.tenant_id, code, reason, ctx.now, ctx.user_id, members)
-        store.holds.set_flags(conn, ctx.tenant_id, members, on_hold=True)
-        hold = _get(conn, ctx, code)
-        placed = ctx.event(
-            "hold.placed",
-            code,
-            {"reason": reason, "units": list(hold.units), "lots": [list(x) for x in hold.lots]},
-        )
-        store.ledger.append(conn, placed)
-        subjects = [*hold.units, *(f"{item}/{lot}" for item, lot in hold.lots)]
-        store.ledger.add_subjects(conn, ctx.tenant_id, [(placed.event_id, s) for s in subjects])
+        return place_in(conn, ctx, reason, lots, serials, extend_to_where_used)
+
+
+def place_in(
+    conn: Connection,
+    ctx: Context,
+    reason: str,
+    lots: Sequence[tuple[str, str]] = (),
+    serials: Sequence[str] = (),
+    extend_to_where_used: bool = False,
+) -> Hold:
+    """The same, inside a caller's transaction (a rejected inspection lot)."""
+    members = _members(conn, ctx, lots, serials)
+    store.holds.lock(conn, ctx.tenant_id, members)
+    if extend_to_where_used:
+        for kind, target in list(members):
+            members += [
+                ("unit", unit_id)
+                for unit_id, affected in store.trace.forward(conn, ctx.tenant_id, kind, target)
+                if affected.location in STILL_HERE
+            ]
+    code = _next_code(conn, ctx)
+    store.holds.add(conn, ctx.tenant_id, code, reason, ctx.now, ctx.user_id, members)
+    store.holds.set_flags(conn, ctx.tenant_id, members, on_hold=True)
+    hold = _get(conn, ctx, code)
+    placed = ctx.event(
+        "hold.placed",
+        code,
+        {"reason": reason, "units": list(hold.units), "lots": [list(x) for x in hold.lots]},
+    )
+    store.ledger.append(conn, placed)
+    subjects = [*hold.units, *(f"{item}/{lot}" for item, lot in hold.lots)]
+    store.ledger.add_subjects(conn, ctx.tenant_id, [(placed.event_id, s) for s in subjects])
     return hold
 
 

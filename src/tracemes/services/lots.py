@@ -14,6 +14,7 @@ from tracemes.domain.errors import (
 )
 from tracemes.domain.items import Tracking, to_decimal
 from tracemes.domain.lots import Lot
+from tracemes.services import inspection as services_inspection
 from tracemes.services.context import Context, replayed
 
 MAX_SERIALS_PER_RECEIPT = 10_000
@@ -43,7 +44,8 @@ def receive(
         )
         if store.lots.get(conn, ctx.tenant_id, item_code, received.lot) is not None:
             raise AlreadyExistsError(f"lot of {item_code}", received.lot)
-        store.lots.add(conn, ctx.tenant_id, received)
+        lot_id = store.lots.add(conn, ctx.tenant_id, received)
+        services_inspection.open_for_receipt(conn, ctx, received, lot_id)
         store.ledger.append(
             conn,
             ctx.event(

@@ -2,13 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.characteristics import Characteristic, Kind
+from tracemes.domain.characteristics import from_dict
 from tracemes.domain.routings import Operation, Routing
 from tracemes.store import items as store_items
 from tracemes.store import lines as store_lines
@@ -28,17 +27,6 @@ _OPERATION_COLUMNS = (
 )
 
 
-def _characteristic(stored: dict[str, Any]) -> Characteristic:
-    return Characteristic(
-        code=stored["code"],
-        name=stored["name"],
-        kind=Kind(stored["kind"]),
-        unit=stored["unit"],
-        lsl=None if stored["lsl"] is None else Decimal(stored["lsl"]),
-        usl=None if stored["usl"] is None else Decimal(stored["usl"]),
-    )
-
-
 def _operation(row: Sequence[Any]) -> Operation:
     return Operation(
         seq=row[0],
@@ -50,7 +38,7 @@ def _operation(row: Sequence[Any]) -> Operation:
         binds=tuple(row[6]),
         inspection=row[7],
         rework_operation=row[8],
-        checks=tuple(_characteristic(c) for c in row[9] or ()),
+        checks=tuple(from_dict(c) for c in row[9] or ()),
     )
 
 

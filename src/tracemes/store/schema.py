@@ -502,3 +502,58 @@ serial_counters = sa.Table(
     sa.UniqueConstraint("tenant_id", "item_id", "scope"),
     comment="The last sequence number used per item and serial prefix.",
 )
+
+inspection_plans = sa.Table(
+    "inspection_plans",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("stage", sa.String(20), nullable=False),
+    sa.Column("plan", Json, nullable=False),  # the whole plan, as the domain writes it
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "code"),
+    sa.Index(None, "tenant_id", "item_id", "stage"),
+    comment="Inspection plans: what to check on an item at a stage, and how to sample it.",
+)
+
+inspection_lots = sa.Table(
+    "inspection_lots",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("number", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id")),
+    sa.Column("supplier", sa.String(200)),
+    sa.Column("lot_size", sa.Integer, nullable=False),
+    sa.Column("plan", Json, nullable=False),  # the plan as it was when the lot was opened
+    sa.Column("class_plans", Json, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("verdict", Json),
+    sa.Column("hold_code", sa.String(64)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("decided_at", UtcDateTime),
+    sa.UniqueConstraint("tenant_id", "number"),
+    sa.Index(None, "tenant_id", "status"),
+    comment="One inspection of one lot: its sampling plans, status and verdict.",
+)
+
+inspection_samples = sa.Table(
+    "inspection_samples",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("inspection_lot_id", sa.Integer, sa.ForeignKey("inspection_lots.id"), nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("sample_index", sa.Integer, nullable=False),
+    sa.Column("measurements", Json, nullable=False),
+    sa.Column("defects", Json, nullable=False),
+    sa.Column("inspector_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "event_id"),
+    sa.Index(None, "tenant_id", "inspection_lot_id"),
+    # Append-only: a sample recorded again is a correction; the latest record counts.
+    comment="What an inspector found on each sampled item, as recorded.",
+)

@@ -1,0 +1,223 @@
+"""Inspection: plans, the inspection lot a receipt opens, samples recorded, the verdict.
+
+A rejected lot is put on hold in the same transaction, extended to every unit it already
+went into and that is still in the factory, so nothing more is built from it and nothing
+built from it moves on.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+
+from tracemes import domain, store
+from tracemes.domain.characteristics import Characteristic
+from tracemes.domain.errors import ConflictError, NotFoundError
+from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
+from tracemes.domain.lots import Lot
+from tracemes.services import holds as services_holds
+from tracemes.services.context import Context
+
+OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionLot:
+    """An inspection of one lot, as the inspector and the API see it."""
+
+    number: str
+    plan: InspectionPlan
+    item_code: str
+    lot: str | None
+    supplier: str | None
+    lot_size: int
+    class_plans: tuple[ClassPlan, ...]
+    status: str
+    samples: tuple[Sample, ...]
+    verdict: Mapping[str, Any] | None
+    hold_code: str | None
+
+    @property
+    def sample_size(self) -> int:
+        """How many items to take."""
+        return domain.inspection.sample_size(self.class_plans)
+
+
+def put_plan(
+    db: Engine,
+    ctx: Context,
+    code: str,
+    item_code: str,
+    stage: str,
+    characteristics: Sequence[Characteristic],
+    defects: Sequence[Mapping[str, object]],
+    level: str = "II",
+    aql_major: object = None,
+    aql_minor: object = None,
+    full: bool = False,
+    operation: str | None = None,
+) -> InspectionPlan:
+    """Create or replace an inspection plan; lots already open keep the plan they had."""
+    plan = domain.inspection.new_plan(
+        code,
+        item_code,
+        stage,
+        characteristics,
+        defects,
+        level,
+        aql_major,
+        aql_minor,
+        full,
+        operation,
+    )
+    with db.begin() as conn:
+        if store.items.get(conn, ctx.tenant_id, item_code) is None:
+            raise NotFoundError("item", item_code)
+        store.inspection.put_plan(conn, ctx.tenant_id, plan, ctx.now)
+        payload = domain.inspection.plan_as_dict(plan)
+        store.ledger.append(conn, ctx.event("inspection_plan.set", plan.code, payload))
+    return plan
+
+
+def get_plan(db: Engine, ctx: Context, code: str) -> InspectionPlan:
+    """An inspection plan."""
+    with store.db.reading(db) as conn:
+        plan = store.inspection.get_plan(conn, ctx.tenant_id, code)
+    if plan is None:
+        raise NotFoundError("inspection plan", code)
+    return plan
+
+
+def open_for_receipt(conn: Connection, ctx: Context, lot: Lot, lot_id: int) -> str | None:
+    """Inside a receipt: open the incoming inspection of the lot when its item has a plan.
+    Returns the inspection lot's number."""
+    plan = store.inspection.plan_for(conn, ctx.tenant_id, lot.item_code, Stage.INCOMING.value)
+    if plan is None:
+        return None
+    size = int(lot.quantity.to_integral_value()) if lot.quantity >= 2 else 2
+    plans = domain.inspection.class_plans(plan, size)
+    prefix = f"IQC{ctx.now:%Y%m%d}-"
+    number = f"{prefix}{store.inspection.count_lots_starting(conn, ctx.tenant_id, prefix) + 1:03d}"
+    store.inspection.add_lot(
+        conn, ctx.tenant_id, number, plan, lot_id, lot.supplier, size, plans, ctx.now
+    )
+    opened = replace(ctx, idempotency_key=None).event(
+        "inspection_lot.opened",
+        number,
+        {"plan": plan.code, "item": lot.item_code, "lot": lot.lot, "lot_size": size},
+    )
+    store.ledger.append(conn, opened)
+    return number
+
+
+def _lot(conn: Connection, ctx: Context, number: str, lock: bool = False) -> dict[str, Any]:
+    row = store.inspection.get_lot(conn, ctx.tenant_id, number, lock)
+    if row is None:
+        raise NotFoundError("inspection lot", number)
+    return row
+
+
+def _view(row: Mapping[str, Any]) -> InspectionLot:
+    plan: InspectionPlan = row["plan"]
+    return InspectionLot(
+        number=row["number"],
+        plan=plan,
+        item_code=plan.item_code,
+        lot=row["lot"],
+        supplier=row["supplier"],
+        lot_size=row["lot_size"],
+        class_plans=row["class_plans"],
+        status=row["status"],
+        samples=tuple(row["samples"]),
+        verdict=row["verdict"],
+        hold_code=row["hold_code"],
+    )
+
+
+def get_lot(db: Engine, ctx: Context, number: str) -> InspectionLot:
+    """An inspection lot with its samples so far."""
+    with store.db.reading(db) as conn:
+        return _view(_lot(conn, ctx, number))
+
+
+def list_lots(db: Engine, ctx: Context, status: str | None = None) -> list[dict[str, Any]]:
+    """Inspection lots, newest first (the inspector's list: status open)."""
+    with store.db.reading(db) as conn:
+        return store.inspection.list_lots(conn, ctx.tenant_id, status)
+
+
+def record(
+    db: Engine,
+    ctx: Context,
+    number: str,
+    samples: Sequence[tuple[str, int, Mapping[str, object], Sequence[str]]],
+) -> InspectionLot:
+    """Record samples (event id, index, measurements, defect codes). An event id already
+    recorded is not booked again; a sample recorded again corrects the earlier record."""
+    with db.begin() as conn:
+        row = _lot(conn, ctx, number, lock=True)
+        known = store.inspection.known_events(conn, ctx.tenant_id, [s[0] for s in samples])
+        fresh = [s for s in samples if s[0] not in known]
+        if fresh and row["status"] != OPEN:
+            raise ConflictError(
+                f"inspection lot {number} is already {row['status']}", code="inspection_decided"
+            )
+        plan: InspectionPlan = row["plan"]
+        size = domain.inspection.sample_size(row["class_plans"])
+        checked = [
+            (
+                event_id,
+                domain.inspection.check_sample(
+                    plan,
+                    size,
+                    Sample(
+                        index,
+                        {
+                            code: domain.characteristics.number(f"measurements.{code}", value)
+                            for code, value in measurements.items()
+                        },
+                        tuple(defects),
+                    ),
+                ),
+            )
+            for event_id, index, measurements, defects in fresh
+        ]
+        if checked:
+            store.inspection.add_samples(
+                conn, ctx.tenant_id, row["id"], checked, ctx.user_id, ctx.now
+            )
+        return _view(_lot(conn, ctx, number))
+
+
+def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
+    """Accept or reject the lot by Ac/Re; a rejection holds the lot and the units it went
+    into. Deciding again answers the decision already taken."""
+    with db.begin() as conn:
+        row = _lot(conn, ctx, number, lock=True)
+        if row["status"] != OPEN:
+            return _view(row)
+        plan: InspectionPlan = row["plan"]
+        verdict = domain.inspection.verdict(plan, row["class_plans"], row["samples"])
+        found = {c.value: n for c, n in verdict.defectives.items()}
+        summary = {"accepted": verdict.accepted, "defectives": found, "reasons": verdict.reasons}
+        hold_code = None
+        if not verdict.accepted and row["lot"] is not None:
+            hold = services_holds.place_in(
+                conn,
+                replace(ctx, idempotency_key=None),
+                f"rejected by incoming inspection {number}: {'; '.join(verdict.reasons)}",
+                lots=[(plan.item_code, row["lot"])],
+                extend_to_where_used=True,
+            )
+            hold_code = hold.code
+        status = ACCEPTED if verdict.accepted else REJECTED
+        store.inspection.decide(conn, ctx.tenant_id, row["id"], status, summary, hold_code, ctx.now)
+        store.ledger.append(
+            conn,
+            ctx.event(
+                "inspection_lot.decided", number, {**summary, "status": status, "hold": hold_code}
+            ),
+        )
+        return _view(_lot(conn, ctx, number))

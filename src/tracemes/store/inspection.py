@@ -1,0 +1,227 @@
+"""Inspection plans, inspection lots and the samples recorded on them."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tracemes.domain.inspection import ClassPlan, DefectClass, InspectionPlan, Sample
+from tracemes.domain.inspection import plan_as_dict as _plan_dict
+from tracemes.domain.inspection import plan_from_dict as _plan_of
+from tracemes.store import items as store_items
+from tracemes.store.schema import (
+    inspection_lots,
+    inspection_plans,
+    inspection_samples,
+    items,
+    lots,
+)
+
+
+def put_plan(conn: Connection, tenant_id: int, plan: InspectionPlan, now: datetime) -> None:
+    """Store a plan, replacing the one with its code (open lots keep their own copy)."""
+    values = {
+        "item_id": store_items.id_of(conn, tenant_id, plan.item_code),
+        "stage": plan.stage.value,
+        "plan": _plan_dict(plan),
+        "updated_at": now,
+    }
+    updated = conn.execute(
+        sa.update(inspection_plans)
+        .where(inspection_plans.c.tenant_id == tenant_id, inspection_plans.c.code == plan.code)
+        .values(**values)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            sa.insert(inspection_plans).values(tenant_id=tenant_id, code=plan.code, **values)
+        )
+
+
+def get_plan(conn: Connection, tenant_id: int, code: str) -> InspectionPlan | None:
+    """The plan with this code."""
+    stored = conn.execute(
+        sa.select(inspection_plans.c.plan).where(
+            inspection_plans.c.tenant_id == tenant_id, inspection_plans.c.code == code
+        )
+    ).scalar_one_or_none()
+    return None if stored is None else _plan_of(stored)
+
+
+def plan_for(conn: Connection, tenant_id: int, item_code: str, stage: str) -> InspectionPlan | None:
+    """The item's plan for a stage (the first by code, when there are several)."""
+    stored = conn.execute(
+        sa.select(inspection_plans.c.plan)
+        .select_from(inspection_plans.join(items, inspection_plans.c.item_id == items.c.id))
+        .where(
+            inspection_plans.c.tenant_id == tenant_id,
+            items.c.code == item_code,
+            inspection_plans.c.stage == stage,
+        )
+        .order_by(inspection_plans.c.code)
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if stored is None else _plan_of(stored)
+
+
+def add_lot(
+    conn: Connection,
+    tenant_id: int,
+    number: str,
+    plan: InspectionPlan,
+    lot_id: int | None,
+    supplier: str | None,
+    lot_size: int,
+    plans: Sequence[ClassPlan],
+    now: datetime,
+) -> None:
+    """Open an inspection lot."""
+    conn.execute(
+        sa.insert(inspection_lots).values(
+            tenant_id=tenant_id,
+            number=number,
+            item_id=store_items.id_of(conn, tenant_id, plan.item_code),
+            lot_id=lot_id,
+            supplier=supplier,
+            lot_size=lot_size,
+            plan=_plan_dict(plan),
+            class_plans=[
+                {"class": p.defect_class.value, "n": p.sample_size, "ac": p.ac, "re": p.re}
+                for p in plans
+            ],
+            status="open",
+            created_at=now,
+        )
+    )
+
+
+def count_lots_starting(conn: Connection, tenant_id: int, prefix: str) -> int:
+    """How many inspection lots have a number with this prefix (for the next number)."""
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(
+                inspection_lots.c.tenant_id == tenant_id,
+                inspection_lots.c.number.like(prefix + "%"),
+            )
+        ).scalar_one()
+    )
+
+
+def get_lot(
+    conn: Connection, tenant_id: int, number: str, lock: bool = False
+) -> dict[str, Any] | None:
+    """An inspection lot with its plan, class plans, subject lot and the latest record of
+    each sample; `lock` keeps it for this transaction (PostgreSQL)."""
+    query = (
+        sa.select(
+            inspection_lots,
+            lots.c.lot.label("lot"),
+        )
+        .select_from(inspection_lots.outerjoin(lots, inspection_lots.c.lot_id == lots.c.id))
+        .where(inspection_lots.c.tenant_id == tenant_id, inspection_lots.c.number == number)
+    )
+    if lock:
+        query = query.with_for_update(of=inspection_lots)
+    row = conn.execute(query).mappings().one_or_none()
+    if row is None:
+        return None
+    samples: dict[int, Sample] = {}
+    for index, measured, defects in conn.execute(
+        sa.select(
+            inspection_samples.c.sample_index,
+            inspection_samples.c.measurements,
+            inspection_samples.c.defects,
+        )
+        .where(
+            inspection_samples.c.tenant_id == tenant_id,
+            inspection_samples.c.inspection_lot_id == row["id"],
+        )
+        .order_by(inspection_samples.c.id)
+    ):
+        measurements = {code: Decimal(value) for code, value in measured.items()}
+        samples[index] = Sample(index, measurements, tuple(defects))  # the latest counts
+    return {
+        **row,
+        "plan": _plan_of(row["plan"]),
+        "class_plans": tuple(
+            ClassPlan(DefectClass(p["class"]), p["n"], p["ac"], p["re"]) for p in row["class_plans"]
+        ),
+        "samples": [samples[i] for i in sorted(samples)],
+    }
+
+
+def list_lots(conn: Connection, tenant_id: int, status: str | None) -> list[dict[str, Any]]:
+    """Inspection lots, newest first, in one status or all."""
+    query = (
+        sa.select(inspection_lots, items.c.code.label("item"), lots.c.lot.label("lot"))
+        .select_from(
+            inspection_lots.join(items, inspection_lots.c.item_id == items.c.id).outerjoin(
+                lots, inspection_lots.c.lot_id == lots.c.id
+            )
+        )
+        .where(inspection_lots.c.tenant_id == tenant_id)
+        .order_by(inspection_lots.c.id.desc())
+    )
+    if status:
+        query = query.where(inspection_lots.c.status == status)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def known_events(conn: Connection, tenant_id: int, event_ids: Sequence[str]) -> set[str]:
+    """Which of these sample events are already recorded."""
+    if not event_ids:
+        return set()
+    return set(
+        conn.execute(
+            sa.select(inspection_samples.c.event_id).where(
+                inspection_samples.c.tenant_id == tenant_id,
+                inspection_samples.c.event_id.in_(list(event_ids)),
+            )
+        ).scalars()
+    )
+
+
+def add_samples(
+    conn: Connection,
+    tenant_id: int,
+    lot_row_id: int,
+    recorded: Sequence[tuple[str, Sample]],
+    inspector_id: int | None,
+    now: datetime,
+) -> None:
+    """Append sample records (a sample recorded again corrects the earlier record)."""
+    conn.execute(
+        sa.insert(inspection_samples),
+        [
+            {
+                "tenant_id": tenant_id,
+                "inspection_lot_id": lot_row_id,
+                "event_id": event_id,
+                "sample_index": sample.index,
+                "measurements": {k: str(v) for k, v in sample.measurements.items()},
+                "defects": list(sample.defects),
+                "inspector_id": inspector_id,
+                "recorded_at": now,
+            }
+            for event_id, sample in recorded
+        ],
+    )
+
+
+def decide(
+    conn: Connection,
+    tenant_id: int,
+    lot_row_id: int,
+    status: str,
+    verdict: dict[str, Any],
+    hold_code: str | None,
+    now: datetime,
+) -> None:
+    """Record the decision on an inspection lot."""
+    conn.execute(
+        sa.update(inspection_lots)
+        .where(inspection_lots.c.tenant_id == tenant_id, inspection_lots.c.id == lot_row_id)
+        .values(status=status, verdict=verdict, hold_code=hold_code, decided_at=now)
+    )

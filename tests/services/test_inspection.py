@@ -1,0 +1,180 @@
+"""Incoming inspection of a received lot: the plan's sample, Ac/Re per defect class, and a
+rejection that holds the lot and whatever it already went into."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.factories import Plant, accept, make_plant, send
+from tracemes import services
+from tracemes.domain.characteristics import Characteristic
+from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.step_runs import StartStep
+from tracemes.services.context import Context
+
+DEFECTS = [
+    {"code": "SWELL", "name": "Swollen can", "class": "critical"},
+    {"code": "DENT", "name": "Dented can", "class": "major"},
+    {"code": "LABEL", "name": "Label smudged", "class": "minor"},
+]
+CAPACITY = Characteristic("capacity_mah", "Capacity", lsl=Decimal(4800), unit="mAh")
+
+
+@pytest.fixture
+def plant(db: Engine, ctx: Context) -> Plant:
+    """CELL gets an incoming plan after make_plant's lots: level II, AQL 1.0 major and 4.0
+    minor. A lot of 1000 is code letter J: 80 samples, major 2/3, minor 7/8, critical 0/1."""
+    plant = make_plant(db, ctx, bikes=1, packs=2)
+    services.inspection.put_plan(
+        db, ctx, "IQC-CELL", "CELL", "incoming", [CAPACITY], DEFECTS, "II", "1.0", "4.0"
+    )
+    return plant
+
+
+def _receive(db: Engine, ctx: Context, lot: str) -> str:
+    services.lots.receive(db, ctx, "CELL", lot, 1000, supplier="Lishen")
+    (opened,) = [
+        row["number"] for row in services.inspection.list_lots(db, ctx, "open") if row["lot"] == lot
+    ]
+    return str(opened)
+
+
+SampleIn = tuple[str, int, dict[str, object], list[str]]
+
+
+def _samples(indexes: range, defects: dict[int, list[str]] | None = None) -> list[SampleIn]:
+    defects = defects or {}
+    return [(uuid.uuid4().hex, i, {"capacity_mah": 4950}, defects.get(i, [])) for i in indexes]
+
+
+def test_a_receipt_opens_the_inspection_with_the_plans_sample(
+    db: Engine, ctx: Context, plant: Plant
+) -> None:
+    number = _receive(db, ctx, "C-9")
+    lot = services.inspection.get_lot(db, ctx, number)
+    assert number == "IQC20260316-001"
+    assert (lot.item_code, lot.lot, lot.supplier, lot.lot_size) == ("CELL", "C-9", "Lishen", 1000)
+    assert lot.sample_size == 80
+    assert [(p.defect_class.value, p.sample_size, p.ac, p.re) for p in lot.class_plans] == [
+        ("critical", 80, 0, 1),
+        ("major", 80, 2, 3),
+        ("minor", 80, 7, 8),
+    ]
+    services.lots.receive(db, ctx, "SCREW", "S-9", 500)  # no plan for screws: nothing opens
+    assert len(services.inspection.list_lots(db, ctx)) == 1
+
+
+def test_two_dents_in_80_are_accepted(db: Engine, ctx: Context, plant: Plant) -> None:
+    number = _receive(db, ctx, "C-9")
+    services.inspection.record(
+        db, ctx, number, _samples(range(1, 81), {3: ["DENT"], 40: ["DENT", "LABEL"]})
+    )
+    decided = services.inspection.decide(db, ctx, number)
+    assert decided.status == "accepted"
+    assert decided.verdict is not None
+    assert decided.verdict["defectives"] == {"critical": 0, "major": 2, "minor": 1}
+    assert services.lots.get(db, ctx, "CELL", "C-9").status == "available"
+
+
+def test_an_incomplete_sample_cannot_be_accepted(db: Engine, ctx: Context, plant: Plant) -> None:
+    number = _receive(db, ctx, "C-9")
+    services.inspection.record(db, ctx, number, _samples(range(1, 60)))
+    with pytest.raises(ConflictError, match="21 samples still to record") as early:
+        services.inspection.decide(db, ctx, number)
+    assert early.value.code == "inspection_incomplete"
+
+
+def test_a_rejected_lot_is_held_with_the_units_it_went_into_and_cannot_be_bound(
+    db: Engine, ctx: Context, plant: Plant
+) -> None:
+    number = _receive(db, ctx, "C-10")
+    first, second = plant.packs
+    accept(db, ctx, StartStep(first, "P10"), BindPart(first, ComponentRef(item="CELL", lot="C-10")))
+    services.inspection.record(
+        db, ctx, number, _samples(range(1, 11), {2: ["DENT"], 5: ["DENT"], 9: ["DENT"]})
+    )
+    decided = services.inspection.decide(db, ctx, number)  # 3 majors reach Re: no need for 80
+    assert decided.status == "rejected"
+    assert decided.verdict is not None
+    assert decided.verdict["reasons"] == ["major: 3 defective in 80 (Re 3)"]
+    assert decided.hold_code is not None
+    hold = services.holds.get(db, ctx, decided.hold_code)
+    assert hold.lots == (("CELL", "C-10"),)
+    assert hold.units == (first,)  # the pack that took cells of the lot before the verdict
+    assert services.lots.get(db, ctx, "CELL", "C-10").status == "on_hold"
+    (refused,) = send(
+        db, ctx, StartStep(second, "P10"), BindPart(second, ComponentRef(item="CELL", lot="C-10"))
+    )[1:]
+    assert refused.error is not None
+    assert refused.error.code == "lot_on_hold"
+    again = services.inspection.decide(db, ctx, number)  # deciding again changes nothing
+    assert again.hold_code == decided.hold_code
+    with pytest.raises(ConflictError) as late:
+        services.inspection.record(db, ctx, number, _samples(range(11, 12)))
+    assert late.value.code == "inspection_decided"
+
+
+def test_a_value_out_of_limits_makes_a_major_defective(
+    db: Engine, ctx: Context, plant: Plant
+) -> None:
+    number = _receive(db, ctx, "C-9")
+    low: list[SampleIn] = [(uuid.uuid4().hex, i, {"capacity_mah": 4700}, []) for i in (1, 2, 3)]
+    services.inspection.record(db, ctx, number, low)
+    assert services.inspection.decide(db, ctx, number).status == "rejected"
+
+
+def test_samples_are_booked_once_and_a_later_record_corrects(
+    db: Engine, ctx: Context, plant: Plant
+) -> None:
+    number = _receive(db, ctx, "C-9")
+    event = uuid.uuid4().hex
+    for _ in range(2):
+        services.inspection.record(db, ctx, number, [(event, 1, {}, ["SWELL"])])
+    lot = services.inspection.get_lot(db, ctx, number)
+    assert [s.defects for s in lot.samples] == [("SWELL",)]
+    services.inspection.record(db, ctx, number, [(uuid.uuid4().hex, 1, {}, [])])  # a misread
+    assert [s.defects for s in services.inspection.get_lot(db, ctx, number).samples] == [()]
+
+
+def test_bad_samples_are_refused_naming_what_is_wrong(
+    db: Engine, ctx: Context, plant: Plant
+) -> None:
+    number = _receive(db, ctx, "C-9")
+    for sample, words in (
+        ((uuid.uuid4().hex, 81, {}, []), "sample 81 is not between 1 and 80"),
+        ((uuid.uuid4().hex, 1, {}, ["RUST"]), "RUST is not a defect code of plan IQC-CELL"),
+        ((uuid.uuid4().hex, 1, {"voltage": 3.6}, []), "voltage is not measured by plan"),
+        ((uuid.uuid4().hex, 1, {"capacity_mah": "lots"}, []), "'lots' is not a number"),
+    ):
+        with pytest.raises(InvalidInputError, match=words):
+            services.inspection.record(db, ctx, number, [sample])
+    assert services.inspection.get_lot(db, ctx, number).samples == ()
+
+
+def test_plans_are_checked(db: Engine, ctx: Context, plant: Plant) -> None:
+    for args, field in (
+        (("X", "CELL", "arrival", [], DEFECTS, "II", "1.0"), "stage"),
+        (("X", "CELL", "incoming", [], DEFECTS, "II"), "aql_major"),
+        (("X", "CELL", "incoming", [], [*DEFECTS, DEFECTS[0]], "II", "1.0"), "defects"),
+        (("X", "CELL", "incoming", [], DEFECTS, "II", "3.0"), "aql"),
+        (("X", "CELL", "in_process", [], DEFECTS, "II", "1.0"), "operation"),
+    ):
+        with pytest.raises(InvalidInputError) as refused:
+            services.inspection.put_plan(db, ctx, *args)
+        assert refused.value.field == field
+    with pytest.raises(NotFoundError):
+        services.inspection.put_plan(db, ctx, "X", "NOPE", "incoming", [], DEFECTS, "II", "1.0")
+
+
+def test_another_tenants_inspection_is_not_there(
+    db: Engine, ctx: Context, other_ctx: Context, plant: Plant
+) -> None:
+    number = _receive(db, ctx, "C-9")
+    with pytest.raises(NotFoundError):
+        services.inspection.get_lot(db, other_ctx, number)
+    with pytest.raises(NotFoundError):
+        services.inspection.get_plan(db, other_ctx, "IQC-CELL")
+    assert services.inspection.list_lots(db, other_ctx) == []
