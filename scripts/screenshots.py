@@ -86,6 +86,7 @@ def shoot(base: str) -> None:
             print(f"wrote docs/screenshots/{name}")
         shoot_station(browser, page, base)
         shoot_board(browser, page, base)
+        shoot_inspection(browser, page, base)
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.context.add_cookies(page.context.cookies())
         for name, path in PHONE.items():
@@ -144,6 +145,20 @@ def shoot_board(browser: Browser, signed_in: Page, base: str) -> None:
     page.locator("#hourly-chart canvas").wait_for()
     page.screenshot(path=str(OUT / "board-phone.png"), full_page=True)
     print("wrote docs/screenshots/board-phone.png")
+    page.close()
+
+
+def shoot_inspection(browser: Browser, signed_in: Page, base: str) -> None:
+    """The inspector's page on a phone, in Chinese: the demo's cell lot waiting for IQC."""
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2
+    )
+    page.context.add_cookies(signed_in.context.cookies())
+    page.goto(f"{base}/quality")
+    with page.expect_navigation():
+        page.locator("ul.cards a").first.click()
+    page.screenshot(path=str(OUT / "inspection-phone.png"), full_page=True)
+    print("wrote docs/screenshots/inspection-phone.png")
     page.close()
 
 

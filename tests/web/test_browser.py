@@ -2,6 +2,7 @@
 `tracemes serve` on loopback, on a phone-sized screen, keyboard only."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -509,6 +510,8 @@ def test_the_shop_floor_pages_pass_the_accessibility_checks(demo: Served, locale
         "/work-orders",
         f"/trace?q=EB{day}0001",
         "/trace?q=C2611-A",
+        "/quality",
+        f"/quality/inspections/IQC{DEMO_NOW:%Y%m%d}-002",  # C2611-B, waiting
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -547,3 +550,54 @@ def _log_in(page: Page, base: str, locale: str) -> None:
     page.get_by_label(words["password"]).fill(services.demo.DEMO_PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+def test_an_inspector_on_a_phone_rejects_a_cell_lot_sample_by_sample(demo: Served) -> None:
+    """The demo's cell lot C2611-B waits for incoming inspection. The inspector signs in by
+    badge, records a good sample with the keyboard, then a swollen cell: Decide rejects the
+    lot, it goes on hold with the packs already built from it."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{demo.base}/login?next=/quality")
+        page.get_by_label("公司代码").fill("DEMO")
+        page.get_by_label("工牌").fill(services.demo.DEMO_BADGES[Role.INSPECTOR])
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="待检检验批")).to_be_visible()
+        with page.expect_navigation():
+            page.get_by_role("link", name=re.compile("CELL-21700 批次 C2611-B")).click()
+        expect(page.get_by_text("第 1 个样品，共 80 个")).to_be_visible()
+        expect(page.get_by_label(re.compile("电压 Voltage"))).to_be_focused()
+        page.keyboard.type("3.61")
+        page.keyboard.press("Tab")
+        page.keyboard.type("15")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.get_by_role("alert")).to_contain_text("已记录第 1 个样品")
+        expect(page.get_by_label(re.compile("电压 Voltage"))).to_be_focused()
+        page.keyboard.type("3.62")
+        page.keyboard.press("Tab")
+        page.keyboard.type("14")
+        page.get_by_label(re.compile("SWELL 鼓包")).check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="记录样品").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="判定").click()
+        verdict = page.get_by_role("status").filter(has_text="拒收")
+        expect(verdict).to_contain_text("critical: 1 defective in 80 (Re 1)")
+        expect(verdict).to_contain_text("冻结单 H")
+        browser.close()
+
+    db = open_database(demo.url)
+    try:
+        ctx = Context(tenant_id=services.tenants.get(db, "DEMO").id, user_id=None, now=DEMO_NOW)
+        assert services.lots.get(db, ctx, "CELL-21700", "C2611-B").status == "on_hold"
+        (decided,) = [r for r in services.inspection.list_lots(db, ctx) if r["lot"] == "C2611-B"]
+        hold = services.holds.get(db, ctx, decided["hold_code"])
+        assert len(hold.units) >= 2  # packs 7 and 8 were built from C2611-B, and their bikes
+    finally:
+        db.dispose()

@@ -210,33 +210,45 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+def tally(
+    plan: InspectionPlan, plans: Sequence[ClassPlan], samples: Sequence[Sample]
+) -> dict[DefectClass, tuple[int, int]]:
+    """Per class: (defective items so far, samples of its n recorded so far)."""
+    by_index = {s.index: s for s in samples}
+    counts = {}
+    for class_plan in plans:
+        taken = [by_index[i] for i in range(1, class_plan.sample_size + 1) if i in by_index]
+        defective = sum(class_plan.defect_class in _classes_of(plan, s) for s in taken)
+        counts[class_plan.defect_class] = (defective, len(taken))
+    return counts
+
+
 def verdict(plan: InspectionPlan, plans: Sequence[ClassPlan], samples: Sequence[Sample]) -> Verdict:
     """Accept or reject from Ac/Re: each class counts defective items among its first n
     samples. Refused while a class could still go either way (samples missing)."""
-    by_index = {s.index: s for s in samples}
-    defectives: dict[DefectClass, int] = {}
-    reasons = []
-    complete = True
-    for class_plan in plans:
-        taken = [by_index[i] for i in range(1, class_plan.sample_size + 1) if i in by_index]
-        count = sum(class_plan.defect_class in _classes_of(plan, s) for s in taken)
-        defectives[class_plan.defect_class] = count
-        if count >= class_plan.re:
-            reasons.append(
-                f"{class_plan.defect_class.value}: {count} defective in "
-                f"{class_plan.sample_size} (Re {class_plan.re})"
-            )
-        elif len(taken) < class_plan.sample_size:
-            complete = False
+    counts = tally(plan, plans, samples)
+    reasons = [
+        f"{p.defect_class.value}: {counts[p.defect_class][0]} defective in "
+        f"{p.sample_size} (Re {p.re})"
+        for p in plans
+        if counts[p.defect_class][0] >= p.re
+    ]
+    defectives = {c: found for c, (found, _) in counts.items()}
     if reasons:
         return Verdict(False, defectives, tuple(reasons))
-    if not complete:
-        missing = sample_size(plans) - len(by_index)
+    if any(counts[p.defect_class][1] < p.sample_size for p in plans):
+        missing = sample_size(plans) - len({s.index for s in samples})
         raise ConflictError(
             f"{missing} samples still to record before the lot can be accepted",
             code="inspection_incomplete",
         )
     return Verdict(True, defectives, ())
+
+
+def next_index(size: int, samples: Sequence[Sample]) -> int | None:
+    """The first sample not recorded yet, or None when all are in."""
+    recorded = {s.index for s in samples}
+    return next((i for i in range(1, size + 1) if i not in recorded), None)
 
 
 def plan_as_dict(plan: InspectionPlan) -> dict[str, object]:

@@ -300,7 +300,32 @@ def _work_orders(db: Engine, ctx: Context) -> tuple[tuple[str, ...], tuple[str, 
 
 
 def _receipts(db: Engine, ctx: Context) -> None:
-    """Supplier lots of cells and screws, and purchased motors, controllers and BMS boards."""
+    """Supplier lots of cells and screws, and purchased motors, controllers and BMS boards.
+    Cells are inspected on receipt: lot C2611-A was accepted, C2611-B waits for the
+    inspector."""
+    services.inspection.put_plan(
+        db,
+        ctx,
+        "IQC-CELL",
+        "CELL-21700",
+        "incoming",
+        [
+            Characteristic(
+                "voltage_v", "电压 Voltage", lsl=Decimal("3.50"), usl=Decimal("3.70"), unit="V"
+            ),
+            Characteristic("ir_mohm", "内阻 Internal resistance", usl=Decimal(20), unit="mΩ"),
+        ],
+        [
+            {"code": "SWELL", "name": "鼓包 Swollen", "class": "critical"},
+            {"code": "LEAK", "name": "漏液 Leaking", "class": "critical"},
+            {"code": "DENT", "name": "凹痕 Dented can", "class": "major"},
+            {"code": "SLEEVE", "name": "套膜破损 Torn sleeve", "class": "major"},
+            {"code": "LABEL", "name": "标签模糊 Smudged label", "class": "minor"},
+        ],
+        "II",
+        "0.65",
+        "2.5",
+    )
     received = ctx.now - timedelta(days=2)
     for item, lot, quantity, supplier in (
         ("CELL-21700", "C2611-A", 1000, "天津力神 Tianjin Lishen"),
@@ -315,6 +340,17 @@ def _receipts(db: Engine, ctx: Context) -> None:
     ):
         serials = [f"{prefix}{n:04d}" for n in range(1, 13)]
         services.lots.receive_serials(db, ctx, item, serials, supplier, lot, received)
+    (accepted,) = [
+        row["number"]
+        for row in services.inspection.list_lots(db, ctx, "open")
+        if row["lot"] == "C2611-A"
+    ]
+    samples: list[tuple[str, int, dict[str, object], list[str]]] = [
+        (f"demo-iqc-{n}", n, {"voltage_v": 3.60 + (n % 7) / 100, "ir_mohm": 14 + n % 3}, [])
+        for n in range(1, 81)
+    ]
+    services.inspection.record(db, ctx, accepted, samples)
+    services.inspection.decide(db, ctx, accepted)
 
 
 def _production(db: Engine, ctx: Context, packs: list[str], bikes: list[str]) -> None:

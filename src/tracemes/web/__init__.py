@@ -12,6 +12,7 @@ from tracemes.web import (
     labels,
     layout,
     lines,
+    quality,
     station,
     trace,
     work_orders,
@@ -22,7 +23,19 @@ from tracemes.web.layout import error_page
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=layout.STATIC_DIR), name="static")
-    for module in (auth, home, items, lines, trace, work_orders, batches, labels, station, board):
+    for module in (
+        auth,
+        home,
+        items,
+        lines,
+        trace,
+        work_orders,
+        batches,
+        labels,
+        station,
+        board,
+        quality,
+    ):
         app.include_router(module.router, dependencies=[Depends(layout.refuse_cross_site)])
 
 
@@ -37,6 +50,7 @@ __all__ = [
     "layout",
     "lines",
     "mount",
+    "quality",
     "station",
     "trace",
     "work_orders",

@@ -1,0 +1,100 @@
+"""Quality pages: the inspector's list of open inspections and the sample-by-sample page.
+
+The inspection page is made for a phone in the receiving area: it says which sample is
+next, asks for the plan's measurements (the cursor waits in the first) and offers the
+defect codes as big check boxes; Enter records the sample and brings the next one. Every
+form carries its own id, so a double tap records a sample once.
+"""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Engine
+
+from tracemes import domain, services
+from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader
+from tracemes.domain.errors import DomainError
+from tracemes.domain.users import Principal
+from tracemes.services.context import Context
+from tracemes.web.layout import refusal_status, render
+
+router = APIRouter(prefix="/quality", tags=["pages"], include_in_schema=False)
+
+
+@router.get("", response_class=HTMLResponse)
+def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) -> HTMLResponse:
+    """Open inspections first, then the latest decisions."""
+    lots = services.inspection.list_lots(db, ctx)
+    values = {
+        "open": [row for row in lots if row["status"] == "open"],
+        "decided": [row for row in lots if row["status"] != "open"][:20],
+    }
+    return render(request, "quality/index.html", values, user=user)
+
+
+def _page(
+    request: Request,
+    db: Engine,
+    ctx: Context,
+    user: Principal,
+    number: str,
+    message: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lot = services.inspection.get_lot(db, ctx, number)
+    counts = domain.inspection.tally(lot.plan, lot.class_plans, lot.samples)
+    values = {
+        "lot": lot,
+        "counts": {c.value: found for c, found in counts.items()},
+        "next": domain.inspection.next_index(lot.sample_size, lot.samples),
+        "message": message,  # (ok | refused, text)
+        "event": uuid.uuid4().hex,
+    }
+    return render(request, "quality/inspection.html", values, user=user, status_code=status_code)
+
+
+@router.get("/inspections/{number}", response_class=HTMLResponse)
+def inspection_page(
+    request: Request, number: str, db: Db, ctx: Reader, user: CurrentPrincipal
+) -> HTMLResponse:
+    """One inspection lot: plans per class, samples so far, the next sample's form."""
+    return _page(request, db, ctx, user, number)
+
+
+@router.post("/inspections/{number}/samples", response_class=HTMLResponse)
+def record_sample(
+    request: Request,
+    number: str,
+    db: Db,
+    ctx: Quality,
+    user: CurrentPrincipal,
+    index: Annotated[int, Form()],
+    event: Annotated[str, Form()] = "",
+    check: Annotated[list[str] | None, Form()] = None,
+    value: Annotated[list[str] | None, Form()] = None,
+    defect: Annotated[list[str] | None, Form()] = None,
+) -> HTMLResponse:
+    """Record one sample: its measured values and the defects found on it."""
+    measured = {c: v.strip() for c, v in zip(check or [], value or [], strict=False) if v.strip()}
+    sample = (event or uuid.uuid4().hex, index, measured, defect or [])
+    try:
+        services.inspection.record(db, ctx, number, [sample])
+    except DomainError as error:
+        refused = ("refused", str(error))
+        return _page(request, db, ctx, user, number, refused, refusal_status(error))
+    return _page(request, db, ctx, user, number, ("ok", str(index)))
+
+
+@router.post("/inspections/{number}/decide", response_class=HTMLResponse)
+def decide(
+    request: Request, number: str, db: Db, ctx: Quality, user: CurrentPrincipal
+) -> HTMLResponse:
+    """Accept or reject the lot by Ac/Re (a rejection holds it)."""
+    try:
+        services.inspection.decide(db, ctx, number)
+    except DomainError as error:
+        refused = ("refused", str(error))
+        return _page(request, db, ctx, user, number, refused, refusal_status(error))
+    return _page(request, db, ctx, user, number)

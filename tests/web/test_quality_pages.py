@@ -1,0 +1,96 @@
+"""The inspector's pages: open inspections, one sample at a time, the verdict and its hold."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from tests.factories import make_item
+from tests.web.test_pages import BROWSER, sign_in
+from tracemes import services
+from tracemes.domain.characteristics import Characteristic
+from tracemes.services.context import Context
+
+DEFECTS = [
+    {"code": "SWELL", "name": "Swollen can", "class": "critical"},
+    {"code": "DENT", "name": "Dented can", "class": "major"},
+]
+
+
+@pytest.fixture
+def inspector(db: Engine, ctx: Context, app_client: TestClient) -> TestClient:
+    """An inspector's browser, and lot C-7 of 500 cells waiting for incoming inspection."""
+    make_item(db, ctx, "CELL", "lot")
+    voltage = Characteristic(
+        "voltage_v", "Voltage", unit="V", lsl=Decimal("3.5"), usl=Decimal("3.7")
+    )
+    services.inspection.put_plan(
+        db, ctx, "IQC-CELL", "CELL", "incoming", [voltage], DEFECTS, "II", "1.0"
+    )
+    services.lots.receive(db, ctx, "CELL", "C-7", 500, supplier="Lishen")
+    app_client.headers.update(BROWSER)
+    sign_in(app_client, db, ctx, "inspector")
+    return app_client
+
+
+def _number(client: TestClient) -> str:
+    found = re.search(r'href="/quality/inspections/([^"]+)"', client.get("/quality").text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_inspector_records_samples_one_after_another(
+    db: Engine, ctx: Context, inspector: TestClient
+) -> None:
+    number = _number(inspector)
+    page = inspector.get(f"/quality/inspections/{number}").text
+    assert "Sample 1 of 50" in page
+    assert re.search(r'<input id="m-voltage_v"[^>]*autofocus', page)
+    assert "3.5–3.7 V" in page
+    event = re.search(r'name="event" value="([0-9a-f]{32})"', page)
+    assert event is not None
+    form = {"index": "1", "event": event.group(1), "check": "voltage_v", "value": "3.61"}
+    for _ in range(2):  # a double tap
+        answer = inspector.post(f"/quality/inspections/{number}/samples", data=form)
+    assert "Sample 1 recorded" in answer.text
+    assert "Sample 2 of 50" in answer.text
+    lot = services.inspection.get_lot(db, ctx, number)
+    assert [(s.index, float(s.measurements["voltage_v"])) for s in lot.samples] == [(1, 3.61)]
+
+
+def test_a_critical_defect_and_decide_reject_and_hold_the_lot(
+    db: Engine, ctx: Context, inspector: TestClient
+) -> None:
+    number = _number(inspector)
+    url = f"/quality/inspections/{number}"
+    inspector.post(f"{url}/samples", data={"index": "1", "defect": "SWELL"})
+    early = inspector.post(f"{url}/decide")
+    assert "Rejected: the lot is on hold" in early.text
+    assert "critical: 1 defective in 50 (Re 1)" in early.text
+    assert services.lots.get(db, ctx, "CELL", "C-7").status == "on_hold"
+    listed = inspector.get("/quality").text
+    assert "No inspection is waiting." in listed
+    assert "rejected" in listed
+
+
+def test_deciding_too_early_says_how_many_samples_are_missing(inspector: TestClient) -> None:
+    number = _number(inspector)
+    answer = inspector.post(f"/quality/inspections/{number}/decide")
+    assert answer.status_code == 409
+    assert "50 samples still to record" in answer.text
+
+
+def test_a_viewer_cannot_record_and_another_tenant_cannot_see(
+    db: Engine, ctx: Context, other_ctx: Context, inspector: TestClient, app_client: TestClient
+) -> None:
+    number = _number(inspector)
+    inspector.post("/logout")
+    sign_in(inspector, db, ctx, "viewer")
+    assert inspector.get(f"/quality/inspections/{number}").status_code == 200
+    refused = inspector.post(f"/quality/inspections/{number}/samples", data={"index": "1"})
+    assert refused.status_code == 403
+    inspector.post("/logout")
+    sign_in(inspector, db, other_ctx, "inspector", tenant="BETA")
+    assert inspector.get(f"/quality/inspections/{number}").status_code == 404
