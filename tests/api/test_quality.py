@@ -1,9 +1,12 @@
 """Control charts through HTTP: the contract's shape, the book's numbers, named refusals."""
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from tests.api.test_events import problem_of
 from tests.domain.test_spc import ORANGE_JUICE, PISTON_RINGS
+from tests.factories import make_item
+from tracemes.services.context import Context
 
 
 def test_xbar_r_answers_limits_points_range_chart_and_capability(client: TestClient) -> None:
@@ -86,3 +89,46 @@ def test_a_bad_sampling_question_is_a_problem_naming_the_field(client: TestClien
     problem_of(client.get(f"{url}?lot_size=100&aql=1.0&level=IV"), 422, "validation")
     later = client.get(f"{url}?lot_size=100&aql=1.0&severity=tightened")
     assert "not available yet" in problem_of(later, 422, "severity_not_available")["detail"]
+
+
+def test_the_report_answers_supplier_quality_and_the_pareto(
+    db: Engine, ctx: Context, client: TestClient
+) -> None:
+    make_item(db, ctx, "CELL", "lot")
+    plan = {
+        "item": "CELL",
+        "stage": "incoming",
+        "aql_major": "6.5",
+        "defects": [{"code": "DENT", "name": "Dented can"}],
+    }
+    client.put("/api/v1/quality/inspection-plans/IQC-CELL", json=plan)
+    client.post(
+        "/api/v1/lots", json={"item": "CELL", "lot": "C-1", "quantity": 50, "supplier": "Lishen"}
+    )
+    (lot,) = client.get("/api/v1/quality/inspection-lots").json()
+    url = f"/api/v1/quality/inspection-lots/{lot['number']}"
+    samples = [
+        {"id": f"s{i}", "index": i, "defects": ["DENT"] if i == 4 else []} for i in range(1, 9)
+    ]
+    client.post(f"{url}/samples", json={"samples": samples})
+    assert client.post(f"{url}/decide").json()["status"] == "accepted"  # lot 50: D, n 8, Ac 1
+    report = client.get("/api/v1/quality/report", params={"from": "2026-03-01", "to": "2026-03-16"})
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["suppliers"] == [
+        {
+            "supplier": "Lishen",
+            "lots": 1,
+            "accepted": 1,
+            "rejected": 0,
+            "acceptance_rate": "1.0000",  # ratios are decimals, as text
+            "sampled": 8,
+            "defective": 1,
+            "ppm": 125000,
+        }
+    ]
+    assert body["pareto"] == [
+        {"code": "DENT", "count": 1, "share": "1.0000", "cumulative": "1.0000"}
+    ]
+    bad = client.get("/api/v1/quality/report", params={"from": "2026-03-16", "to": "2026-03-01"})
+    assert "is after" in problem_of(bad, 422, "validation")["detail"]

@@ -39,6 +39,19 @@ OBJECT_ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("GET", "/api/v1/trace/serials/{serial}/where-used", None),
     ("GET", "/api/v1/holds/{code}", None),
     ("POST", "/api/v1/holds/{code}/release", {"disposition": "use_as_is"}),
+    (
+        "PUT",
+        "/api/v1/quality/inspection-plans/{code}",
+        {"item": "CELL", "stage": "incoming", "aql_major": "1.0"},
+    ),
+    ("GET", "/api/v1/quality/inspection-plans/{code}", None),
+    ("GET", "/api/v1/quality/inspection-lots/{number}", None),
+    (
+        "POST",
+        "/api/v1/quality/inspection-lots/{number}/samples",
+        {"samples": [{"id": "s-1", "index": 1, "defects": []}]},
+    ),
+    ("POST", "/api/v1/quality/inspection-lots/{number}/decide", None),
 ]
 # ACME's object each route names, by the first path segment after /api/v1/.
 ACME_KEYS: dict[str, dict[str, str]] = {
@@ -49,8 +62,15 @@ ACME_KEYS: dict[str, dict[str, str]] = {
     "production-lots": {"item": "BLADE", "lot": "BL0001"},
     "trace": {"serial": "BK0001", "item": "CELL", "lot": "C-1"},
     "holds": {"code": "H20260316-001"},
+    "quality": {"code": "IQC-CELL", "number": "IQC20260316-001"},
 }
-NO_SUCH = {"code": "NO-SUCH", "item": "NO-SUCH", "lot": "NO-SUCH", "serial": "NO-SUCH"}
+NO_SUCH = {
+    "code": "NO-SUCH",
+    "item": "NO-SUCH",
+    "lot": "NO-SUCH",
+    "serial": "NO-SUCH",
+    "number": "NO-SUCH",
+}
 
 
 def acme_keys(path: str) -> dict[str, str]:
@@ -68,6 +88,9 @@ def beta(db: Engine, ctx: Context, other_ctx: Context) -> Iterator[TestClient]:
     services.holds.place(db, ctx, "suspect screws", serials=["F-1"])
     make_blade_plant(db, ctx, blades=10, saws=1)
     services.batches.open_lots(db, ctx, "WO-BLADE", [10])
+    defects = [{"code": "DENT", "name": "Dent", "class": "major"}]
+    services.inspection.put_plan(db, ctx, "IQC-CELL", "CELL", "incoming", [], defects, "II", "1.0")
+    services.lots.receive(db, ctx, "CELL", "C-9", 100)  # opens IQC20260316-001
     with TestClient(create_app(db, clock=lambda: NOW)) as client:
         client.headers["Authorization"] = f"Bearer {token_for(db, other_ctx, 'admin')}"
         yield client
@@ -105,6 +128,9 @@ def test_another_tenants_object_is_not_found(
     assert services.work_orders.get(db, ctx, "WO-ACME").order.status == "planned"
     assert services.boms.get(db, ctx, "BIKE").version == 1
     assert services.holds.get(db, ctx, "H20260316-001").released_at is None
+    inspection = services.inspection.get_lot(db, ctx, "IQC20260316-001")
+    assert (inspection.status, inspection.samples) == ("open", ())
+    assert services.inspection.get_plan(db, ctx, "IQC-CELL").aql_major is not None
 
 
 @pytest.mark.parametrize(

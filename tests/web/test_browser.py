@@ -512,6 +512,7 @@ def test_the_shop_floor_pages_pass_the_accessibility_checks(demo: Served, locale
         "/trace?q=C2611-A",
         "/quality",
         f"/quality/inspections/IQC{DEMO_NOW:%Y%m%d}-002",  # C2611-B, waiting
+        "/quality/spc?item=EB-A1&operation=OP40&characteristic=top_speed_kmh",
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -526,6 +527,8 @@ def test_the_shop_floor_pages_pass_the_accessibility_checks(demo: Served, locale
                 with page.expect_navigation():
                     page.locator("form[action='/station/choose'] button").click()
                 _scan(page, f"EB{day}0010")  # a unit at work: its parts and finish buttons
+            if path.startswith("/quality/spc"):
+                expect(page.locator("#spc-chart canvas")).to_have_count(1)  # uPlot drew it
             page.add_script_tag(path=str(AXE))
             result = page.evaluate(
                 "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"

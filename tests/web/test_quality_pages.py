@@ -7,10 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import make_item
+from tests.factories import accept, make_item, make_line
 from tests.web.test_pages import BROWSER, sign_in
 from tracemes import services
+from tracemes.domain.boms import BomLine
 from tracemes.domain.characteristics import Characteristic
+from tracemes.domain.routings import Operation
+from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.services.context import Context
 
 DEFECTS = [
@@ -94,3 +97,47 @@ def test_a_viewer_cannot_record_and_another_tenant_cannot_see(
     inspector.post("/logout")
     sign_in(inspector, db, other_ctx, "inspector", tenant="BETA")
     assert inspector.get(f"/quality/inspections/{number}").status_code == 404
+
+
+def test_the_quality_page_reports_suppliers_pareto_and_offers_charts(
+    db: Engine, ctx: Context, inspector: TestClient
+) -> None:
+    number = _number(inspector)
+    inspector.post(f"/quality/inspections/{number}/samples", data={"index": "1", "defect": "DENT"})
+    inspector.post(f"/quality/inspections/{number}/samples", data={"index": "2", "defect": "DENT"})
+    inspector.post(f"/quality/inspections/{number}/decide")  # 2 majors: Re 2 at lot 500
+    page = inspector.get("/quality").text
+    assert "Supplier quality" in page
+    assert re.search(r"<th scope=\"row\">Lishen</th><td class=\"number\">1</td>", page)
+    assert re.search(r"<th scope=\"row\">DENT</th><td class=\"number\">2</td>", page)
+    assert "No routing measures anything yet." in page
+
+
+def test_a_measured_characteristic_gets_an_individuals_chart(
+    db: Engine, ctx: Context, inspector: TestClient
+) -> None:
+    make_item(db, ctx, "CHARGER", serial_pattern="CH{seq:3}")
+    services.boms.replace(db, ctx, "CHARGER", [BomLine("CELL", Decimal(1), False)])
+    speed = Characteristic("top_speed_kmh", "Top speed", usl=Decimal(25), unit="km/h")
+    test = Operation(10, "T10", "Function test", Decimal(60), "L1", checks=(speed,))
+    make_line(db, ctx, "L1")
+    services.routings.replace(db, ctx, "CHARGER", [test])
+    services.work_orders.create(db, ctx, "CHARGER", 5, "L1", code="WO-CH")
+    services.work_orders.release(db, ctx, "WO-CH")
+    chargers = services.work_orders.add_units(db, ctx, "WO-CH", count=5)
+    for serial, value in zip(chargers, (24.0, 24.4, 23.8, 24.1, 24.2), strict=True):
+        accept(
+            db,
+            ctx,
+            StartStep(serial, "T10"),
+            CompleteStep(serial, "T10", True, {"top_speed_kmh": value}),
+        )
+    listed = inspector.get("/quality").text
+    assert "/quality/spc?item=CHARGER&amp;operation=T10&amp;characteristic=top_speed_kmh" in listed
+    page = inspector.get(
+        "/quality/spc",
+        params={"item": "CHARGER", "operation": "T10", "characteristic": "top_speed_kmh"},
+    ).text
+    assert 'id="spc-chart"' in page
+    assert re.search(r'data-figure="center">24\.100<', page)
+    assert 'data-figure="cpk"' in page  # the routing's USL 25 km/h as specification

@@ -1,8 +1,9 @@
 """Quality: sampling plans and control charts (inspections follow, issue 6)."""
 
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from tracemes import services
@@ -232,3 +233,54 @@ def record_samples(number: str, body: SamplesIn, db: Db, ctx: Quality) -> dict[s
 def decide_inspection_lot(number: str, db: Db, ctx: Quality) -> dict[str, Any]:
     """Accept or reject by Ac/Re; a rejection holds the lot and the units it went into."""
     return _lot_json(services.inspection.decide(db, ctx, number))
+
+
+@router.get("/report")
+def quality_report(
+    db: Db,
+    ctx: Reader,
+    first_day: Annotated[date | None, Query(alias="from")] = None,
+    last_day: Annotated[date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Lot acceptance, yields per operation and routing, defect Pareto and supplier quality
+    for plant days `from` .. `to` (the last 30 days by default)."""
+    found = services.quality_report.report(db, ctx, first_day, last_day)
+    return {
+        "from": found.first_day,
+        "to": found.last_day,
+        "timezone": found.timezone,
+        "lots_decided": found.lots_decided,
+        "lots_accepted": found.lots_accepted,
+        "acceptance_rate": found.acceptance_rate,
+        "operations": [
+            {
+                "item": s.item_code,
+                "operation": s.operation,
+                "passed": s.passed,
+                "failed": s.failed,
+                "pass_rate": s.pass_rate,
+                "first_tries": s.first_tries,
+                "first_passes": s.first_passes,
+                "first_pass_yield": s.first_pass_yield,
+            }
+            for s in found.steps
+        ],
+        "rolled_throughput_yield": found.rolled_throughput_yield,
+        "pareto": [
+            {"code": b.code, "count": b.count, "share": b.share, "cumulative": b.cumulative}
+            for b in found.pareto
+        ],
+        "suppliers": [
+            {
+                "supplier": s.supplier,
+                "lots": s.lots,
+                "accepted": s.accepted,
+                "rejected": s.rejected,
+                "acceptance_rate": s.acceptance_rate,
+                "sampled": s.sampled,
+                "defective": s.defective,
+                "ppm": s.ppm,
+            }
+            for s in found.suppliers
+        ],
+    }

@@ -175,7 +175,9 @@ def sample_size(plans: Sequence[ClassPlan]) -> int:
     return max(p.sample_size for p in plans)
 
 
-def _classes_of(plan: InspectionPlan, sample: Sample) -> set[DefectClass]:
+def defect_classes(plan: InspectionPlan, sample: Sample) -> set[DefectClass]:
+    """The classes a sample is defective in: its defect codes', and major for a measured
+    value outside its limits. Empty for a good item."""
     found = {plan.defect(code).defect_class for code in sample.defects}
     by_code = {c.code: c for c in plan.characteristics}
     for code, value in sample.measurements.items():
@@ -218,7 +220,7 @@ def tally(
     counts = {}
     for class_plan in plans:
         taken = [by_index[i] for i in range(1, class_plan.sample_size + 1) if i in by_index]
-        defective = sum(class_plan.defect_class in _classes_of(plan, s) for s in taken)
+        defective = sum(class_plan.defect_class in defect_classes(plan, s) for s in taken)
         counts[class_plan.defect_class] = (defective, len(taken))
     return counts
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.work_orders import Status
 from tracemes.store.schema import operations, step_runs, units, work_orders
+from tracemes.store.step_runs import first_try
 
 RUNNING = (Status.RELEASED.value, Status.IN_PROGRESS.value)
 STARTED = (UnitStatus.IN_PROGRESS.value, UnitStatus.REWORK.value)
@@ -85,17 +86,7 @@ def finished_steps(
 ) -> list[tuple[str, str, bool, int]]:
     """(operation, result, first try at it?, count) of the line's steps that ended in
     [start, end)."""
-    earlier = step_runs.alias("earlier")
-    first = ~(
-        sa.select(earlier.c.id)
-        .where(
-            earlier.c.tenant_id == tenant_id,
-            earlier.c.unit_id == step_runs.c.unit_id,
-            earlier.c.operation_code == step_runs.c.operation_code,
-            earlier.c.id < step_runs.c.id,
-        )
-        .exists()
-    )
+    first = first_try(tenant_id)
     rows = conn.execute(
         sa.select(step_runs.c.operation_code, step_runs.c.result, first, sa.func.count())
         .select_from(

@@ -30,8 +30,37 @@ def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) 
     values = {
         "open": [row for row in lots if row["status"] == "open"],
         "decided": [row for row in lots if row["status"] != "open"][:20],
+        "report": services.quality_report.report(db, ctx),
+        "charts": services.quality_report.measured_characteristics(db, ctx),
     }
     return render(request, "quality/index.html", values, user=user)
+
+
+@router.get("/spc", response_class=HTMLResponse)
+def spc_page(
+    request: Request,
+    db: Db,
+    ctx: Reader,
+    user: CurrentPrincipal,
+    item: str,
+    operation: str,
+    characteristic: str,
+) -> HTMLResponse:
+    """An individuals chart of a value measured at a station step, last 30 days."""
+    series = services.quality_report.measured_series(db, ctx, item, operation, characteristic)
+    chart = series.chart
+    data = None
+    if chart is not None:
+        flagged = [p.value if p.rules else None for p in chart.main.points]
+        data = {
+            "values": list(series.values),
+            "center": chart.main.center,
+            "ucl": chart.main.ucl,
+            "lcl": chart.main.lcl,
+            "flagged": flagged,
+        }
+    values = {"series": series, "data": data}
+    return render(request, "quality/spc.html", values, user=user)
 
 
 def _page(

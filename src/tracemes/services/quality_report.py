@@ -1,0 +1,154 @@
+"""Quality over a period: lot acceptance, yields per operation and routing, the defect
+Pareto and supplier quality (definitions in domain/quality_report.py and docs/quality.md)."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+
+from tracemes import domain, store
+from tracemes.domain.board import ratio
+from tracemes.domain.inspection import Sample, plan_from_dict
+from tracemes.domain.quality_report import ParetoBar, StepYield, SupplierQuality
+from tracemes.services.context import Context
+
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class QualityReport:
+    """The figures of days `first_day` .. `last_day` (inclusive) where the plant is."""
+
+    first_day: date
+    last_day: date
+    timezone: str
+    lots_decided: int
+    lots_accepted: int
+    steps: tuple[StepYield, ...]
+    rolled_throughput_yield: dict[str, Decimal]
+    pareto: tuple[ParetoBar, ...]
+    suppliers: tuple[SupplierQuality, ...]
+
+    @property
+    def acceptance_rate(self) -> Decimal | None:
+        """Accepted / decided inspection lots."""
+        return ratio(self.lots_accepted, self.lots_decided)
+
+
+def report(
+    db: Engine, ctx: Context, first_day: date | None = None, last_day: date | None = None
+) -> QualityReport:
+    """The report for a span of plant days (the last 30 days by default)."""
+    with store.db.reading(db) as conn:
+        timezone = store.tenants.get_by_id(conn, ctx.tenant_id).timezone
+        last = last_day or domain.board.today(ctx.now, timezone)
+        first = first_day or last - timedelta(days=DEFAULT_DAYS - 1)
+        if first > last:
+            raise domain.errors.InvalidInputError("from", f"{first} is after {last}")
+        start, _ = domain.board.day_bounds(first, timezone)
+        _, end = domain.board.day_bounds(last, timezone)
+        steps = store.quality.steps_by_item(conn, ctx.tenant_id, start, end)
+        step_defects = store.quality.step_defects(conn, ctx.tenant_id, start, end)
+        lots = store.quality.decided_lots(conn, ctx.tenant_id, start, end)
+    tallies: dict[tuple[str, str], list[int]] = {}
+    for item, operation, result, first_try, n in steps:
+        tally = tallies.setdefault((item, operation), [0, 0, 0, 0])
+        tally[0 if result == "pass" else 1] += n
+        if first_try:
+            tally[2] += n
+            tally[3] += n if result == "pass" else 0
+    yields = tuple(StepYield(item, op, *tally) for (item, op), tally in sorted(tallies.items()))
+    defects: Counter[str] = Counter(code for codes in step_defects for code in codes or ())
+    suppliers: dict[str, list[int]] = {}
+    for lot in lots:
+        plan = plan_from_dict(lot["plan"])
+        figures = suppliers.setdefault(lot["supplier"] or "—", [0, 0, 0, 0, 0])
+        figures[0] += 1
+        figures[1 if lot["status"] == "accepted" else 2] += 1
+        for index, (measured, codes) in lot["samples"].items():
+            defects.update(codes)
+            sample = Sample(index, {k: Decimal(v) for k, v in measured.items()}, tuple(codes))
+            figures[3] += 1
+            figures[4] += bool(domain.inspection.defect_classes(plan, sample))
+    return QualityReport(
+        first_day=first,
+        last_day=last,
+        timezone=timezone,
+        lots_decided=len(lots),
+        lots_accepted=sum(1 for lot in lots if lot["status"] == "accepted"),
+        steps=yields,
+        rolled_throughput_yield=domain.quality_report.rolled_throughput_yield(yields),
+        pareto=tuple(domain.quality_report.pareto(defects)),
+        suppliers=tuple(
+            SupplierQuality(name, *figures) for name, figures in sorted(suppliers.items())
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredSeries:
+    """One characteristic as measured at a station step, in time order, with its chart."""
+
+    item_code: str
+    operation: str
+    characteristic: str
+    serials: tuple[str, ...]
+    values: tuple[float, ...]
+    chart: domain.spc.Analysis | None  # None with fewer than 3 values
+
+
+def measured_series(
+    db: Engine,
+    ctx: Context,
+    item_code: str,
+    operation: str,
+    characteristic: str,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> MeasuredSeries:
+    """An individuals / moving-range chart of a value measured at an operation, with the
+    limits of the characteristic in the item's current routing as specification."""
+    with store.db.reading(db) as conn:
+        timezone = store.tenants.get_by_id(conn, ctx.tenant_id).timezone
+        last = last_day or domain.board.today(ctx.now, timezone)
+        first = first_day or last - timedelta(days=DEFAULT_DAYS - 1)
+        start, _ = domain.board.day_bounds(first, timezone)
+        _, end = domain.board.day_bounds(last, timezone)
+        rows = store.quality.measured(conn, ctx.tenant_id, item_code, operation, start, end)
+        routing = store.routings.current(conn, ctx.tenant_id, item_code)
+    points = [
+        (serial, float(values[characteristic]))
+        for serial, _, values in rows
+        if characteristic in values
+    ]
+    spec = None
+    if routing is not None:
+        for op in routing.operations:
+            for check in op.checks if op.code == operation else ():
+                if check.code == characteristic:
+                    spec = check
+    lsl = float(spec.lsl) if spec and spec.lsl is not None else None
+    usl = float(spec.usl) if spec and spec.usl is not None else None
+    values = [v for _, v in points]
+    chart = domain.spc.individuals(values, lsl, usl) if len(values) >= 3 else None
+    return MeasuredSeries(
+        item_code, operation, characteristic, tuple(s for s, _ in points), tuple(values), chart
+    )
+
+
+def measured_characteristics(db: Engine, ctx: Context) -> list[tuple[str, str, str, str]]:
+    """(item, operation, characteristic code, name) of every variable checked in a current
+    routing: what the quality page offers to chart."""
+    with store.db.reading(db) as conn:
+        found: list[tuple[str, str, str, str]] = []
+        for item in store.items.list_all(conn, ctx.tenant_id):
+            routing = store.routings.current(conn, ctx.tenant_id, item.code)
+            for op in routing.operations if routing else ():
+                found.extend(
+                    (item.code, op.code, c.code, c.name)
+                    for c in op.checks
+                    if c.kind is domain.characteristics.Kind.VARIABLE
+                )
+    return found

@@ -1,0 +1,127 @@
+"""Quality figures over a period: steps by item and operation, defect codes, and decided
+inspection lots with their samples. Each is one query bounded by the tenant and the period."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tracemes.store.schema import (
+    inspection_lots,
+    inspection_samples,
+    items,
+    step_runs,
+    units,
+)
+from tracemes.store.step_runs import first_try
+
+
+def steps_by_item(
+    conn: Connection, tenant_id: int, start: datetime, end: datetime
+) -> list[tuple[str, str, str, bool, int]]:
+    """(item, operation, result, first try?, count) of steps that ended in [start, end)."""
+    first = first_try(tenant_id)
+    rows = conn.execute(
+        sa.select(
+            items.c.code, step_runs.c.operation_code, step_runs.c.result, first, sa.func.count()
+        )
+        .select_from(
+            step_runs.join(units, step_runs.c.unit_id == units.c.id).join(
+                items, units.c.item_id == items.c.id
+            )
+        )
+        .where(
+            step_runs.c.tenant_id == tenant_id,
+            step_runs.c.completed_at >= start,
+            step_runs.c.completed_at < end,
+        )
+        .group_by(items.c.code, step_runs.c.operation_code, step_runs.c.result, first)
+    )
+    return [(item, op, result, bool(is_first), int(n)) for item, op, result, is_first, n in rows]
+
+
+def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> list[Any]:
+    """The defect code lists of failed steps that ended in [start, end)."""
+    return list(
+        conn.execute(
+            sa.select(step_runs.c.defects).where(
+                step_runs.c.tenant_id == tenant_id,
+                step_runs.c.completed_at >= start,
+                step_runs.c.completed_at < end,
+                step_runs.c.result == "fail",
+            )
+        ).scalars()
+    )
+
+
+def decided_lots(
+    conn: Connection, tenant_id: int, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Inspection lots decided in [start, end), each with the latest record of every sample."""
+    lots = [
+        dict(row)
+        for row in conn.execute(
+            sa.select(
+                inspection_lots.c.id,
+                inspection_lots.c.number,
+                inspection_lots.c.supplier,
+                inspection_lots.c.status,
+                inspection_lots.c.plan,
+            ).where(
+                inspection_lots.c.tenant_id == tenant_id,
+                inspection_lots.c.decided_at >= start,
+                inspection_lots.c.decided_at < end,
+            )
+        ).mappings()
+    ]
+    if not lots:
+        return []
+    samples: dict[int, dict[int, tuple[dict[str, str], list[str]]]] = {}
+    for lot_id, index, measured, defects in conn.execute(
+        sa.select(
+            inspection_samples.c.inspection_lot_id,
+            inspection_samples.c.sample_index,
+            inspection_samples.c.measurements,
+            inspection_samples.c.defects,
+        )
+        .where(
+            inspection_samples.c.tenant_id == tenant_id,
+            inspection_samples.c.inspection_lot_id.in_([lot["id"] for lot in lots]),
+        )
+        .order_by(inspection_samples.c.id)
+    ):
+        samples.setdefault(lot_id, {})[index] = (measured, defects)  # the latest counts
+    for lot in lots:
+        lot["samples"] = samples.get(lot["id"], {})
+    return lots
+
+
+def measured(
+    conn: Connection,
+    tenant_id: int,
+    item_code: str,
+    operation: str,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[str, datetime, dict[str, Any]]]:
+    """(serial, when, measurements) of an item's steps at an operation that ended in
+    [start, end) with something measured, in the order they ended."""
+    rows = conn.execute(
+        sa.select(units.c.serial, step_runs.c.completed_at, step_runs.c.measurements)
+        .select_from(
+            step_runs.join(units, step_runs.c.unit_id == units.c.id).join(
+                items, units.c.item_id == items.c.id
+            )
+        )
+        .where(
+            step_runs.c.tenant_id == tenant_id,
+            items.c.code == item_code,
+            step_runs.c.operation_code == operation,
+            step_runs.c.completed_at >= start,
+            step_runs.c.completed_at < end,
+            step_runs.c.measurements.is_not(None),
+        )
+        .order_by(step_runs.c.completed_at, step_runs.c.id)
+    )
+    return [(serial, when, values) for serial, when, values in rows if values]
