@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from tests.api.test_events import problem_of
-from tests.factories import make_item, token_for
+from tests.factories import build_bike, build_pack, make_item, make_plant, token_for
 from tracemes.services.context import Context
 
 PLAN = {
@@ -109,3 +109,28 @@ def test_another_tenant_sees_no_inspection(
     assert client.get("/api/v1/quality/inspection-lots", headers=beta).json() == []
     plan = client.get("/api/v1/quality/inspection-plans/IQC-CELL", headers=beta)
     assert plan.status_code == 404
+
+
+def test_a_final_inspection_opens_on_a_work_order_with_finished_units(
+    db: Engine, ctx: Context, other_ctx: Context, client: TestClient
+) -> None:
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    build_pack(db, ctx, plant.packs[0])
+    build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
+    plan = {
+        "item": "BIKE",
+        "stage": "final",
+        "full": True,
+        "defects": [{"code": "SCRATCH", "name": "Scratch", "class": "minor"}],
+    }
+    assert client.put("/api/v1/quality/inspection-plans/FQC-BIKE", json=plan).status_code == 200
+    opened = client.post("/api/v1/quality/inspection-lots", json={"work_order": "WO-BIKE"})
+    assert opened.status_code == 201, opened.text
+    assert (opened.json()["work_order"], opened.json()["sample_size"]) == ("WO-BIKE", 1)
+    again = client.post("/api/v1/quality/inspection-lots", json={"work_order": "WO-BIKE"})
+    problem_of(again, 409, "inspection_open")
+    beta = {"Authorization": f"Bearer {token_for(db, other_ctx, 'admin')}"}
+    walled = client.post(
+        "/api/v1/quality/inspection-lots", json={"work_order": "WO-BIKE"}, headers=beta
+    )
+    assert walled.status_code == 404

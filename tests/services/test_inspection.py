@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.factories import Plant, accept, make_plant, send
+from tests.factories import Plant, accept, build_bike, build_pack, make_plant, send
 from tracemes import services
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -178,3 +178,52 @@ def test_another_tenants_inspection_is_not_there(
     with pytest.raises(NotFoundError):
         services.inspection.get_plan(db, other_ctx, "IQC-CELL")
     assert services.inspection.list_lots(db, other_ctx) == []
+
+
+FINAL_DEFECTS = [
+    {"code": "SCRATCH", "name": "Paint scratch", "class": "minor"},
+    {"code": "BRAKE", "name": "Brake does not cut power", "class": "critical"},
+]
+
+
+def _finished_bikes(db: Engine, ctx: Context, plant: Plant, count: int) -> list[str]:
+    for n, (bike, pack) in enumerate(zip(plant.bikes[:count], plant.packs, strict=False), 1):
+        build_pack(db, ctx, pack)
+        build_bike(db, ctx, bike, pack, n)
+    return plant.bikes[:count]
+
+
+def test_a_final_inspection_samples_an_orders_finished_units_and_holds_them_when_rejected(
+    db: Engine, ctx: Context
+) -> None:
+    plant = make_plant(db, ctx, bikes=3, packs=3)
+    services.inspection.put_plan(
+        db, ctx, "FQC-BIKE", "BIKE", "final", [], FINAL_DEFECTS, "II", aql_minor="4.0"
+    )
+    with pytest.raises(ConflictError) as empty:
+        services.inspection.open_final(db, ctx, "WO-BIKE")
+    assert empty.value.code == "nothing_to_inspect"
+    bikes = _finished_bikes(db, ctx, plant, 3)
+    lot = services.inspection.open_final(db, ctx, "WO-BIKE")
+    assert (lot.number, lot.work_order, lot.lot_size, lot.sample_size) == (
+        "FQC20260316-001",
+        "WO-BIKE",
+        3,
+        3,  # lot 3: code A, n 2 -> every unit
+    )
+    with pytest.raises(ConflictError) as twice:
+        services.inspection.open_final(db, ctx, "WO-BIKE")
+    assert twice.value.code == "inspection_open"
+    services.inspection.record(db, ctx, lot.number, [(uuid.uuid4().hex, 1, {}, ["BRAKE"])])
+    decided = services.inspection.decide(db, ctx, lot.number)
+    assert decided.status == "rejected"
+    assert decided.hold_code is not None
+    assert set(services.holds.get(db, ctx, decided.hold_code).units) == set(bikes)
+
+
+def test_a_final_inspection_needs_a_final_plan(db: Engine, ctx: Context, plant: Plant) -> None:
+    with pytest.raises(ConflictError) as refused:
+        services.inspection.open_final(db, ctx, "WO-BIKE")
+    assert refused.value.code == "no_inspection_plan"
+    with pytest.raises(NotFoundError):
+        services.inspection.open_final(db, ctx, "WO-NONE")

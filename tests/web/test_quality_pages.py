@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import accept, make_item, make_line
+from tests.factories import accept, build_bike, build_pack, make_item, make_line, make_plant
 from tests.web.test_pages import BROWSER, sign_in
 from tracemes import services
 from tracemes.domain.boms import BomLine
@@ -141,3 +141,26 @@ def test_a_measured_characteristic_gets_an_individuals_chart(
     assert 'id="spc-chart"' in page
     assert re.search(r'data-figure="center">24\.100<', page)
     assert 'data-figure="cpk"' in page  # the routing's USL 25 km/h as specification
+
+
+def test_the_work_order_page_opens_its_final_inspection(
+    db: Engine, ctx: Context, app_client: TestClient
+) -> None:
+    inspector = app_client
+    inspector.headers.update(BROWSER)
+    sign_in(inspector, db, ctx, "inspector")
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    build_pack(db, ctx, plant.packs[0])
+    build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
+    defects = [{"code": "SCRATCH", "name": "Scratch", "class": "minor"}]
+    services.inspection.put_plan(db, ctx, "FQC-BIKE", "BIKE", "final", [], defects, full=True)
+    page = inspector.get("/work-orders/WO-BIKE").text
+    assert "Open final inspection" in page
+    opened = inspector.post(
+        "/quality/final-inspections", data={"work_order": "WO-BIKE"}, follow_redirects=False
+    )
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "/quality/inspections/FQC20260316-001"
+    inspection = inspector.get(opened.headers["location"]).text
+    assert 'href="/work-orders/WO-BIKE"' in inspection
+    assert "Sample 1 of 1" in inspection

@@ -167,6 +167,7 @@ def _lot_json(lot: InspectionLot) -> dict[str, Any]:
         "plan": lot.plan.code,
         "item": lot.item_code,
         "lot": lot.lot,
+        "work_order": lot.work_order,
         "supplier": lot.supplier,
         "lot_size": lot.lot_size,
         "sample_size": lot.sample_size,
@@ -196,6 +197,7 @@ def list_inspection_lots(db: Db, ctx: Reader, status: str | None = None) -> list
             "number": row["number"],
             "item": row["item"],
             "lot": row["lot"],
+            "work_order": row["work_order"],
             "supplier": row["supplier"],
             "lot_size": row["lot_size"],
             "status": row["status"],
@@ -203,6 +205,16 @@ def list_inspection_lots(db: Db, ctx: Reader, status: str | None = None) -> list
         }
         for row in services.inspection.list_lots(db, ctx, status)
     ]
+
+
+class FinalInspectionIn(BaseModel):
+    work_order: str = Field(examples=["WO20260316-002"])
+
+
+@router.post("/inspection-lots", status_code=201)
+def open_final_inspection(body: FinalInspectionIn, db: Db, ctx: Quality) -> dict[str, Any]:
+    """Open the final inspection of a work order's finished units, by the item's final plan."""
+    return _lot_json(services.inspection.open_final(db, ctx, body.work_order))
 
 
 @router.get("/inspection-lots/{number}")

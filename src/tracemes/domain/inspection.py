@@ -156,7 +156,7 @@ def new_plan(
 def class_plans(plan: InspectionPlan, lot_size: int) -> tuple[ClassPlan, ...]:
     """The plan each defect class is judged by, for a lot of this size on normal
     inspection. Critical defects are not accepted at all, on the largest sample."""
-    if plan.full:
+    if plan.full or lot_size < 2:  # a lot of one item: inspect it
         return tuple(ClassPlan(c, lot_size, 0, 1) for c in DefectClass)
     found = []
     for defect_class, aql in (

@@ -17,6 +17,7 @@ from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, NotFoundError
 from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
 from tracemes.domain.lots import Lot
+from tracemes.domain.units import UnitStatus
 from tracemes.services import holds as services_holds
 from tracemes.services.context import Context
 
@@ -31,6 +32,7 @@ class InspectionLot:
     plan: InspectionPlan
     item_code: str
     lot: str | None
+    work_order: str | None
     supplier: str | None
     lot_size: int
     class_plans: tuple[ClassPlan, ...]
@@ -96,10 +98,9 @@ def open_for_receipt(conn: Connection, ctx: Context, lot: Lot, lot_id: int) -> s
     plan = store.inspection.plan_for(conn, ctx.tenant_id, lot.item_code, Stage.INCOMING.value)
     if plan is None:
         return None
-    size = int(lot.quantity.to_integral_value()) if lot.quantity >= 2 else 2
+    size = max(1, int(lot.quantity.to_integral_value()))
     plans = domain.inspection.class_plans(plan, size)
-    prefix = f"IQC{ctx.now:%Y%m%d}-"
-    number = f"{prefix}{store.inspection.count_lots_starting(conn, ctx.tenant_id, prefix) + 1:03d}"
+    number = _next_number(conn, ctx, "IQC")
     store.inspection.add_lot(
         conn, ctx.tenant_id, number, plan, lot_id, lot.supplier, size, plans, ctx.now
     )
@@ -110,6 +111,62 @@ def open_for_receipt(conn: Connection, ctx: Context, lot: Lot, lot_id: int) -> s
     )
     store.ledger.append(conn, opened)
     return number
+
+
+def _next_number(conn: Connection, ctx: Context, kind: str) -> str:
+    prefix = f"{kind}{ctx.now:%Y%m%d}-"
+    return f"{prefix}{store.inspection.count_lots_starting(conn, ctx.tenant_id, prefix) + 1:03d}"
+
+
+def open_final(db: Engine, ctx: Context, work_order: str) -> "InspectionLot":
+    """Open the final inspection of a work order's finished units (those completed and
+    still here), by the item's final plan."""
+    with db.begin() as conn:
+        order = store.work_orders.get(conn, ctx.tenant_id, work_order)
+        if order is None:
+            raise NotFoundError("work order", work_order)
+        plan = store.inspection.plan_for(conn, ctx.tenant_id, order.item_code, Stage.FINAL.value)
+        if plan is None:
+            raise ConflictError(
+                f"item {order.item_code} has no final inspection plan", code="no_inspection_plan"
+            )
+        order_id = store.work_orders.id_of(conn, ctx.tenant_id, work_order)
+        already = store.inspection.open_for_order(conn, ctx.tenant_id, order_id)
+        if already is not None:
+            raise ConflictError(
+                f"final inspection {already} of {work_order} is still open", code="inspection_open"
+            )
+        finished = _finished_serials(conn, ctx, work_order)
+        if not finished:
+            raise ConflictError(
+                f"no finished unit of {work_order} waits for final inspection",
+                code="nothing_to_inspect",
+            )
+        plans = domain.inspection.class_plans(plan, len(finished))
+        number = _next_number(conn, ctx, "FQC")
+        store.inspection.add_lot(
+            conn, ctx.tenant_id, number, plan, None, None, len(finished), plans, ctx.now, order_id
+        )
+        opened = ctx.event(
+            "inspection_lot.opened",
+            number,
+            {
+                "plan": plan.code,
+                "item": order.item_code,
+                "work_order": work_order,
+                "lot_size": len(finished),
+            },
+        )
+        store.ledger.append(conn, opened)
+        return _view(_lot(conn, ctx, number))
+
+
+def _finished_serials(conn: Connection, ctx: Context, work_order: str) -> list[str]:
+    return [
+        unit.serial
+        for unit in store.units.list_for_work_order(conn, ctx.tenant_id, work_order)
+        if unit.status is UnitStatus.COMPLETED
+    ]
 
 
 def _lot(conn: Connection, ctx: Context, number: str, lock: bool = False) -> dict[str, Any]:
@@ -126,6 +183,7 @@ def _view(row: Mapping[str, Any]) -> InspectionLot:
         plan=plan,
         item_code=plan.item_code,
         lot=row["lot"],
+        work_order=row["work_order"],
         supplier=row["supplier"],
         lot_size=row["lot_size"],
         class_plans=row["class_plans"],
@@ -203,15 +261,26 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
         found = {c.value: n for c, n in verdict.defectives.items()}
         summary = {"accepted": verdict.accepted, "defectives": found, "reasons": verdict.reasons}
         hold_code = None
+        why = "; ".join(verdict.reasons)
         if not verdict.accepted and row["lot"] is not None:
             hold = services_holds.place_in(
                 conn,
                 replace(ctx, idempotency_key=None),
-                f"rejected by incoming inspection {number}: {'; '.join(verdict.reasons)}",
+                f"rejected by incoming inspection {number}: {why}",
                 lots=[(plan.item_code, row["lot"])],
                 extend_to_where_used=True,
             )
             hold_code = hold.code
+        elif not verdict.accepted and row["work_order"] is not None:
+            finished = _finished_serials(conn, ctx, row["work_order"])
+            if finished:  # the inspected units still here: none ships before a disposition
+                hold = services_holds.place_in(
+                    conn,
+                    replace(ctx, idempotency_key=None),
+                    f"rejected by final inspection {number}: {why}",
+                    serials=finished,
+                )
+                hold_code = hold.code
         status = ACCEPTED if verdict.accepted else REJECTED
         store.inspection.decide(conn, ctx.tenant_id, row["id"], status, summary, hold_code, ctx.now)
         store.ledger.append(

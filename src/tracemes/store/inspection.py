@@ -18,6 +18,7 @@ from tracemes.store.schema import (
     inspection_samples,
     items,
     lots,
+    work_orders,
 )
 
 
@@ -76,14 +77,16 @@ def add_lot(
     lot_size: int,
     plans: Sequence[ClassPlan],
     now: datetime,
+    work_order_id: int | None = None,
 ) -> None:
-    """Open an inspection lot."""
+    """Open an inspection lot (of a received lot, or of a work order's finished units)."""
     conn.execute(
         sa.insert(inspection_lots).values(
             tenant_id=tenant_id,
             number=number,
             item_id=store_items.id_of(conn, tenant_id, plan.item_code),
             lot_id=lot_id,
+            work_order_id=work_order_id,
             supplier=supplier,
             lot_size=lot_size,
             plan=_plan_dict(plan),
@@ -118,8 +121,13 @@ def get_lot(
         sa.select(
             inspection_lots,
             lots.c.lot.label("lot"),
+            work_orders.c.code.label("work_order"),
         )
-        .select_from(inspection_lots.outerjoin(lots, inspection_lots.c.lot_id == lots.c.id))
+        .select_from(
+            inspection_lots.outerjoin(lots, inspection_lots.c.lot_id == lots.c.id).outerjoin(
+                work_orders, inspection_lots.c.work_order_id == work_orders.c.id
+            )
+        )
         .where(inspection_lots.c.tenant_id == tenant_id, inspection_lots.c.number == number)
     )
     if lock:
@@ -155,11 +163,16 @@ def get_lot(
 def list_lots(conn: Connection, tenant_id: int, status: str | None) -> list[dict[str, Any]]:
     """Inspection lots, newest first, in one status or all."""
     query = (
-        sa.select(inspection_lots, items.c.code.label("item"), lots.c.lot.label("lot"))
+        sa.select(
+            inspection_lots,
+            items.c.code.label("item"),
+            lots.c.lot.label("lot"),
+            work_orders.c.code.label("work_order"),
+        )
         .select_from(
-            inspection_lots.join(items, inspection_lots.c.item_id == items.c.id).outerjoin(
-                lots, inspection_lots.c.lot_id == lots.c.id
-            )
+            inspection_lots.join(items, inspection_lots.c.item_id == items.c.id)
+            .outerjoin(lots, inspection_lots.c.lot_id == lots.c.id)
+            .outerjoin(work_orders, inspection_lots.c.work_order_id == work_orders.c.id)
         )
         .where(inspection_lots.c.tenant_id == tenant_id)
         .order_by(inspection_lots.c.id.desc())
@@ -167,6 +180,17 @@ def list_lots(conn: Connection, tenant_id: int, status: str | None) -> list[dict
     if status:
         query = query.where(inspection_lots.c.status == status)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def open_for_order(conn: Connection, tenant_id: int, work_order_id: int) -> str | None:
+    """The number of the work order's open final inspection, if there is one."""
+    return conn.execute(
+        sa.select(inspection_lots.c.number).where(
+            inspection_lots.c.tenant_id == tenant_id,
+            inspection_lots.c.work_order_id == work_order_id,
+            inspection_lots.c.status == "open",
+        )
+    ).scalar_one_or_none()
 
 
 def known_events(conn: Connection, tenant_id: int, event_ids: Sequence[str]) -> set[str]:

@@ -526,6 +526,7 @@ inspection_lots = sa.Table(
     sa.Column("number", sa.String(64), nullable=False),
     sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
     sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id")),
+    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id")),  # final inspection
     sa.Column("supplier", sa.String(200)),
     sa.Column("lot_size", sa.Integer, nullable=False),
     sa.Column("plan", Json, nullable=False),  # the plan as it was when the lot was opened

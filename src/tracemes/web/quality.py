@@ -8,9 +8,10 @@ form carries its own id, so a double tap records a sample once.
 
 import uuid
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
@@ -90,6 +91,15 @@ def inspection_page(
 ) -> HTMLResponse:
     """One inspection lot: plans per class, samples so far, the next sample's form."""
     return _page(request, db, ctx, user, number)
+
+
+@router.post("/final-inspections")
+def open_final_inspection(
+    db: Db, ctx: Quality, work_order: Annotated[str, Form()] = ""
+) -> Response:
+    """Open a work order's final inspection and go to it."""
+    lot = services.inspection.open_final(db, ctx, work_order)
+    return RedirectResponse(f"/quality/inspections/{quote(lot.number)}", status_code=303)
 
 
 @router.post("/inspections/{number}/samples", response_class=HTMLResponse)
