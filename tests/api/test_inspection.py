@@ -134,3 +134,34 @@ def test_a_final_inspection_opens_on_a_work_order_with_finished_units(
         "/api/v1/quality/inspection-lots", json={"work_order": "WO-BIKE"}, headers=beta
     )
     assert walled.status_code == 404
+
+
+def test_a_rejection_is_a_nonconformance_until_its_hold_is_released(
+    db: Engine, other_ctx: Context, client: TestClient, number: str
+) -> None:
+    url = f"/api/v1/quality/inspection-lots/{number}"
+    client.post(f"{url}/samples", json={"samples": [_sample(1, "SWELL")]})
+    hold = client.post(f"{url}/decide").json()["hold"]
+    (record,) = client.get("/api/v1/quality/nonconformances").json()
+    assert (record["inspection"], record["lot"], record["supplier"], record["hold"]) == (
+        number,
+        "C-7",
+        "Lishen",
+        hold,
+    )
+    assert record["reasons"] == ["critical: 1 defective in 50 (Re 1)"]
+    assert (record["status"], record["disposition"]) == ("open", None)
+    released = client.post(
+        f"/api/v1/holds/{hold}/release",
+        json={"disposition": "return_to_supplier", "note": "RMA 2611-07"},
+    )
+    assert released.status_code == 200, released.text
+    (closed,) = client.get("/api/v1/quality/nonconformances").json()
+    assert (closed["status"], closed["disposition"], closed["note"]) == (
+        "closed",
+        "return_to_supplier",
+        "RMA 2611-07",
+    )
+    assert client.get("/api/v1/lots/CELL/C-7").json()["status"] == "rejected"
+    beta = {"Authorization": f"Bearer {token_for(db, other_ctx, 'admin')}"}
+    assert client.get("/api/v1/quality/nonconformances", headers=beta).json() == []

@@ -227,3 +227,27 @@ def test_a_final_inspection_needs_a_final_plan(db: Engine, ctx: Context, plant: 
     assert refused.value.code == "no_inspection_plan"
     with pytest.raises(NotFoundError):
         services.inspection.open_final(db, ctx, "WO-NONE")
+
+
+def test_a_suppliers_next_lot_shows_where_the_switching_rules_stand(
+    db: Engine, ctx: Context, plant: Plant
+) -> None:
+    """Two of Lishen's lots rejected: its next lot is due for tightened inspection (shown;
+    the plan stays normal until the tightened table is available). Another supplier's lot
+    is not affected."""
+    for lot in ("C-31", "C-32"):
+        number = _receive(db, ctx, lot)
+        services.inspection.record(db, ctx, number, _samples(range(1, 4), {1: ["SWELL"]}))
+        assert services.inspection.decide(db, ctx, number).status == "rejected"
+    first = services.inspection.get_lot(db, ctx, "IQC20260316-001")
+    assert first.switching is not None
+    assert (first.switching.severity.value, first.switching.score) == ("normal", 0)
+    third = services.inspection.get_lot(db, ctx, _receive(db, ctx, "C-33"))
+    assert third.switching is not None
+    assert third.switching.severity.value == "tightened"
+    assert third.sample_size == 80  # still the normal plan
+    services.lots.receive(db, ctx, "CELL", "C-34", 1000, supplier="Hengda")
+    (other,) = [r for r in services.inspection.list_lots(db, ctx, "open") if r["lot"] == "C-34"]
+    hengda = services.inspection.get_lot(db, ctx, other["number"]).switching
+    assert hengda is not None
+    assert hengda.severity.value == "normal"

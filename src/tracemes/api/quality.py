@@ -186,6 +186,13 @@ def _lot_json(lot: InspectionLot) -> dict[str, Any]:
         ],
         "verdict": lot.verdict,
         "hold": lot.hold_code,
+        "switching": None
+        if lot.switching is None
+        else {
+            "severity": lot.switching.severity.value,
+            "score": lot.switching.score,
+            "stopped": lot.switching.stopped,
+        },
     }
 
 
@@ -296,3 +303,26 @@ def quality_report(
             for s in found.suppliers
         ],
     }
+
+
+@router.get("/nonconformances")
+def nonconformances(db: Db, ctx: Reader) -> list[dict[str, Any]]:
+    """Rejected inspections with their hold, the units it stopped and the disposition."""
+    return [
+        {
+            "inspection": row["number"],
+            "item": row["item"],
+            "lot": row["lot"],
+            "work_order": row["work_order"],
+            "supplier": row["supplier"],
+            "decided_at": row["decided_at"],
+            "reasons": (row["verdict"] or {}).get("reasons", []),
+            "hold": row["hold"],
+            "held_units": row["held_units"] or 0,
+            "status": "closed" if row["released_at"] else "open",
+            "disposition": row["disposition"],
+            "note": row["note"],
+            "closed_at": row["released_at"],
+        }
+        for row in services.inspection.nonconformances(db, ctx)
+    ]

@@ -13,10 +13,12 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
+from tracemes.domain import sampling
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, NotFoundError
 from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
 from tracemes.domain.lots import Lot
+from tracemes.domain.sampling import Switching
 from tracemes.domain.units import UnitStatus
 from tracemes.services import holds as services_holds
 from tracemes.services.context import Context
@@ -40,6 +42,7 @@ class InspectionLot:
     samples: tuple[Sample, ...]
     verdict: Mapping[str, Any] | None
     hold_code: str | None
+    switching: Switching | None = None  # for a supplier's lot: where the rules stand
 
     @property
     def sample_size(self) -> int:
@@ -158,7 +161,7 @@ def open_final(db: Engine, ctx: Context, work_order: str) -> "InspectionLot":
             },
         )
         store.ledger.append(conn, opened)
-        return _view(_lot(conn, ctx, number))
+        return _full_view(conn, ctx, number)
 
 
 def _finished_serials(conn: Connection, ctx: Context, work_order: str) -> list[str]:
@@ -176,7 +179,31 @@ def _lot(conn: Connection, ctx: Context, number: str, lock: bool = False) -> dic
     return row
 
 
-def _view(row: Mapping[str, Any]) -> InspectionLot:
+def _switching(conn: Connection, ctx: Context, row: Mapping[str, Any]) -> Switching | None:
+    """The switching state for this lot's supplier and item, from the lots decided before
+    it was opened (clause 9). The state is shown; the plan stays normal while the
+    tightened and reduced tables are not available."""
+    if row["lot_id"] is None or not row["supplier"]:
+        return None
+    state = Switching()
+    earlier = store.inspection.decided_before(
+        conn, ctx.tenant_id, row["item_id"], row["supplier"], row["id"], row["created_at"]
+    )
+    for lot in earlier:
+        if state.stopped:
+            break
+        plan = domain.inspection.plan_from_dict(lot["plan"])
+        major = next((p for p in lot["class_plans"] if p["class"] == "major"), None)
+        tighter = None
+        if plan.aql_major is not None and lot["lot_size"] >= 2:
+            letter = sampling.code_letter(lot["lot_size"], plan.level)
+            tighter = sampling.tighter_ac(letter, plan.aql_major)
+        found = int(((lot["verdict"] or {}).get("defectives") or {}).get("major", 0))
+        state = state.after(lot["status"] == ACCEPTED, major["ac"] if major else 0, tighter, found)
+    return state
+
+
+def _view(row: Mapping[str, Any], switching: Switching | None = None) -> InspectionLot:
     plan: InspectionPlan = row["plan"]
     return InspectionLot(
         number=row["number"],
@@ -191,13 +218,20 @@ def _view(row: Mapping[str, Any]) -> InspectionLot:
         samples=tuple(row["samples"]),
         verdict=row["verdict"],
         hold_code=row["hold_code"],
+        switching=switching,
     )
 
 
+def _full_view(conn: Connection, ctx: Context, number: str) -> InspectionLot:
+    row = _lot(conn, ctx, number)
+    return _view(row, _switching(conn, ctx, row))
+
+
 def get_lot(db: Engine, ctx: Context, number: str) -> InspectionLot:
-    """An inspection lot with its samples so far."""
+    """An inspection lot with its samples so far, and for a supplier's lot where the
+    switching rules stand."""
     with store.db.reading(db) as conn:
-        return _view(_lot(conn, ctx, number))
+        return _full_view(conn, ctx, number)
 
 
 def list_lots(db: Engine, ctx: Context, status: str | None = None) -> list[dict[str, Any]]:
@@ -246,7 +280,7 @@ def record(
             store.inspection.add_samples(
                 conn, ctx.tenant_id, row["id"], checked, ctx.user_id, ctx.now
             )
-        return _view(_lot(conn, ctx, number))
+        return _full_view(conn, ctx, number)
 
 
 def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
@@ -255,7 +289,7 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
     with db.begin() as conn:
         row = _lot(conn, ctx, number, lock=True)
         if row["status"] != OPEN:
-            return _view(row)
+            return _view(row, _switching(conn, ctx, row))
         plan: InspectionPlan = row["plan"]
         verdict = domain.inspection.verdict(plan, row["class_plans"], row["samples"])
         found = {c.value: n for c, n in verdict.defectives.items()}
@@ -289,4 +323,12 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
                 "inspection_lot.decided", number, {**summary, "status": status, "hold": hold_code}
             ),
         )
-        return _view(_lot(conn, ctx, number))
+        return _full_view(conn, ctx, number)
+
+
+def nonconformances(db: Engine, ctx: Context) -> list[dict[str, Any]]:
+    """The nonconformance records: each rejected inspection with its reasons, the hold it
+    placed, the units that hold stopped, and the disposition (who released it and how is
+    in the hold). Open ones have no disposition yet."""
+    with store.db.reading(db) as conn:
+        return store.inspection.nonconformances(conn, ctx.tenant_id)

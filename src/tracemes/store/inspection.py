@@ -13,6 +13,8 @@ from tracemes.domain.inspection import plan_as_dict as _plan_dict
 from tracemes.domain.inspection import plan_from_dict as _plan_of
 from tracemes.store import items as store_items
 from tracemes.store.schema import (
+    hold_members,
+    holds,
     inspection_lots,
     inspection_plans,
     inspection_samples,
@@ -249,3 +251,73 @@ def decide(
         .where(inspection_lots.c.tenant_id == tenant_id, inspection_lots.c.id == lot_row_id)
         .values(status=status, verdict=verdict, hold_code=hold_code, decided_at=now)
     )
+
+
+def nonconformances(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
+    """Rejected inspection lots with the hold each placed: what, why, how many units it
+    stopped, and the disposition once released. Newest first."""
+    held_units = (
+        sa.select(sa.func.count())
+        .where(
+            hold_members.c.tenant_id == tenant_id,
+            hold_members.c.hold_id == holds.c.id,
+            hold_members.c.kind == "unit",
+        )
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        sa.select(
+            inspection_lots.c.number,
+            items.c.code.label("item"),
+            lots.c.lot.label("lot"),
+            work_orders.c.code.label("work_order"),
+            inspection_lots.c.supplier,
+            inspection_lots.c.decided_at,
+            inspection_lots.c.verdict,
+            holds.c.code.label("hold"),
+            holds.c.released_at,
+            holds.c.disposition,
+            holds.c.note,
+            held_units.label("held_units"),
+        )
+        .select_from(
+            inspection_lots.join(items, inspection_lots.c.item_id == items.c.id)
+            .outerjoin(lots, inspection_lots.c.lot_id == lots.c.id)
+            .outerjoin(work_orders, inspection_lots.c.work_order_id == work_orders.c.id)
+            .outerjoin(
+                holds,
+                sa.and_(
+                    holds.c.tenant_id == tenant_id, holds.c.code == inspection_lots.c.hold_code
+                ),
+            )
+        )
+        .where(inspection_lots.c.tenant_id == tenant_id, inspection_lots.c.status == "rejected")
+        .order_by(inspection_lots.c.decided_at.desc(), inspection_lots.c.id.desc())
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def decided_before(
+    conn: Connection, tenant_id: int, item_id: int, supplier: str, lot_row_id: int, opened: datetime
+) -> list[dict[str, Any]]:
+    """A supplier's earlier inspection lots of an item, decided by the time this one was
+    opened, oldest first: what the switching rules look back on."""
+    rows = conn.execute(
+        sa.select(
+            inspection_lots.c.status,
+            inspection_lots.c.verdict,
+            inspection_lots.c.class_plans,
+            inspection_lots.c.lot_size,
+            inspection_lots.c.plan,
+        )
+        .where(
+            inspection_lots.c.tenant_id == tenant_id,
+            inspection_lots.c.item_id == item_id,
+            inspection_lots.c.supplier == supplier,
+            inspection_lots.c.id < lot_row_id,
+            inspection_lots.c.decided_at <= opened,
+            inspection_lots.c.status != "open",
+        )
+        .order_by(inspection_lots.c.decided_at, inspection_lots.c.id)
+    ).mappings()
+    return [dict(row) for row in rows]
