@@ -21,7 +21,16 @@ def test_a_ratio_of_nothing_is_none_not_zero() -> None:
 
 
 def test_first_pass_yield_counts_first_tries_only() -> None:
-    load = OperationLoad("OP30", "Test", 0, 0, passed=9, failed=1, first_tries=8, first_passes=7)
+    load = OperationLoad(
+        code="OP30",
+        name="Test",
+        waiting=0,
+        in_work=0,
+        passed=9,
+        failed=1,
+        first_tries=8,
+        first_passes=7,
+    )
     assert load.pass_rate == Decimal("0.9")
     assert load.first_pass_yield == Decimal("0.875")
 

@@ -20,18 +20,14 @@ def ratio(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
 
 
-@dataclass(frozen=True, slots=True)
-class OperationLoad:
-    """One operation of the line: units at it now, and the steps it finished today.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Yields:
+    """Steps that ended in a period: passed and failed, and of them the first tries.
 
-    `first_tries` counts units whose first step ever at this operation ended today;
-    `first_passes` those of them that passed it, so their ratio is the operation's
-    first-pass yield (a unit that failed and passed on rework counts as a failure)."""
+    `first_tries` counts units whose first step ever at the operation ended in the period;
+    `first_passes` those of them that passed it, so their ratio is the first-pass yield (a
+    unit that failed and passed on rework counts as a failure)."""
 
-    code: str
-    name: str
-    waiting: int
-    in_work: int
     passed: int
     failed: int
     first_tries: int
@@ -39,13 +35,23 @@ class OperationLoad:
 
     @property
     def pass_rate(self) -> Decimal | None:
-        """Passed steps / finished steps today, rework retries included."""
+        """Passed steps / finished steps, rework retries included."""
         return ratio(self.passed, self.passed + self.failed)
 
     @property
     def first_pass_yield(self) -> Decimal | None:
-        """Units right first time / units tried for the first time today."""
+        """Units right first time / units tried for the first time."""
         return ratio(self.first_passes, self.first_tries)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperationLoad(Yields):
+    """One operation of the line: units at it now, and the steps it finished that day."""
+
+    code: str
+    name: str
+    waiting: int
+    in_work: int
 
 
 @dataclass(frozen=True, slots=True)

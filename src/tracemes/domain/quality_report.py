@@ -15,29 +15,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tracemes.domain.board import ratio
+from tracemes.domain.board import Yields, ratio
 
 
-@dataclass(frozen=True, slots=True)
-class StepYield:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepYield(Yields):
     """Steps of one operation of one item's routing that ended in the period."""
 
     item_code: str
     operation: str
-    passed: int
-    failed: int
-    first_tries: int
-    first_passes: int
-
-    @property
-    def pass_rate(self) -> Decimal | None:
-        """Passed / finished steps."""
-        return ratio(self.passed, self.passed + self.failed)
-
-    @property
-    def first_pass_yield(self) -> Decimal | None:
-        """Right first time / first tries."""
-        return ratio(self.first_passes, self.first_tries)
 
 
 def rolled_throughput_yield(steps: Iterable[StepYield]) -> dict[str, Decimal]:

@@ -30,7 +30,7 @@ def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None
         routings = store.board.routing_operations(conn, ctx.tenant_id, line_id)
         counts = store.board.unit_counts(conn, ctx.tenant_id, line_id)
         places = store.board.positions(conn, ctx.tenant_id, line_id)
-        steps = store.board.finished_steps(conn, ctx.tenant_id, line_id, start, end)
+        steps = store.quality.steps_ended(conn, ctx.tenant_id, start, end, line_id)
         finished = store.board.finished_units(conn, ctx.tenant_id, line_id, start, end)
         orders = [
             order
@@ -50,7 +50,7 @@ def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None
         Counter[str](),
         Counter[str](),
     )
-    for operation, result, first, n in steps:
+    for _, operation, result, first, n in steps:
         (passed if result == "pass" else failed)[operation] += n
         if first:
             tries[operation] += n
@@ -58,14 +58,14 @@ def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None
                 first_passes[operation] += n
     loads = tuple(
         OperationLoad(
-            code,
-            name,
-            waiting[code],
-            in_work[code],
-            passed[code],
-            failed[code],
-            tries[code],
-            first_passes[code],
+            code=code,
+            name=name,
+            waiting=waiting[code],
+            in_work=in_work[code],
+            passed=passed[code],
+            failed=failed[code],
+            first_tries=tries[code],
+            first_passes=first_passes[code],
         )
         for code, name in domain.board.operations_in_order(routings)
     )

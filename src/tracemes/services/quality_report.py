@@ -49,7 +49,7 @@ def report(
             raise domain.errors.InvalidInputError("from", f"{first} is after {last}")
         start, _ = domain.board.day_bounds(first, timezone)
         _, end = domain.board.day_bounds(last, timezone)
-        steps = store.quality.steps_by_item(conn, ctx.tenant_id, start, end)
+        steps = store.quality.steps_ended(conn, ctx.tenant_id, start, end)
         step_defects = store.quality.step_defects(conn, ctx.tenant_id, start, end)
         lots = store.quality.decided_lots(conn, ctx.tenant_id, start, end)
     tallies: dict[tuple[str, str], list[int]] = {}
@@ -59,7 +59,17 @@ def report(
         if first_try:
             tally[2] += n
             tally[3] += n if result == "pass" else 0
-    yields = tuple(StepYield(item, op, *tally) for (item, op), tally in sorted(tallies.items()))
+    yields = tuple(
+        StepYield(
+            item_code=item,
+            operation=op,
+            passed=tally[0],
+            failed=tally[1],
+            first_tries=tally[2],
+            first_passes=tally[3],
+        )
+        for (item, op), tally in sorted(tallies.items())
+    )
     defects: Counter[str] = Counter(code for codes in step_defects for code in codes or ())
     suppliers: dict[str, list[int]] = {}
     for lot in lots:

@@ -1,5 +1,6 @@
-"""What the line board counts: units of a line's orders by where they are, a day's steps
-and finished units. Each is one grouped query on indexed columns."""
+"""What the line board counts: units of a line's orders by where they are, and the units
+finished in a day (a day's steps: `store.quality.steps_ended`). Each is one grouped query on
+indexed columns."""
 
 from datetime import datetime
 
@@ -9,7 +10,6 @@ from sqlalchemy import Connection
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.work_orders import Status
 from tracemes.store.schema import operations, step_runs, units, work_orders
-from tracemes.store.step_runs import first_try
 
 RUNNING = (Status.RELEASED.value, Status.IN_PROGRESS.value)
 STARTED = (UnitStatus.IN_PROGRESS.value, UnitStatus.REWORK.value)
@@ -79,30 +79,6 @@ def positions(conn: Connection, tenant_id: int, line_id: int) -> list[tuple[str,
         .group_by(units.c.current_operation, running, units.c.on_hold)
     )
     return [(operation, bool(busy), bool(held), int(n)) for operation, busy, held, n in rows]
-
-
-def finished_steps(
-    conn: Connection, tenant_id: int, line_id: int, start: datetime, end: datetime
-) -> list[tuple[str, str, bool, int]]:
-    """(operation, result, first try at it?, count) of the line's steps that ended in
-    [start, end)."""
-    first = first_try(tenant_id)
-    rows = conn.execute(
-        sa.select(step_runs.c.operation_code, step_runs.c.result, first, sa.func.count())
-        .select_from(
-            step_runs.join(units, step_runs.c.unit_id == units.c.id).join(
-                work_orders, units.c.work_order_id == work_orders.c.id
-            )
-        )
-        .where(
-            step_runs.c.tenant_id == tenant_id,
-            step_runs.c.completed_at >= start,
-            step_runs.c.completed_at < end,
-            work_orders.c.line_id == line_id,
-        )
-        .group_by(step_runs.c.operation_code, step_runs.c.result, first)
-    )
-    return [(operation, result, bool(is_first), int(n)) for operation, result, is_first, n in rows]
 
 
 def finished_units(

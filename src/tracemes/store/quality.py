@@ -13,23 +13,29 @@ from tracemes.store.schema import (
     items,
     step_runs,
     units,
+    work_orders,
 )
 from tracemes.store.step_runs import first_try
 
 
-def steps_by_item(
-    conn: Connection, tenant_id: int, start: datetime, end: datetime
+def steps_ended(
+    conn: Connection,
+    tenant_id: int,
+    start: datetime,
+    end: datetime,
+    line_id: int | None = None,
 ) -> list[tuple[str, str, str, bool, int]]:
-    """(item, operation, result, first try?, count) of steps that ended in [start, end)."""
+    """(item, operation, result, first try?, count) of steps that ended in [start, end),
+    of one line's work orders when `line_id` is given."""
     first = first_try(tenant_id)
-    rows = conn.execute(
+    query = (
         sa.select(
             items.c.code, step_runs.c.operation_code, step_runs.c.result, first, sa.func.count()
         )
         .select_from(
-            step_runs.join(units, step_runs.c.unit_id == units.c.id).join(
-                items, units.c.item_id == items.c.id
-            )
+            step_runs.join(units, step_runs.c.unit_id == units.c.id)
+            .join(items, units.c.item_id == items.c.id)
+            .outerjoin(work_orders, units.c.work_order_id == work_orders.c.id)
         )
         .where(
             step_runs.c.tenant_id == tenant_id,
@@ -38,7 +44,12 @@ def steps_by_item(
         )
         .group_by(items.c.code, step_runs.c.operation_code, step_runs.c.result, first)
     )
-    return [(item, op, result, bool(is_first), int(n)) for item, op, result, is_first, n in rows]
+    if line_id is not None:
+        query = query.where(work_orders.c.line_id == line_id)
+    return [
+        (item, op, result, bool(is_first), int(n))
+        for item, op, result, is_first, n in conn.execute(query)
+    ]
 
 
 def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> list[Any]:
