@@ -203,8 +203,9 @@ def test_a_final_inspection_samples_an_orders_finished_units_and_holds_them_when
     with pytest.raises(ConflictError) as empty:
         services.inspection.open_final(db, ctx, "WO-BIKE")
     assert empty.value.code == "nothing_to_inspect"
-    bikes = _finished_bikes(db, ctx, plant, 3)
-    lot = services.inspection.open_final(db, ctx, "WO-BIKE")
+    bikes = _finished_bikes(db, ctx, plant, 3)  # the order completes: FQC opens by itself
+    (opened,) = services.inspection.list_lots(db, ctx, "open")
+    lot = services.inspection.get_lot(db, ctx, opened["number"])
     assert (lot.number, lot.work_order, lot.lot_size, lot.sample_size) == (
         "FQC20260316-001",
         "WO-BIKE",
@@ -251,3 +252,28 @@ def test_a_suppliers_next_lot_shows_where_the_switching_rules_stand(
     hengda = services.inspection.get_lot(db, ctx, other["number"]).switching
     assert hengda is not None
     assert hengda.severity.value == "normal"
+
+
+def test_an_order_that_completes_opens_its_final_inspection_by_itself(
+    db: Engine, ctx: Context
+) -> None:
+    plant = make_plant(db, ctx, bikes=2, packs=2)
+    services.inspection.put_plan(
+        db, ctx, "FQC-BIKE", "BIKE", "final", [], FINAL_DEFECTS, "II", aql_minor="4.0"
+    )
+    _finished_bikes(db, ctx, plant, 1)
+    assert services.inspection.list_lots(db, ctx) == []  # one of two: not done yet
+    build_pack(db, ctx, plant.packs[1])
+    build_bike(db, ctx, plant.bikes[1], plant.packs[1], 2)
+    (opened,) = services.inspection.list_lots(db, ctx, "open")
+    assert (opened["work_order"], opened["lot_size"]) == ("WO-BIKE", 2)
+    assert services.work_orders.get(db, ctx, "WO-BIKE").order.status == "completed"
+
+
+def test_an_order_without_a_final_plan_completes_without_inspection(
+    db: Engine, ctx: Context
+) -> None:
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    _finished_bikes(db, ctx, plant, 1)
+    assert services.work_orders.get(db, ctx, "WO-BIKE").order.status == "completed"
+    assert services.inspection.list_lots(db, ctx) == []

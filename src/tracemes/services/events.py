@@ -32,7 +32,9 @@ from tracemes.domain.floor import (
 )
 from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import EVENT_TYPES, Command
+from tracemes.domain.work_orders import Status
 from tracemes.services import batches as services_batches
+from tracemes.services import inspection as services_inspection
 from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for, plans_of
@@ -270,6 +272,9 @@ def _write(
     store.step_runs.add_runs(conn, tenant, floor.new_runs)
     store.step_runs.close_runs(conn, tenant, floor.closed_runs)
     store.floor.update_work_orders(conn, tenant, floor.changed_orders())
+    for order in floor.changed_orders():
+        if order.status is Status.COMPLETED:  # its output reached final inspection
+            services_inspection.open_final_in(conn, ctx, order.code, quiet=True)
     ledger = [
         Event(
             tenant_id=tenant,

@@ -12,7 +12,7 @@ from tracemes.domain.trace import Location
 from tracemes.domain.unit_events import ScrapUnit
 from tracemes.services import events as services_events
 from tracemes.services.context import Context, replayed
-from tracemes.services.events import FloorEvent
+from tracemes.services.submissions import FloorEvent
 
 STILL_HERE = (Location.IN_WORK, Location.IN_STOCK)
 

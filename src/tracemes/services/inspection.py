@@ -125,43 +125,56 @@ def open_final(db: Engine, ctx: Context, work_order: str) -> "InspectionLot":
     """Open the final inspection of a work order's finished units (those completed and
     still here), by the item's final plan."""
     with db.begin() as conn:
-        order = store.work_orders.get(conn, ctx.tenant_id, work_order)
-        if order is None:
-            raise NotFoundError("work order", work_order)
-        plan = store.inspection.plan_for(conn, ctx.tenant_id, order.item_code, Stage.FINAL.value)
-        if plan is None:
-            raise ConflictError(
-                f"item {order.item_code} has no final inspection plan", code="no_inspection_plan"
-            )
-        order_id = store.work_orders.id_of(conn, ctx.tenant_id, work_order)
-        already = store.inspection.open_for_order(conn, ctx.tenant_id, order_id)
-        if already is not None:
-            raise ConflictError(
-                f"final inspection {already} of {work_order} is still open", code="inspection_open"
-            )
-        finished = _finished_serials(conn, ctx, work_order)
-        if not finished:
-            raise ConflictError(
-                f"no finished unit of {work_order} waits for final inspection",
-                code="nothing_to_inspect",
-            )
-        plans = domain.inspection.class_plans(plan, len(finished))
-        number = _next_number(conn, ctx, "FQC")
-        store.inspection.add_lot(
-            conn, ctx.tenant_id, number, plan, None, None, len(finished), plans, ctx.now, order_id
-        )
-        opened = ctx.event(
-            "inspection_lot.opened",
-            number,
-            {
-                "plan": plan.code,
-                "item": order.item_code,
-                "work_order": work_order,
-                "lot_size": len(finished),
-            },
-        )
-        store.ledger.append(conn, opened)
+        number = open_final_in(conn, ctx, work_order)
         return _full_view(conn, ctx, number)
+
+
+def open_final_in(conn: Connection, ctx: Context, work_order: str, quiet: bool = False) -> str:
+    """The same inside a caller's transaction. `quiet` (an order that just completed): an
+    item without a final plan, or an inspection already open, is no error; "" is returned."""
+    order = store.work_orders.get(conn, ctx.tenant_id, work_order)
+    if order is None:
+        raise NotFoundError("work order", work_order)
+    plan = store.inspection.plan_for(conn, ctx.tenant_id, order.item_code, Stage.FINAL.value)
+    if plan is None:
+        if quiet:
+            return ""
+        raise ConflictError(
+            f"item {order.item_code} has no final inspection plan", code="no_inspection_plan"
+        )
+    order_id = store.work_orders.id_of(conn, ctx.tenant_id, work_order)
+    already = store.inspection.open_for_order(conn, ctx.tenant_id, order_id)
+    if already is not None:
+        if quiet:
+            return ""
+        raise ConflictError(
+            f"final inspection {already} of {work_order} is still open", code="inspection_open"
+        )
+    finished = _finished_serials(conn, ctx, work_order)
+    if not finished:
+        if quiet:
+            return ""
+        raise ConflictError(
+            f"no finished unit of {work_order} waits for final inspection",
+            code="nothing_to_inspect",
+        )
+    plans = domain.inspection.class_plans(plan, len(finished))
+    number = _next_number(conn, ctx, "FQC")
+    store.inspection.add_lot(
+        conn, ctx.tenant_id, number, plan, None, None, len(finished), plans, ctx.now, order_id
+    )
+    opened = replace(ctx, idempotency_key=None).event(
+        "inspection_lot.opened",
+        number,
+        {
+            "plan": plan.code,
+            "item": order.item_code,
+            "work_order": work_order,
+            "lot_size": len(finished),
+        },
+    )
+    store.ledger.append(conn, opened)
+    return number
 
 
 def _finished_serials(conn: Connection, ctx: Context, work_order: str) -> list[str]:
