@@ -1,6 +1,7 @@
 """The inspector's pages: open inspections, one sample at a time, the verdict and its hold."""
 
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -108,7 +109,7 @@ def test_the_quality_page_reports_suppliers_pareto_and_offers_charts(
     inspector.post(f"/quality/inspections/{number}/decide")  # 2 majors: Re 2 at lot 500
     page = inspector.get("/quality").text
     assert "Supplier quality" in page
-    assert re.search(r"<th scope=\"row\">Lishen</th><td class=\"number\">1</td>", page)
+    assert re.search(r"Lishen</a></th><td class=\"number\">1</td>", page)
     assert re.search(r"<th scope=\"row\">DENT</th><td class=\"number\">2</td>", page)
     assert "No routing measures anything yet." in page
 
@@ -164,3 +165,23 @@ def test_the_work_order_page_opens_its_final_inspection(
     inspection = inspector.get(opened.headers["location"]).text
     assert 'href="/work-orders/WO-BIKE"' in inspection
     assert "Sample 1 of 1" in inspection
+
+
+def test_a_suppliers_lots_get_a_p_chart(db: Engine, ctx: Context, inspector: TestClient) -> None:
+    first = _number(inspector)
+    inspector.post(f"/quality/inspections/{first}/samples", data={"index": "1", "defect": "SWELL"})
+    inspector.post(f"/quality/inspections/{first}/decide")
+    services.lots.receive(db, ctx, "CELL", "C-8", 500, supplier="Lishen")
+    (second,) = [r["number"] for r in services.inspection.list_lots(db, ctx, "open")]
+    clean: list[tuple[str, int, dict[str, object], list[str]]] = [
+        (uuid.uuid4().hex, i, {"voltage_v": 3.6}, []) for i in range(1, 51)
+    ]
+    services.inspection.record(db, ctx, second, clean)
+    services.inspection.decide(db, ctx, second)
+    assert "/quality/supplier-chart?supplier=Lishen" in inspector.get("/quality").text
+    page = inspector.get("/quality/supplier-chart", params={"supplier": "Lishen"}).text
+    assert 'id="spc-chart"' in page
+    assert page.index(first) < page.index(second)  # in the order they were decided
+    assert re.search(r'data-figure="center">2\.0%<', page)  # 1 defective in 51 sampled
+    lonely = inspector.get("/quality/supplier-chart", params={"supplier": "Nobody"}).text
+    assert "Fewer than 2 inspected lots" in lonely

@@ -162,3 +162,46 @@ def measured_characteristics(db: Engine, ctx: Context) -> list[tuple[str, str, s
                     if c.kind is domain.characteristics.Kind.VARIABLE
                 )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierChart:
+    """A p chart of one supplier's inspected lots: fraction of defective sampled items."""
+
+    supplier: str
+    lots: tuple[str, ...]  # inspection lot numbers, in the order they were decided
+    chart: domain.spc.Analysis | None  # None with fewer than 2 lots
+
+
+def supplier_p_chart(
+    db: Engine,
+    ctx: Context,
+    supplier: str,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> SupplierChart:
+    """Each lot decided in the period is a sample: its defective sampled items out of the
+    items sampled (limits per lot, as sample sizes differ)."""
+    with store.db.reading(db) as conn:
+        timezone = store.tenants.get_by_id(conn, ctx.tenant_id).timezone
+        last = last_day or domain.board.today(ctx.now, timezone)
+        first = first_day or last - timedelta(days=DEFAULT_DAYS - 1)
+        start, _ = domain.board.day_bounds(first, timezone)
+        _, end = domain.board.day_bounds(last, timezone)
+        lots = [
+            lot
+            for lot in store.quality.decided_lots(conn, ctx.tenant_id, start, end)
+            if (lot["supplier"] or "—") == supplier and lot["samples"]
+        ]
+    numbers, defectives, sizes = [], [], []
+    for lot in lots:
+        plan = plan_from_dict(lot["plan"])
+        found = 0
+        for index, (measured, codes) in lot["samples"].items():
+            sample = Sample(index, {k: Decimal(v) for k, v in measured.items()}, tuple(codes))
+            found += bool(domain.inspection.defect_classes(plan, sample))
+        numbers.append(lot["number"])
+        defectives.append(found)
+        sizes.append(len(lot["samples"]))
+    chart = domain.spc.p_chart(defectives, sizes) if len(numbers) >= 2 else None
+    return SupplierChart(supplier, tuple(numbers), chart)

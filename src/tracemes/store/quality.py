@@ -79,11 +79,13 @@ def decided_lots(
                 inspection_lots.c.supplier,
                 inspection_lots.c.status,
                 inspection_lots.c.plan,
-            ).where(
+            )
+            .where(
                 inspection_lots.c.tenant_id == tenant_id,
                 inspection_lots.c.decided_at >= start,
                 inspection_lots.c.decided_at < end,
             )
+            .order_by(inspection_lots.c.decided_at, inspection_lots.c.id)
         ).mappings()
     ]
     if not lots:

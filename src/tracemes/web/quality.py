@@ -85,6 +85,26 @@ def _page(
     return render(request, "quality/inspection.html", values, user=user, status_code=status_code)
 
 
+@router.get("/supplier-chart", response_class=HTMLResponse)
+def supplier_chart(
+    request: Request, db: Db, ctx: Reader, user: CurrentPrincipal, supplier: str
+) -> HTMLResponse:
+    """A p chart of a supplier's inspected lots, last 30 days."""
+    found = services.quality_report.supplier_p_chart(db, ctx, supplier)
+    data = None
+    if found.chart is not None:
+        points = found.chart.main.points
+        data = {
+            "values": [p.value for p in points],
+            "center": found.chart.main.center,
+            "ucl": [p.ucl for p in points],
+            "lcl": [p.lcl for p in points],
+            "flagged": [p.value if p.rules else None for p in points],
+        }
+    values = {"found": found, "data": data}
+    return render(request, "quality/supplier_chart.html", values, user=user)
+
+
 @router.get("/inspections/{number}", response_class=HTMLResponse)
 def inspection_page(
     request: Request, number: str, db: Db, ctx: Reader, user: CurrentPrincipal

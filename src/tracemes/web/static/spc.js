@@ -1,11 +1,11 @@
-// An individuals chart (uPlot, from npm): the values, the center line and control limits,
+// A control chart (uPlot, from npm): the values, the center line and control limits,
 // and the points that break a Western Electric rule drawn again, large and red.
 function drawSpc() {
   const box = document.getElementById("spc-chart");
   if (!box || typeof uPlot === "undefined") return;
   const d = JSON.parse(box.dataset.chart);
   const xs = d.values.map((_, i) => i + 1);
-  const flat = (v) => xs.map(() => v);
+  const flat = (v) => (Array.isArray(v) ? v : xs.map(() => v)); // p charts: limits per point
   box.replaceChildren();
   new uPlot(
     {
