@@ -271,8 +271,9 @@ def _write(
     store.floor.update_lots(conn, tenant, floor.changed_lots())
     store.step_runs.add_runs(conn, tenant, floor.new_runs)
     store.step_runs.close_runs(conn, tenant, floor.closed_runs)
-    store.floor.update_work_orders(conn, tenant, floor.changed_orders())
-    for order in floor.changed_orders():
+    orders = floor.changed_orders()
+    store.floor.update_work_orders(conn, tenant, orders)
+    for order in orders:
         if order.status is Status.COMPLETED:  # its output reached final inspection
             services_inspection.open_final_in(conn, ctx, order.code, quiet=True)
     ledger = [
