@@ -32,11 +32,7 @@ def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None
         places = store.board.positions(conn, ctx.tenant_id, line_id)
         steps = store.quality.steps_ended(conn, ctx.tenant_id, start, end, line_id)
         finished = store.board.finished_units(conn, ctx.tenant_id, line_id, start, end)
-        orders = [
-            order
-            for order in store.work_orders.list_all(conn, ctx.tenant_id, RUNNING)
-            if order.line_code == line_code
-        ]
+        orders = store.work_orders.list_all(conn, ctx.tenant_id, RUNNING, line_code)
     by_order: dict[str, dict[UnitStatus, int]] = {}
     for code, status, n in counts:
         by_order.setdefault(code, {})[status] = n

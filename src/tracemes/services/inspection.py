@@ -49,6 +49,17 @@ class InspectionLot:
         """How many items to take."""
         return domain.inspection.sample_size(self.class_plans)
 
+    @property
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Per defect class: defective items so far, and samples of its n recorded."""
+        found = domain.inspection.tally(self.plan, self.class_plans, self.samples)
+        return {c.value: numbers for c, numbers in found.items()}
+
+    @property
+    def next_index(self) -> int | None:
+        """The next sample to record, None when every one is in."""
+        return domain.inspection.next_index(self.sample_size, self.samples)
+
 
 def put_plan(
     db: Engine,

@@ -3,9 +3,11 @@ Pareto and supplier quality (definitions in domain/quality_report.py and docs/qu
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
@@ -15,6 +17,44 @@ from tracemes.domain.quality_report import ParetoBar, StepYield, SupplierQuality
 from tracemes.services.context import Context
 
 DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class _Period:
+    """Plant days `first` .. `last` (inclusive), and the instants they begin and end."""
+
+    first: date
+    last: date
+    timezone: str
+    start: datetime
+    end: datetime
+
+
+def _period(
+    conn: Connection, ctx: Context, first_day: date | None, last_day: date | None
+) -> _Period:
+    """The days asked for, the last 30 by default, in the tenant's time zone."""
+    timezone = store.tenants.get_by_id(conn, ctx.tenant_id).timezone
+    last = last_day or domain.board.today(ctx.now, timezone)
+    first = first_day or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise domain.errors.InvalidInputError("from", f"{first} is after {last}")
+    start, _ = domain.board.day_bounds(first, timezone)
+    _, end = domain.board.day_bounds(last, timezone)
+    return _Period(first, last, timezone, start, end)
+
+
+def _defective_samples(lot: dict[str, Any]) -> int:
+    """How many of a decided lot's sampled items were defective in any class."""
+    plan = plan_from_dict(lot["plan"])
+    return sum(
+        bool(
+            domain.inspection.defect_classes(
+                plan, Sample(index, {k: Decimal(v) for k, v in measured.items()}, tuple(codes))
+            )
+        )
+        for index, (measured, codes) in lot["samples"].items()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +82,10 @@ def report(
 ) -> QualityReport:
     """The report for a span of plant days (the last 30 days by default)."""
     with store.db.reading(db) as conn:
-        timezone = store.tenants.get_by_id(conn, ctx.tenant_id).timezone
-        last = last_day or domain.board.today(ctx.now, timezone)
-        first = first_day or last - timedelta(days=DEFAULT_DAYS - 1)
-        if first > last:
-            raise domain.errors.InvalidInputError("from", f"{first} is after {last}")
-        start, _ = domain.board.day_bounds(first, timezone)
-        _, end = domain.board.day_bounds(last, timezone)
-        steps = store.quality.steps_ended(conn, ctx.tenant_id, start, end)
-        step_defects = store.quality.step_defects(conn, ctx.tenant_id, start, end)
-        lots = store.quality.decided_lots(conn, ctx.tenant_id, start, end)
+        days = _period(conn, ctx, first_day, last_day)
+        steps = store.quality.steps_ended(conn, ctx.tenant_id, days.start, days.end)
+        step_defects = store.quality.step_defects(conn, ctx.tenant_id, days.start, days.end)
+        lots = store.quality.decided_lots(conn, ctx.tenant_id, days.start, days.end)
     tallies: dict[tuple[str, str], list[int]] = {}
     for item, operation, result, first_try, n in steps:
         tally = tallies.setdefault((item, operation), [0, 0, 0, 0])
@@ -73,19 +107,16 @@ def report(
     defects: Counter[str] = Counter(code for codes in step_defects for code in codes or ())
     suppliers: dict[str, list[int]] = {}
     for lot in lots:
-        plan = plan_from_dict(lot["plan"])
-        figures = suppliers.setdefault(lot["supplier"] or "—", [0, 0, 0, 0, 0])
+        figures = suppliers.setdefault(lot["supplier"] or store.quality.NO_SUPPLIER, [0] * 5)
         figures[0] += 1
         figures[1 if lot["status"] == "accepted" else 2] += 1
-        for index, (measured, codes) in lot["samples"].items():
-            defects.update(codes)
-            sample = Sample(index, {k: Decimal(v) for k, v in measured.items()}, tuple(codes))
-            figures[3] += 1
-            figures[4] += bool(domain.inspection.defect_classes(plan, sample))
+        figures[3] += len(lot["samples"])
+        figures[4] += _defective_samples(lot)
+        defects.update(code for _, codes in lot["samples"].values() for code in codes)
     return QualityReport(
-        first_day=first,
-        last_day=last,
-        timezone=timezone,
+        first_day=days.first,
+        last_day=days.last,
+        timezone=days.timezone,
         lots_decided=len(lots),
         lots_accepted=sum(1 for lot in lots if lot["status"] == "accepted"),
         steps=yields,
@@ -121,12 +152,10 @@ def measured_series(
     """An individuals / moving-range chart of a value measured at an operation, with the
     limits of the characteristic in the item's current routing as specification."""
     with store.db.reading(db) as conn:
-        timezone = store.tenants.get_by_id(conn, ctx.tenant_id).timezone
-        last = last_day or domain.board.today(ctx.now, timezone)
-        first = first_day or last - timedelta(days=DEFAULT_DAYS - 1)
-        start, _ = domain.board.day_bounds(first, timezone)
-        _, end = domain.board.day_bounds(last, timezone)
-        rows = store.quality.measured(conn, ctx.tenant_id, item_code, operation, start, end)
+        days = _period(conn, ctx, first_day, last_day)
+        rows = store.quality.measured(
+            conn, ctx.tenant_id, item_code, operation, days.start, days.end
+        )
         routing = store.routings.current(conn, ctx.tenant_id, item_code)
     points = [
         (serial, float(values[characteristic]))
@@ -152,16 +181,13 @@ def measured_characteristics(db: Engine, ctx: Context) -> list[tuple[str, str, s
     """(item, operation, characteristic code, name) of every variable checked in a current
     routing: what the quality page offers to chart."""
     with store.db.reading(db) as conn:
-        found: list[tuple[str, str, str, str]] = []
-        for item in store.items.list_all(conn, ctx.tenant_id):
-            routing = store.routings.current(conn, ctx.tenant_id, item.code)
-            for op in routing.operations if routing else ():
-                found.extend(
-                    (item.code, op.code, c.code, c.name)
-                    for c in op.checks
-                    if c.kind is domain.characteristics.Kind.VARIABLE
-                )
-    return found
+        rows = store.routings.current_checks(conn, ctx.tenant_id)
+    return [
+        (item, operation, check.code, check.name)
+        for item, operation, checks in rows
+        for check in map(domain.characteristics.from_dict, checks)
+        if check.kind is domain.characteristics.Kind.VARIABLE
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,25 +209,16 @@ def supplier_p_chart(
     """Each lot decided in the period is a sample: its defective sampled items out of the
     items sampled (limits per lot, as sample sizes differ)."""
     with store.db.reading(db) as conn:
-        timezone = store.tenants.get_by_id(conn, ctx.tenant_id).timezone
-        last = last_day or domain.board.today(ctx.now, timezone)
-        first = first_day or last - timedelta(days=DEFAULT_DAYS - 1)
-        start, _ = domain.board.day_bounds(first, timezone)
-        _, end = domain.board.day_bounds(last, timezone)
+        days = _period(conn, ctx, first_day, last_day)
         lots = [
             lot
-            for lot in store.quality.decided_lots(conn, ctx.tenant_id, start, end)
-            if (lot["supplier"] or "—") == supplier and lot["samples"]
+            for lot in store.quality.decided_lots(
+                conn, ctx.tenant_id, days.start, days.end, supplier
+            )
+            if lot["samples"]
         ]
-    numbers, defectives, sizes = [], [], []
-    for lot in lots:
-        plan = plan_from_dict(lot["plan"])
-        found = 0
-        for index, (measured, codes) in lot["samples"].items():
-            sample = Sample(index, {k: Decimal(v) for k, v in measured.items()}, tuple(codes))
-            found += bool(domain.inspection.defect_classes(plan, sample))
-        numbers.append(lot["number"])
-        defectives.append(found)
-        sizes.append(len(lot["samples"]))
+    numbers = [lot["number"] for lot in lots]
+    defectives = [_defective_samples(lot) for lot in lots]
+    sizes = [len(lot["samples"]) for lot in lots]
     chart = domain.spc.p_chart(defectives, sizes) if len(numbers) >= 2 else None
     return SupplierChart(supplier, tuple(numbers), chart)

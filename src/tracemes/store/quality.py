@@ -66,28 +66,37 @@ def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetim
     )
 
 
+NO_SUPPLIER = "—"  # how lots received without a supplier are named in the figures
+
+
 def decided_lots(
-    conn: Connection, tenant_id: int, start: datetime, end: datetime
+    conn: Connection,
+    tenant_id: int,
+    start: datetime,
+    end: datetime,
+    supplier: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Inspection lots decided in [start, end), each with the latest record of every sample."""
-    lots = [
-        dict(row)
-        for row in conn.execute(
-            sa.select(
-                inspection_lots.c.id,
-                inspection_lots.c.number,
-                inspection_lots.c.supplier,
-                inspection_lots.c.status,
-                inspection_lots.c.plan,
-            )
-            .where(
-                inspection_lots.c.tenant_id == tenant_id,
-                inspection_lots.c.decided_at >= start,
-                inspection_lots.c.decided_at < end,
-            )
-            .order_by(inspection_lots.c.decided_at, inspection_lots.c.id)
-        ).mappings()
-    ]
+    """Inspection lots decided in [start, end) (of one supplier when given; `NO_SUPPLIER`
+    for lots without one), each with the latest record of every sample."""
+    query = (
+        sa.select(
+            inspection_lots.c.id,
+            inspection_lots.c.number,
+            inspection_lots.c.supplier,
+            inspection_lots.c.status,
+            inspection_lots.c.plan,
+        )
+        .where(
+            inspection_lots.c.tenant_id == tenant_id,
+            inspection_lots.c.decided_at >= start,
+            inspection_lots.c.decided_at < end,
+        )
+        .order_by(inspection_lots.c.decided_at, inspection_lots.c.id)
+    )
+    if supplier is not None:
+        named = sa.func.coalesce(inspection_lots.c.supplier, NO_SUPPLIER)
+        query = query.where(named == supplier)
+    lots = [dict(row) for row in conn.execute(query).mappings()]
     if not lots:
         return []
     samples: dict[int, dict[int, tuple[dict[str, str], list[str]]]] = {}

@@ -160,3 +160,31 @@ def list_current(conn: Connection, tenant_id: int) -> list[Routing]:
         versions[row[0]] = row[1]
         by_item.setdefault(row[0], []).append(_operation(row[2:]))
     return [Routing(code, versions[code], tuple(ops)) for code, ops in by_item.items()]
+
+
+def current_checks(conn: Connection, tenant_id: int) -> list[tuple[str, str, list[Any]]]:
+    """(item, operation, checks) of every operation that checks something, in the current
+    routing version of each item: one query, whatever the number of items."""
+    newest = (
+        sa.select(routings.c.item_id, sa.func.max(routings.c.version).label("version"))
+        .where(routings.c.tenant_id == tenant_id)
+        .group_by(routings.c.item_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        sa.select(items.c.code, operations.c.code, operations.c.checks)
+        .select_from(
+            routings.join(
+                newest,
+                sa.and_(
+                    routings.c.item_id == newest.c.item_id,
+                    routings.c.version == newest.c.version,
+                ),
+            )
+            .join(items, routings.c.item_id == items.c.id)
+            .join(operations, operations.c.routing_id == routings.c.id)
+        )
+        .where(routings.c.tenant_id == tenant_id, operations.c.checks.is_not(None))
+        .order_by(items.c.code, operations.c.seq)
+    )
+    return [(item, op, list(checks)) for item, op, checks in rows]

@@ -45,12 +45,17 @@ def get(conn: Connection, tenant_id: int, code: str) -> WorkOrder | None:
 
 
 def list_all(
-    conn: Connection, tenant_id: int, statuses: frozenset[Status] | None = None
+    conn: Connection,
+    tenant_id: int,
+    statuses: frozenset[Status] | None = None,
+    line_code: str | None = None,
 ) -> list[WorkOrder]:
-    """A tenant's work orders (in the given statuses), newest first."""
+    """A tenant's work orders (in the given statuses, of one line), newest first."""
     query = sa.select(*_columns).select_from(_from).where(work_orders.c.tenant_id == tenant_id)
     if statuses:
         query = query.where(work_orders.c.status.in_(sorted(statuses)))
+    if line_code is not None:
+        query = query.where(lines.c.code == line_code)
     rows = conn.execute(query.order_by(work_orders.c.id.desc())).mappings()
     return [_work_order(row) for row in rows]
 

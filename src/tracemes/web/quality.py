@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
-from tracemes import domain, services
+from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader
 from tracemes.domain.errors import DomainError
 from tracemes.domain.users import Principal
@@ -74,11 +74,10 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     lot = services.inspection.get_lot(db, ctx, number)
-    counts = domain.inspection.tally(lot.plan, lot.class_plans, lot.samples)
     values = {
         "lot": lot,
-        "counts": {c.value: found for c, found in counts.items()},
-        "next": domain.inspection.next_index(lot.sample_size, lot.samples),
+        "counts": lot.counts,
+        "next": lot.next_index,
         "message": message,  # (ok | refused, text)
         "event": uuid.uuid4().hex,
     }

@@ -75,12 +75,18 @@ def choose_station(
     request: Request, db: Db, ctx: Reader, station: Annotated[str, Form()] = ""
 ) -> Response:
     """Remember which station this device is at."""
-    known = {s.code for s in services.lines.list_stations(db, ctx)}
-    if station not in known:
-        raise NotFoundError("station", station)
+    services.lines.get_station(db, ctx, station)  # an unknown station is not found
     response = RedirectResponse("/station", status_code=303)
     _remember(response, station)
     return response
+
+
+def _is_station(db: Engine, ctx: Context, code: str) -> bool:
+    try:
+        services.lines.get_station(db, ctx, code)
+    except NotFoundError:
+        return False
+    return True
 
 
 def _at_station(
@@ -149,7 +155,7 @@ def scan(
                 return _page(request, db, ctx, user, text, result, 409)
             return _page(request, db, ctx, user, text, ("ok", "step_started", shown.operation))
         return _page(request, db, ctx, user, text)
-    if text in {s.code for s in services.lines.list_stations(db, ctx)}:
+    if _is_station(db, ctx, text):
         return _at_station(request, db, ctx, user, text)
     if not unit:
         refusal = ("refused", "scan_a_unit_first", text)
