@@ -121,8 +121,9 @@ def test_a_measured_characteristic_gets_an_individuals_chart(
     services.boms.replace(db, ctx, "CHARGER", [BomLine("CELL", Decimal(1), False)])
     speed = Characteristic("top_speed_kmh", "Top speed", usl=Decimal(25), unit="km/h")
     test = Operation(10, "T10", "Function test", Decimal(60), "L1", checks=(speed,))
+    pack = Operation(20, "T20", "Packing", Decimal(30), "L1")  # checks nothing
     make_line(db, ctx, "L1")
-    services.routings.replace(db, ctx, "CHARGER", [test])
+    services.routings.replace(db, ctx, "CHARGER", [test, pack])
     services.work_orders.create(db, ctx, "CHARGER", 5, "L1", code="WO-CH")
     services.work_orders.release(db, ctx, "WO-CH")
     chargers = services.work_orders.add_units(db, ctx, "WO-CH", count=5)

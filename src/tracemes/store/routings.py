@@ -187,4 +187,5 @@ def current_checks(conn: Connection, tenant_id: int) -> list[tuple[str, str, lis
         .where(routings.c.tenant_id == tenant_id, operations.c.checks.is_not(None))
         .order_by(items.c.code, operations.c.seq)
     )
-    return [(item, op, list(checks)) for item, op, checks in rows]
+    # An operation without checks may hold JSON null rather than SQL NULL (SQLite).
+    return [(item, op, list(checks)) for item, op, checks in rows if checks]
