@@ -237,8 +237,8 @@ def build_pack(db: Engine, ctx: Context, serial: str, lot: str = "C-1") -> None:
     )
 
 
-def build_bike(db: Engine, ctx: Context, serial: str, pack: str, n: int) -> None:
-    """Run a bike through all three operations with new frame and motor serials and a pack."""
+def build_bike_to_op30(db: Engine, ctx: Context, serial: str, n: int) -> None:
+    """Run a bike through OP10 and OP20 with new frame and motor serials: it waits at OP30."""
     accept(
         db,
         ctx,
@@ -249,6 +249,15 @@ def build_bike(db: Engine, ctx: Context, serial: str, pack: str, n: int) -> None
         BindPart(serial, ComponentRef(serial=f"M-{n}", item="MOTOR")),
         BindPart(serial, ComponentRef(item="SCREW", lot="S-1")),
         CompleteStep(serial, "OP20", True),
+    )
+
+
+def build_bike(db: Engine, ctx: Context, serial: str, pack: str, n: int) -> None:
+    """Run a bike through all three operations with new frame and motor serials and a pack."""
+    build_bike_to_op30(db, ctx, serial, n)
+    accept(
+        db,
+        ctx,
         StartStep(serial, "OP30"),
         BindPart(serial, ComponentRef(serial=pack)),
         CompleteStep(serial, "OP30", True),

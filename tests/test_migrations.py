@@ -96,3 +96,50 @@ def test_finished_units_are_backfilled_from_existing_units(tmp_path: Path) -> No
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT finished_units FROM work_orders").scalar_one() == 2
     engine.dispose()
+
+
+def test_open_final_inspections_keep_the_units_they_covered(tmp_path: Path) -> None:
+    """Before ff4bb72fe8cb a final inspection held whatever finished units its order had
+    when it was decided; an open one keeps exactly those after the upgrade."""
+    engine = open_database(f"sqlite:///{tmp_path / 'members.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "d96a0b559261")
+    at = "2026-03-16 08:00:00"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"INSERT INTO tenants (id, code, name, created_at) VALUES (1, 'A', 'A', '{at}')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO items (id, tenant_id, code, name, uom, tracking) "
+            "VALUES (1, 1, 'BIKE', 'Bike', 'pcs', 'serial')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO lines (id, tenant_id, code, name) VALUES (1, 1, 'L1', 'L')"
+        )
+        for order in (1, 2):
+            conn.exec_driver_sql(
+                "INSERT INTO work_orders (id, tenant_id, code, item_id, line_id, quantity, status, "
+                f"created_at) VALUES ({order}, 1, 'WO-{order}', 1, 1, '3', 'completed', '{at}')"
+            )
+        for n, (order, status) in enumerate(
+            ((1, "completed"), (1, "shipped"), (1, "completed"), (2, "completed")), start=1
+        ):
+            conn.exec_driver_sql(
+                "INSERT INTO units (id, tenant_id, item_id, serial, work_order_id, status, "
+                f"created_at) VALUES ({n}, 1, 1, 'S{n}', {order}, '{status}', '{at}')"
+            )
+        for lot, (order, status) in enumerate(((1, "open"), (2, "accepted")), start=1):
+            conn.exec_driver_sql(
+                "INSERT INTO inspection_lots (id, tenant_id, number, item_id, work_order_id, "
+                "lot_size, plan, class_plans, status, created_at) "
+                f"VALUES ({lot}, 1, 'FQC-{lot}', 1, {order}, 2, '{{}}', '[]', '{status}', '{at}')"
+            )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT inspection_lot_id, unit_id FROM inspection_lot_units ORDER BY unit_id"
+        ).all()
+    assert [tuple(row) for row in rows] == [(1, 1), (1, 3)]
+    engine.dispose()

@@ -136,6 +136,41 @@ def test_a_final_inspection_opens_on_a_work_order_with_finished_units(
     assert walled.status_code == 404
 
 
+def test_an_in_process_inspection_opens_at_an_operation_with_its_units(
+    db: Engine, ctx: Context, other_ctx: Context, client: TestClient
+) -> None:
+    plant = make_plant(db, ctx, bikes=1, packs=2)
+    for pack in plant.packs:
+        build_pack(db, ctx, pack)
+    plan = {
+        "item": "PACK",
+        "stage": "in_process",
+        "operation": "P10",
+        "aql_major": "1.0",
+        "defects": [{"code": "WELD", "name": "Cold weld", "class": "major"}],
+    }
+    put = client.put("/api/v1/quality/inspection-plans/IPQC-P10", json=plan)
+    assert put.status_code == 200, put.text
+    wrong = client.put(
+        "/api/v1/quality/inspection-plans/IPQC-X", json={**plan, "operation": "OP99"}
+    )
+    problem_of(wrong, 422, "unknown_operation")
+    body = {"work_order": "WO-PACK", "operation": "P10"}
+    opened = client.post("/api/v1/quality/inspection-lots", json=body)
+    assert opened.status_code == 201, opened.text
+    lot = opened.json()
+    assert (lot["operation"], lot["units"], lot["lot_size"]) == ("P10", plant.packs, 2)
+    (listed,) = client.get("/api/v1/quality/inspection-lots").json()
+    assert (listed["number"], listed["operation"]) == (lot["number"], "P10")
+    elsewhere = client.post(
+        "/api/v1/quality/inspection-lots", json={"work_order": "WO-PACK", "operation": "P20"}
+    )
+    problem_of(elsewhere, 409, "no_inspection_plan")
+    beta = {"Authorization": f"Bearer {token_for(db, other_ctx, 'admin')}"}
+    walled = client.post("/api/v1/quality/inspection-lots", json=body, headers=beta)
+    assert walled.status_code == 404
+
+
 def test_a_rejection_is_a_nonconformance_until_its_hold_is_released(
     db: Engine, other_ctx: Context, client: TestClient, number: str
 ) -> None:

@@ -179,3 +179,18 @@ def test_the_demo_shift_leaves_traceable_history(db: Engine) -> None:
     assert {c.edge.item_code for c in pack.children} == {"CELL-21700", "BMS-48V"}
     recall = services.trace.where_used_lot(db, ctx, "CELL-21700", "C2611-A")
     assert [u.unit.serial for u in recall.finished] == [u.serial for u in bike.units[:6]]
+
+
+def test_the_demo_inspector_has_a_receipt_and_the_welded_packs_waiting(db: Engine) -> None:
+    summary, ctx = _seeded(db)
+
+    waiting = services.inspection.list_lots(db, ctx, "open")
+
+    assert {(row["lot"], row["operation"]) for row in waiting} == {
+        ("C2611-B", None),
+        (None, "OP20"),
+    }
+    (patrol,) = [row for row in waiting if row["operation"] == "OP20"]
+    lot = services.inspection.get_lot(db, ctx, patrol["number"])
+    assert lot.work_order == summary.work_order_codes[0]
+    assert lot.units == tuple(s for s in summary.serials if s.startswith("BP"))[:8]

@@ -7,12 +7,20 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.factories import Plant, accept, build_bike, build_pack, make_plant, send
+from tests.factories import (
+    Plant,
+    accept,
+    build_bike,
+    build_bike_to_op30,
+    build_pack,
+    make_plant,
+    send,
+)
 from tracemes import services
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
-from tracemes.domain.step_runs import StartStep
+from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.services.context import Context
 
 DEFECTS = [
@@ -277,3 +285,141 @@ def test_an_order_without_a_final_plan_completes_without_inspection(
     _finished_bikes(db, ctx, plant, 1)
     assert services.work_orders.get(db, ctx, "WO-BIKE").order.status == "completed"
     assert services.inspection.list_lots(db, ctx) == []
+
+
+def test_a_second_final_inspection_takes_only_units_not_inspected_yet(
+    db: Engine, ctx: Context
+) -> None:
+    plant = make_plant(db, ctx, bikes=3, packs=3)
+    services.inspection.put_plan(
+        db, ctx, "FQC-BIKE", "BIKE", "final", [], FINAL_DEFECTS, "II", aql_minor="4.0"
+    )
+    (first_bike,) = _finished_bikes(db, ctx, plant, 1)
+    first = services.inspection.open_final(db, ctx, "WO-BIKE")
+    assert first.units == (first_bike,)
+    services.inspection.record(db, ctx, first.number, [(uuid.uuid4().hex, 1, {}, [])])
+    assert services.inspection.decide(db, ctx, first.number).status == "accepted"
+    for n in (2, 3):  # the order completes: its final inspection opens by itself
+        build_pack(db, ctx, plant.packs[n - 1])
+        build_bike(db, ctx, plant.bikes[n - 1], plant.packs[n - 1], n)
+    (opened,) = services.inspection.list_lots(db, ctx, "open")
+    second = services.inspection.get_lot(db, ctx, opened["number"])
+    assert (second.lot_size, second.units) == (2, tuple(plant.bikes[1:]))
+    services.inspection.record(db, ctx, second.number, [(uuid.uuid4().hex, 1, {}, ["BRAKE"])])
+    rejected = services.inspection.decide(db, ctx, second.number)
+    assert rejected.hold_code is not None
+    assert set(services.holds.get(db, ctx, rejected.hold_code).units) == set(plant.bikes[1:])
+
+
+LINE_DEFECTS = [
+    {"code": "TORQUE", "name": "Motor bolts under torque", "class": "major"},
+    {"code": "CABLE", "name": "Cable pinched", "class": "minor"},
+]
+
+
+def test_an_in_process_inspection_samples_the_units_past_its_operation_once(
+    db: Engine, ctx: Context
+) -> None:
+    """Patrol inspection at OP20: each lot is the bikes that passed OP20 since the last one."""
+    plant = make_plant(db, ctx, bikes=4, packs=1)
+    services.inspection.put_plan(
+        db,
+        ctx,
+        "IPQC-OP20",
+        "BIKE",
+        "in_process",
+        [],
+        LINE_DEFECTS,
+        "II",
+        "1.0",
+        "4.0",
+        operation="OP20",
+    )
+    with pytest.raises(ConflictError) as empty:
+        services.inspection.open_in_process(db, ctx, "WO-BIKE", "OP20")
+    assert empty.value.code == "nothing_to_inspect"
+    accept(db, ctx, StartStep(plant.bikes[2], "OP10"))  # not past OP20: not in the lot
+    for n, bike in enumerate(plant.bikes[:2], 1):
+        build_bike_to_op30(db, ctx, bike, n)
+    first = services.inspection.open_in_process(db, ctx, "WO-BIKE", "OP20")
+    assert (first.number, first.operation, first.work_order) == (
+        "IPQC20260316-001",
+        "OP20",
+        "WO-BIKE",
+    )
+    assert (first.lot_size, first.units, first.sample_size) == (2, tuple(plant.bikes[:2]), 2)
+    with pytest.raises(ConflictError) as twice:
+        services.inspection.open_in_process(db, ctx, "WO-BIKE", "OP20")
+    assert twice.value.code == "inspection_open"
+    clean: list[SampleIn] = [(uuid.uuid4().hex, i, {}, []) for i in (1, 2)]
+    services.inspection.record(db, ctx, first.number, clean)
+    assert services.inspection.decide(db, ctx, first.number).status == "accepted"
+    with pytest.raises(ConflictError) as again:
+        services.inspection.open_in_process(db, ctx, "WO-BIKE", "OP20")
+    assert again.value.code == "nothing_to_inspect"
+    build_bike_to_op30(db, ctx, plant.bikes[3], 4)
+    second = services.inspection.open_in_process(db, ctx, "WO-BIKE", "OP20")
+    assert second.units == (plant.bikes[3],)
+
+
+def test_a_rejected_in_process_inspection_stops_its_units_and_what_they_went_into(
+    db: Engine, ctx: Context
+) -> None:
+    """Packs inspected at P10 after one was already built into a bike: the rejection holds
+    both packs and that bike, and the bike cannot move on."""
+    plant = make_plant(db, ctx, bikes=1, packs=2)
+    services.inspection.put_plan(
+        db,
+        ctx,
+        "IPQC-P10",
+        "PACK",
+        "in_process",
+        [CAPACITY],
+        DEFECTS,
+        "II",
+        "1.0",
+        operation="P10",
+    )
+    for pack in plant.packs:
+        build_pack(db, ctx, pack)
+    bike = plant.bikes[0]
+    build_bike_to_op30(db, ctx, bike, 1)
+    accept(db, ctx, StartStep(bike, "OP30"), BindPart(bike, ComponentRef(serial=plant.packs[0])))
+    lot = services.inspection.open_in_process(db, ctx, "WO-PACK", "P10")
+    assert lot.units == tuple(plant.packs)
+    services.inspection.record(db, ctx, lot.number, _samples(range(1, 2), {1: ["SWELL"]}))
+    rejected = services.inspection.decide(db, ctx, lot.number)
+    assert rejected.status == "rejected"
+    assert rejected.hold_code is not None
+    hold = services.holds.get(db, ctx, rejected.hold_code)
+    assert set(hold.units) == {*plant.packs, bike}
+    assert "in-process (P10) inspection" in hold.reason
+    (refused,) = send(db, ctx, CompleteStep(bike, "OP30", True))
+    assert refused.error is not None
+    assert refused.error.code == "unit_on_hold"
+    (record,) = services.inspection.nonconformances(db, ctx)
+    assert (record["number"], record["operation"]) == (lot.number, "P10")
+
+
+def test_an_in_process_plan_names_an_operation_of_the_items_routing(
+    db: Engine, ctx: Context, plant: Plant
+) -> None:
+    with pytest.raises(InvalidInputError) as unknown:
+        services.inspection.put_plan(
+            db, ctx, "X", "BIKE", "in_process", [], LINE_DEFECTS, "II", "1.0", operation="OP99"
+        )
+    assert (unknown.value.field, unknown.value.code) == ("operation", "unknown_operation")
+    with pytest.raises(InvalidInputError) as final:
+        services.inspection.put_plan(
+            db, ctx, "X", "BIKE", "final", [], LINE_DEFECTS, "II", "1.0", operation="OP20"
+        )
+    assert final.value.field == "operation"
+    with pytest.raises(ConflictError) as none:
+        services.inspection.open_in_process(db, ctx, "WO-BIKE", "OP10")
+    assert none.value.code == "no_inspection_plan"
+    assert "in-process inspection at OP10" in str(none.value)
+    services.inspection.put_plan(
+        db, ctx, "IPQC-OP20", "BIKE", "in_process", [], LINE_DEFECTS, "II", "1.0", operation="OP20"
+    )
+    assert services.inspection.in_process_operations(db, ctx, "BIKE") == ["OP20"]
+    assert services.inspection.in_process_operations(db, ctx, "PACK") == []

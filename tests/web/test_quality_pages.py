@@ -168,6 +168,42 @@ def test_the_work_order_page_opens_its_final_inspection(
     assert "Sample 1 of 1" in inspection
 
 
+def test_the_work_order_page_opens_an_in_process_inspection(
+    db: Engine, ctx: Context, app_client: TestClient
+) -> None:
+    """Packs past P10 are sampled where they are made; the page names the units to take."""
+    inspector = app_client
+    inspector.headers.update(BROWSER)
+    sign_in(inspector, db, ctx, "inspector")
+    plant = make_plant(db, ctx, bikes=1, packs=2)
+    for pack in plant.packs:
+        build_pack(db, ctx, pack)
+    services.inspection.put_plan(
+        db, ctx, "IPQC-P10", "PACK", "in_process", [], DEFECTS, "II", "1.0", operation="P10"
+    )
+    page = inspector.get("/work-orders/WO-PACK").text
+    assert "Open in-process inspection" in page
+    assert "<option>P10</option>" in page
+    assert "Open in-process inspection" not in inspector.get("/work-orders/WO-BIKE").text
+    opened = inspector.post(
+        "/quality/in-process-inspections",
+        data={"work_order": "WO-PACK", "operation": "P10"},
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "/quality/inspections/IPQC20260316-001"
+    inspection = inspector.get(opened.headers["location"]).text
+    assert "In-process inspection at P10" in inspection
+    assert "Units in this lot (2)" in inspection
+    assert all(f'href="/trace?q={pack}"' in inspection for pack in plant.packs)
+    assert "WO-PACK · P10" in inspector.get("/quality").text
+    again = inspector.post(
+        "/quality/in-process-inspections", data={"work_order": "WO-PACK", "operation": "P10"}
+    )
+    assert again.status_code == 409
+    assert "is still open" in again.text
+
+
 def test_a_suppliers_lots_get_a_p_chart(db: Engine, ctx: Context, inspector: TestClient) -> None:
     first = _number(inspector)
     inspector.post(f"/quality/inspections/{first}/samples", data={"index": "1", "defect": "SWELL"})

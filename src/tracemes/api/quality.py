@@ -168,6 +168,8 @@ def _lot_json(lot: InspectionLot) -> dict[str, Any]:
         "item": lot.item_code,
         "lot": lot.lot,
         "work_order": lot.work_order,
+        "operation": lot.operation,
+        "units": list(lot.units),
         "supplier": lot.supplier,
         "lot_size": lot.lot_size,
         "sample_size": lot.sample_size,
@@ -205,6 +207,7 @@ def list_inspection_lots(db: Db, ctx: Reader, status: str | None = None) -> list
             "item": row["item"],
             "lot": row["lot"],
             "work_order": row["work_order"],
+            "operation": row["operation"],
             "supplier": row["supplier"],
             "lot_size": row["lot_size"],
             "status": row["status"],
@@ -214,14 +217,23 @@ def list_inspection_lots(db: Db, ctx: Reader, status: str | None = None) -> list
     ]
 
 
-class FinalInspectionIn(BaseModel):
+class OrderInspectionIn(BaseModel):
     work_order: str = Field(examples=["WO20260316-002"])
+    operation: str | None = Field(
+        default=None,
+        description="in-process inspection at this operation; without it, final inspection",
+        examples=["OP40"],
+    )
 
 
 @router.post("/inspection-lots", status_code=201)
-def open_final_inspection(body: FinalInspectionIn, db: Db, ctx: Quality) -> dict[str, Any]:
-    """Open the final inspection of a work order's finished units, by the item's final plan."""
-    return _lot_json(services.inspection.open_final(db, ctx, body.work_order))
+def open_order_inspection(body: OrderInspectionIn, db: Db, ctx: Quality) -> dict[str, Any]:
+    """Open the final inspection of a work order's finished units (by the item's final
+    plan), or with `operation` its in-process inspection there (the units that passed it
+    since the last one, by the in-process plan for that operation)."""
+    if body.operation is None:
+        return _lot_json(services.inspection.open_final(db, ctx, body.work_order))
+    return _lot_json(services.inspection.open_in_process(db, ctx, body.work_order, body.operation))
 
 
 @router.get("/inspection-lots/{number}")
@@ -314,6 +326,7 @@ def nonconformances(db: Db, ctx: Reader) -> list[dict[str, Any]]:
             "item": row["item"],
             "lot": row["lot"],
             "work_order": row["work_order"],
+            "operation": row["operation"],
             "supplier": row["supplier"],
             "decided_at": row["decided_at"],
             "reasons": (row["verdict"] or {}).get("reasons", []),

@@ -110,6 +110,10 @@ def new_plan(
         ) from None
     if checked_stage is Stage.IN_PROCESS and not operation:
         raise InvalidInputError("operation", "an in-process plan names its operation")
+    if checked_stage is not Stage.IN_PROCESS and operation:
+        raise InvalidInputError(
+            "operation", f"only an in-process plan is tied to an operation, not {stage} ones"
+        )
     if level not in sampling.LEVELS:
         raise InvalidInputError("level", f"{level!r} is not one of {', '.join(sampling.LEVELS)}")
     major = sampling.aql_of(aql_major) if aql_major is not None else None

@@ -269,6 +269,7 @@ def seed(db: Engine, now: datetime) -> DemoSummary | None:
         [s for s in serials if s.startswith("BP")],
         [s for s in serials if s.startswith("EB")],
     )
+    _patrol_inspection(db, ctx, order_codes[0])
     return DemoSummary(
         tenant_code=tenant.code,
         tenant_id=tenant.id,
@@ -351,6 +352,29 @@ def _receipts(db: Engine, ctx: Context) -> None:
     ]
     services.inspection.record(db, ctx, accepted, samples)
     services.inspection.decide(db, ctx, accepted)
+
+
+def _patrol_inspection(db: Engine, ctx: Context, pack_order: str) -> None:
+    """Welded packs are sampled at the welding station (IPQC); the packs welded so far wait
+    for the patrol inspector."""
+    services.inspection.put_plan(
+        db,
+        ctx,
+        "IPQC-PACK-WELD",
+        BATTERY_PACK,
+        "in_process",
+        [],
+        [
+            {"code": "WELD-COLD", "name": "虚焊 Cold weld", "class": "critical"},
+            {"code": "WELD-SPATTER", "name": "焊渣 Weld spatter", "class": "major"},
+            {"code": "TAPE", "name": "绝缘胶带偏位 Insulation tape misplaced", "class": "minor"},
+        ],
+        "II",
+        "1.0",
+        "4.0",
+        operation="OP20",
+    )
+    services.inspection.open_in_process(db, ctx, pack_order, "OP20")
 
 
 def _production(db: Engine, ctx: Context, packs: list[str], bikes: list[str]) -> None:

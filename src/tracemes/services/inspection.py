@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, store
 from tracemes.domain import sampling
 from tracemes.domain.characteristics import Characteristic
-from tracemes.domain.errors import ConflictError, NotFoundError
+from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
 from tracemes.domain.lots import Lot
 from tracemes.domain.sampling import Switching
@@ -24,6 +24,8 @@ from tracemes.services import holds as services_holds
 from tracemes.services.context import Context
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
+GONE = (UnitStatus.SCRAPPED.value, UnitStatus.SHIPPED.value)
+IN_PROCESS = Stage.IN_PROCESS.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class InspectionLot:
     verdict: Mapping[str, Any] | None
     hold_code: str | None
     switching: Switching | None = None  # for a supplier's lot: where the rules stand
+    operation: str | None = None  # in-process inspection: where
+    units: tuple[str, ...] = ()  # a work order's lot: the serials it covers
 
     @property
     def sample_size(self) -> int:
@@ -91,6 +95,14 @@ def put_plan(
     with db.begin() as conn:
         if store.items.get(conn, ctx.tenant_id, item_code) is None:
             raise NotFoundError("item", item_code)
+        if plan.operation is not None:
+            routing = store.routings.current(conn, ctx.tenant_id, item_code)
+            if routing is None or plan.operation not in {op.code for op in routing.operations}:
+                raise InvalidInputError(
+                    "operation",
+                    f"{plan.operation} is not an operation of {item_code}'s routing",
+                    code="unknown_operation",
+                )
         store.inspection.put_plan(conn, ctx.tenant_id, plan, ctx.now)
         payload = domain.inspection.plan_as_dict(plan)
         store.ledger.append(conn, ctx.event("inspection_plan.set", plan.code, payload))
@@ -133,8 +145,8 @@ def _next_number(conn: Connection, ctx: Context, kind: str) -> str:
 
 
 def open_final(db: Engine, ctx: Context, work_order: str) -> "InspectionLot":
-    """Open the final inspection of a work order's finished units (those completed and
-    still here), by the item's final plan."""
+    """Open the final inspection of a work order's finished units (those completed, still
+    here and not inspected yet), by the item's final plan."""
     with db.begin() as conn:
         number = open_final_in(conn, ctx, work_order)
         return _full_view(conn, ctx, number)
@@ -143,57 +155,79 @@ def open_final(db: Engine, ctx: Context, work_order: str) -> "InspectionLot":
 def open_final_in(conn: Connection, ctx: Context, work_order: str, quiet: bool = False) -> str:
     """The same inside a caller's transaction. `quiet` (an order that just completed): an
     item without a final plan, or an inspection already open, is no error; "" is returned."""
+    return _open_for_order(conn, ctx, work_order, None, quiet)
+
+
+def open_in_process(db: Engine, ctx: Context, work_order: str, operation: str) -> "InspectionLot":
+    """Open an in-process inspection (IPQC) at an operation: its lot is the order's units
+    that passed the operation since the last such inspection and are still here, sampled
+    by the item's in-process plan for that operation."""
+    with db.begin() as conn:
+        number = _open_for_order(conn, ctx, work_order, operation)
+        return _full_view(conn, ctx, number)
+
+
+def in_process_operations(db: Engine, ctx: Context, item_code: str) -> list[str]:
+    """The operations of an item that have an in-process inspection plan."""
+    with store.db.reading(db) as conn:
+        plans = store.inspection.plans_for(conn, ctx.tenant_id, item_code, IN_PROCESS)
+    return sorted({plan.operation for plan in plans if plan.operation})
+
+
+def _open_for_order(
+    conn: Connection, ctx: Context, work_order: str, operation: str | None, quiet: bool = False
+) -> str:
+    """Open the inspection of a work order's units: final when `operation` is None, else
+    in-process at that operation. The lot keeps the units it covers."""
     order = store.work_orders.get(conn, ctx.tenant_id, work_order)
     if order is None:
         raise NotFoundError("work order", work_order)
-    plan = store.inspection.plan_for(conn, ctx.tenant_id, order.item_code, Stage.FINAL.value)
+    stage = Stage.FINAL if operation is None else Stage.IN_PROCESS
+    what = "final inspection" if operation is None else f"in-process inspection at {operation}"
+    plan = store.inspection.plan_for(conn, ctx.tenant_id, order.item_code, stage.value, operation)
     if plan is None:
         if quiet:
             return ""
-        raise ConflictError(
-            f"item {order.item_code} has no final inspection plan", code="no_inspection_plan"
-        )
+        raise ConflictError(f"item {order.item_code} has no {what} plan", code="no_inspection_plan")
     order_id = store.work_orders.id_of(conn, ctx.tenant_id, work_order)
-    already = store.inspection.open_for_order(conn, ctx.tenant_id, order_id)
+    already = store.inspection.open_for_order(conn, ctx.tenant_id, order_id, operation)
     if already is not None:
         if quiet:
             return ""
         raise ConflictError(
-            f"final inspection {already} of {work_order} is still open", code="inspection_open"
+            f"{what} {already} of {work_order} is still open", code="inspection_open"
         )
-    finished = _finished_serials(conn, ctx, work_order)
-    if not finished:
+    unit_ids = store.inspection.inspectable_units(conn, ctx.tenant_id, order_id, operation)
+    if not unit_ids:
         if quiet:
             return ""
+        waiting = "finished unit" if operation is None else f"unit past {operation}"
         raise ConflictError(
-            f"no finished unit of {work_order} waits for final inspection",
-            code="nothing_to_inspect",
+            f"no {waiting} of {work_order} waits for {what}", code="nothing_to_inspect"
         )
-    plans = domain.inspection.class_plans(plan, len(finished))
-    number = _next_number(conn, ctx, "FQC")
+    plans = domain.inspection.class_plans(plan, len(unit_ids))
+    number = _next_number(conn, ctx, "FQC" if operation is None else "IPQC")
     store.inspection.add_lot(
-        conn, ctx.tenant_id, number, plan, None, None, len(finished), plans, ctx.now, order_id
-    )
-    opened = replace(ctx, idempotency_key=None).event(
-        "inspection_lot.opened",
+        conn,
+        ctx.tenant_id,
         number,
-        {
-            "plan": plan.code,
-            "item": order.item_code,
-            "work_order": work_order,
-            "lot_size": len(finished),
-        },
+        plan,
+        None,
+        None,
+        len(unit_ids),
+        plans,
+        ctx.now,
+        order_id,
+        unit_ids,
+    )
+    facts = {"plan": plan.code, "item": order.item_code, "work_order": work_order}
+    if operation is not None:
+        facts["operation"] = operation
+    opened = replace(ctx, idempotency_key=None).event(
+        "inspection_lot.opened", number, {**facts, "lot_size": len(unit_ids)}
     )
     store.ledger.append(conn, opened)
     return number
-
-
-def _finished_serials(conn: Connection, ctx: Context, work_order: str) -> list[str]:
-    return [
-        unit.serial
-        for unit in store.units.list_for_work_order(conn, ctx.tenant_id, work_order)
-        if unit.status is UnitStatus.COMPLETED
-    ]
 
 
 def _lot(conn: Connection, ctx: Context, number: str, lock: bool = False) -> dict[str, Any]:
@@ -227,7 +261,9 @@ def _switching(conn: Connection, ctx: Context, row: Mapping[str, Any]) -> Switch
     return state
 
 
-def _view(row: Mapping[str, Any], switching: Switching | None = None) -> InspectionLot:
+def _view(
+    row: Mapping[str, Any], switching: Switching | None = None, serials: Sequence[str] = ()
+) -> InspectionLot:
     plan: InspectionPlan = row["plan"]
     return InspectionLot(
         number=row["number"],
@@ -243,12 +279,15 @@ def _view(row: Mapping[str, Any], switching: Switching | None = None) -> Inspect
         verdict=row["verdict"],
         hold_code=row["hold_code"],
         switching=switching,
+        operation=row["operation"],
+        units=tuple(serials),
     )
 
 
 def _full_view(conn: Connection, ctx: Context, number: str) -> InspectionLot:
     row = _lot(conn, ctx, number)
-    return _view(row, _switching(conn, ctx, row))
+    covered = store.inspection.lot_units(conn, ctx.tenant_id, row["id"])
+    return _view(row, _switching(conn, ctx, row), [serial for serial, _ in covered])
 
 
 def get_lot(db: Engine, ctx: Context, number: str) -> InspectionLot:
@@ -313,7 +352,7 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
     with db.begin() as conn:
         row = _lot(conn, ctx, number, lock=True)
         if row["status"] != OPEN:
-            return _view(row, _switching(conn, ctx, row))
+            return _full_view(conn, ctx, number)
         plan: InspectionPlan = row["plan"]
         verdict = domain.inspection.verdict(plan, row["class_plans"], row["samples"])
         found = {c.value: n for c, n in verdict.defectives.items()}
@@ -330,13 +369,18 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
             )
             hold_code = hold.code
         elif not verdict.accepted and row["work_order"] is not None:
-            finished = _finished_serials(conn, ctx, row["work_order"])
-            if finished:  # the inspected units still here: none ships before a disposition
+            # the inspected units still here, and for in-process inspection whatever they
+            # went into since: none moves on or ships before a disposition
+            covered = store.inspection.lot_units(conn, ctx.tenant_id, row["id"])
+            here = [serial for serial, status in covered if status not in GONE]
+            if here:
+                what = "final" if row["operation"] is None else f"in-process ({row['operation']})"
                 hold = services_holds.place_in(
                     conn,
                     replace(ctx, idempotency_key=None),
-                    f"rejected by final inspection {number}: {why}",
-                    serials=finished,
+                    f"rejected by {what} inspection {number}: {why}",
+                    serials=here,
+                    extend_to_where_used=row["operation"] is not None,
                 )
                 hold_code = hold.code
         status = ACCEPTED if verdict.accepted else REJECTED

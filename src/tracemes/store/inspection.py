@@ -15,11 +15,14 @@ from tracemes.store import items as store_items
 from tracemes.store.schema import (
     hold_members,
     holds,
+    inspection_lot_units,
     inspection_lots,
     inspection_plans,
     inspection_samples,
     items,
     lots,
+    step_runs,
+    units,
     work_orders,
 )
 
@@ -53,8 +56,8 @@ def get_plan(conn: Connection, tenant_id: int, code: str) -> InspectionPlan | No
     return None if stored is None else _plan_of(stored)
 
 
-def plan_for(conn: Connection, tenant_id: int, item_code: str, stage: str) -> InspectionPlan | None:
-    """The item's plan for a stage (the first by code, when there are several)."""
+def plans_for(conn: Connection, tenant_id: int, item_code: str, stage: str) -> list[InspectionPlan]:
+    """The item's plans for a stage, by code (in-process plans: one or more per operation)."""
     stored = conn.execute(
         sa.select(inspection_plans.c.plan)
         .select_from(inspection_plans.join(items, inspection_plans.c.item_id == items.c.id))
@@ -64,9 +67,17 @@ def plan_for(conn: Connection, tenant_id: int, item_code: str, stage: str) -> In
             inspection_plans.c.stage == stage,
         )
         .order_by(inspection_plans.c.code)
-        .limit(1)
-    ).scalar_one_or_none()
-    return None if stored is None else _plan_of(stored)
+    ).scalars()
+    return [_plan_of(plan) for plan in stored]
+
+
+def plan_for(
+    conn: Connection, tenant_id: int, item_code: str, stage: str, operation: str | None = None
+) -> InspectionPlan | None:
+    """The item's plan for a stage, at an operation for in-process inspection (the first
+    by code, when there are several)."""
+    found = plans_for(conn, tenant_id, item_code, stage)
+    return next((plan for plan in found if plan.operation == operation), None)
 
 
 def add_lot(
@@ -80,15 +91,19 @@ def add_lot(
     plans: Sequence[ClassPlan],
     now: datetime,
     work_order_id: int | None = None,
+    unit_ids: Sequence[int] = (),
 ) -> None:
-    """Open an inspection lot (of a received lot, or of a work order's finished units)."""
-    conn.execute(
-        sa.insert(inspection_lots).values(
+    """Open an inspection lot: of a received lot, or of units of a work order (its
+    finished units, or those past an in-process plan's operation), which it keeps."""
+    lot_row_id = conn.execute(
+        sa.insert(inspection_lots)
+        .values(
             tenant_id=tenant_id,
             number=number,
             item_id=store_items.id_of(conn, tenant_id, plan.item_code),
             lot_id=lot_id,
             work_order_id=work_order_id,
+            operation=plan.operation if plan.stage.value == "in_process" else None,
             supplier=supplier,
             lot_size=lot_size,
             plan=_plan_dict(plan),
@@ -99,7 +114,16 @@ def add_lot(
             status="open",
             created_at=now,
         )
-    )
+        .returning(inspection_lots.c.id)
+    ).scalar_one()
+    if unit_ids:
+        conn.execute(
+            sa.insert(inspection_lot_units),
+            [
+                {"tenant_id": tenant_id, "inspection_lot_id": lot_row_id, "unit_id": unit_id}
+                for unit_id in unit_ids
+            ],
+        )
 
 
 def count_lots_starting(conn: Connection, tenant_id: int, prefix: str) -> int:
@@ -184,15 +208,77 @@ def list_lots(conn: Connection, tenant_id: int, status: str | None) -> list[dict
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def open_for_order(conn: Connection, tenant_id: int, work_order_id: int) -> str | None:
-    """The number of the work order's open final inspection, if there is one."""
+def _at(operation: str | None) -> sa.ColumnElement[bool]:
+    """Lots at this operation (in-process), or final lots when it is None."""
+    column = inspection_lots.c.operation
+    return column.is_(None) if operation is None else column == operation
+
+
+def open_for_order(
+    conn: Connection, tenant_id: int, work_order_id: int, operation: str | None = None
+) -> str | None:
+    """The number of the work order's open final inspection (or in-process inspection at
+    the operation), if there is one."""
     return conn.execute(
         sa.select(inspection_lots.c.number).where(
             inspection_lots.c.tenant_id == tenant_id,
             inspection_lots.c.work_order_id == work_order_id,
             inspection_lots.c.status == "open",
+            _at(operation),
         )
     ).scalar_one_or_none()
+
+
+def inspectable_units(
+    conn: Connection, tenant_id: int, work_order_id: int, operation: str | None
+) -> list[int]:
+    """A work order's units due for inspection, by id: for final inspection those finished
+    and still here; in-process, those still here that passed the operation. Units on hold,
+    and units already in an open or accepted lot of the same inspection, are left out (a
+    rejected lot's units come back once their hold is released)."""
+    covered = (
+        sa.select(inspection_lot_units.c.unit_id)
+        .join(inspection_lots, inspection_lots.c.id == inspection_lot_units.c.inspection_lot_id)
+        .where(
+            inspection_lot_units.c.tenant_id == tenant_id,
+            inspection_lot_units.c.unit_id == units.c.id,
+            inspection_lots.c.work_order_id == work_order_id,
+            inspection_lots.c.status.in_(("open", "accepted")),
+            _at(operation),
+        )
+    )
+    query = sa.select(units.c.id).where(
+        units.c.tenant_id == tenant_id,
+        units.c.work_order_id == work_order_id,
+        units.c.on_hold.is_(False),
+        ~sa.exists(covered),
+    )
+    if operation is None:
+        query = query.where(units.c.status == "completed")
+    else:
+        passed = sa.select(step_runs.c.id).where(
+            step_runs.c.tenant_id == tenant_id,
+            step_runs.c.unit_id == units.c.id,
+            step_runs.c.operation_code == operation,
+            step_runs.c.result == "pass",
+        )
+        query = query.where(units.c.status.notin_(("scrapped", "shipped")), sa.exists(passed))
+    return list(conn.execute(query.order_by(units.c.id)).scalars())
+
+
+def lot_units(conn: Connection, tenant_id: int, lot_row_id: int) -> list[tuple[str, str]]:
+    """The serials an inspection lot covers, with each unit's status now, in the order
+    they were made."""
+    rows = conn.execute(
+        sa.select(units.c.serial, units.c.status)
+        .join(inspection_lot_units, inspection_lot_units.c.unit_id == units.c.id)
+        .where(
+            inspection_lot_units.c.tenant_id == tenant_id,
+            inspection_lot_units.c.inspection_lot_id == lot_row_id,
+        )
+        .order_by(units.c.id)
+    )
+    return [(serial, status) for serial, status in rows]
 
 
 def known_events(conn: Connection, tenant_id: int, event_ids: Sequence[str]) -> set[str]:
@@ -271,6 +357,7 @@ def nonconformances(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
             items.c.code.label("item"),
             lots.c.lot.label("lot"),
             work_orders.c.code.label("work_order"),
+            inspection_lots.c.operation,
             inspection_lots.c.supplier,
             inspection_lots.c.decided_at,
             inspection_lots.c.verdict,

@@ -526,7 +526,9 @@ inspection_lots = sa.Table(
     sa.Column("number", sa.String(64), nullable=False),
     sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
     sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id")),
-    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id")),  # final inspection
+    # final and in-process inspection: the order whose units are inspected
+    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id")),
+    sa.Column("operation", sa.String(64)),  # in-process inspection: at this operation
     sa.Column("supplier", sa.String(200)),
     sa.Column("lot_size", sa.Integer, nullable=False),
     sa.Column("plan", Json, nullable=False),  # the plan as it was when the lot was opened
@@ -539,6 +541,18 @@ inspection_lots = sa.Table(
     sa.UniqueConstraint("tenant_id", "number"),
     sa.Index(None, "tenant_id", "status"),
     comment="One inspection of one lot: its sampling plans, status and verdict.",
+)
+
+inspection_lot_units = sa.Table(
+    "inspection_lot_units",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("inspection_lot_id", sa.Integer, sa.ForeignKey("inspection_lots.id"), nullable=False),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.UniqueConstraint("tenant_id", "inspection_lot_id", "unit_id"),
+    sa.Index(None, "tenant_id", "unit_id"),  # is a unit already in an inspection lot?
+    comment="The units an inspection lot of a work order's output covers, fixed when it opens.",
 )
 
 inspection_samples = sa.Table(

@@ -121,6 +121,18 @@ def open_final_inspection(
     return RedirectResponse(f"/quality/inspections/{quote(lot.number)}", status_code=303)
 
 
+@router.post("/in-process-inspections")
+def open_in_process_inspection(
+    db: Db,
+    ctx: Quality,
+    work_order: Annotated[str, Form()] = "",
+    operation: Annotated[str, Form()] = "",
+) -> Response:
+    """Open an in-process inspection of a work order at an operation and go to it."""
+    lot = services.inspection.open_in_process(db, ctx, work_order, operation)
+    return RedirectResponse(f"/quality/inspections/{quote(lot.number)}", status_code=303)
+
+
 @router.post("/inspections/{number}/samples", response_class=HTMLResponse)
 def record_sample(
     request: Request,

@@ -209,6 +209,7 @@ def _detail(
         "can_cancel": domain.work_orders.can_move(status, Status.CANCELLED),
         "can_close": domain.work_orders.can_move(status, Status.CLOSED),
         "can_add_units": status in TAKES_UNITS and item.tracking is Tracking.SERIAL,
+        "inspect_at": services.inspection.in_process_operations(db, ctx, item.code),
         "error": str(error) if error else "",
         "added": added,
     }
