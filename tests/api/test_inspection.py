@@ -200,3 +200,36 @@ def test_a_rejection_is_a_nonconformance_until_its_hold_is_released(
     assert client.get("/api/v1/lots/CELL/C-7").json()["status"] == "rejected"
     beta = {"Authorization": f"Bearer {token_for(db, other_ctx, 'admin')}"}
     assert client.get("/api/v1/quality/nonconformances", headers=beta).json() == []
+
+
+def test_a_hold_raised_by_hand_is_a_nonconformance_too(
+    db: Engine, client: TestClient, number: str
+) -> None:
+    """A customer complaint: the quality engineer holds lot C-7 before its inspection ends."""
+    placed = client.post(
+        "/api/v1/holds",
+        json={
+            "reason": "customer complaint: pack swelled",
+            "lots": [{"item": "CELL", "lot": "C-7"}],
+        },
+    )
+    assert placed.status_code == 201, placed.text
+    (record,) = client.get("/api/v1/quality/nonconformances").json()
+    assert (record["source"], record["hold"], record["inspection"]) == (
+        "hold",
+        placed.json()["code"],
+        None,
+    )
+    assert record["reasons"] == ["customer complaint: pack swelled"]
+    assert (record["held_lots"], record["held_units"], record["status"]) == (1, 0, "open")
+    assert record["raised_by"].startswith("admin-")  # the signed-in user (token_for)
+    url = f"/api/v1/quality/inspection-lots/{number}"
+    client.post(f"{url}/samples", json={"samples": [_sample(1, "SWELL")]})
+    client.post(f"{url}/decide")
+    newest, older = client.get("/api/v1/quality/nonconformances").json()
+    assert (newest["source"], newest["inspection"]) == ("inspection", number)
+    assert older["hold"] == placed.json()["code"]
+    client.post(f"/api/v1/holds/{older['hold']}/release", json={"disposition": "use_as_is"})
+    closed = client.get("/api/v1/quality/nonconformances").json()[1]
+    assert (closed["status"], closed["disposition"]) == ("closed", "use_as_is")
+    assert closed["closed_by"] == record["raised_by"]

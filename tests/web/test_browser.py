@@ -512,6 +512,8 @@ def test_the_shop_floor_pages_pass_the_accessibility_checks(demo: Served, locale
         "/trace?q=C2611-A",
         "/quality",
         f"/quality/inspections/IQC{DEMO_NOW:%Y%m%d}-002",  # C2611-B, waiting
+        f"/quality/inspections/IPQC{DEMO_NOW:%Y%m%d}-001",  # the welded packs
+        "/quality/nonconformances",
         "/quality/spc?item=EB-A1&operation=OP40&characteristic=top_speed_kmh",
     ]
     with sync_playwright() as playwright:
@@ -558,7 +560,8 @@ def _log_in(page: Page, base: str, locale: str) -> None:
 def test_an_inspector_on_a_phone_rejects_a_cell_lot_sample_by_sample(demo: Served) -> None:
     """The demo's cell lot C2611-B waits for incoming inspection. The inspector signs in by
     badge, records a good sample with the keyboard, then a swollen cell: Decide rejects the
-    lot, it goes on hold with the packs already built from it."""
+    lot, it goes on hold with the packs already built from it. The nonconformance is then
+    closed on the phone: returned to the supplier."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
@@ -593,14 +596,33 @@ def test_an_inspector_on_a_phone_rejects_a_cell_lot_sample_by_sample(demo: Serve
         verdict = page.get_by_role("status").filter(has_text="拒收")
         expect(verdict).to_contain_text("critical: 1 defective in 80 (Re 1)")
         expect(verdict).to_contain_text("冻结单 H")
+        db = open_database(demo.url)
+        try:
+            ctx = Context(tenant_id=services.tenants.get(db, "DEMO").id, user_id=None, now=DEMO_NOW)
+            assert services.lots.get(db, ctx, "CELL-21700", "C2611-B").status == "on_hold"
+            (decided,) = [
+                r for r in services.inspection.list_lots(db, ctx) if r["lot"] == "C2611-B"
+            ]
+            hold = services.holds.get(db, ctx, decided["hold_code"])
+            assert len(hold.units) >= 2  # packs 7 and 8 were built from C2611-B, and their bikes
+            # The nonconformance: the engineer returns the lot to the supplier.
+            page.goto(f"{demo.base}/quality")
+            with page.expect_navigation():
+                page.get_by_role("link", name="不合格品处理").click()
+            record = page.locator(f"section#{hold.code}")
+            expect(record).to_contain_text("critical: 1 defective in 80 (Re 1)")
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+            assert [v["id"] for v in result["violations"] if v["impact"] == "serious"] == []
+            record.get_by_label("处置").select_option(label="退回供应商")
+            record.get_by_label("理由（备注）").fill("RMA 2611-B")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            closed = page.locator(f"tr#{hold.code}")
+            expect(closed).to_contain_text("退回供应商")
+            expect(closed).to_contain_text("RMA 2611-B")
+            assert services.lots.get(db, ctx, "CELL-21700", "C2611-B").status == "rejected"
+            assert services.holds.get(db, ctx, hold.code).released_at is not None
+        finally:
+            db.dispose()
         browser.close()
-
-    db = open_database(demo.url)
-    try:
-        ctx = Context(tenant_id=services.tenants.get(db, "DEMO").id, user_id=None, now=DEMO_NOW)
-        assert services.lots.get(db, ctx, "CELL-21700", "C2611-B").status == "on_hold"
-        (decided,) = [r for r in services.inspection.list_lots(db, ctx) if r["lot"] == "C2611-B"]
-        hold = services.holds.get(db, ctx, decided["hold_code"])
-        assert len(hold.units) >= 2  # packs 7 and 8 were built from C2611-B, and their bikes
-    finally:
-        db.dispose()

@@ -222,3 +222,38 @@ def test_a_suppliers_lots_get_a_p_chart(db: Engine, ctx: Context, inspector: Tes
     assert re.search(r'data-figure="center">2\.0%<', page)  # 1 defective in 51 sampled
     lonely = inspector.get("/quality/supplier-chart", params={"supplier": "Nobody"}).text
     assert "Fewer than 2 inspected lots" in lonely
+
+
+def test_a_nonconformance_is_closed_with_a_disposition_on_the_page(
+    db: Engine, ctx: Context, inspector: TestClient
+) -> None:
+    """Lot C-7 rejected; a complaint about lot C-8 held by hand; the engineer returns C-7."""
+    number = _number(inspector)
+    inspector.post(f"/quality/inspections/{number}/samples", data={"index": "1", "defect": "SWELL"})
+    inspector.post(f"/quality/inspections/{number}/decide")
+    services.lots.receive(db, ctx, "CELL", "C-8", 200, supplier="Lishen")
+    complaint = services.holds.place(db, ctx, "complaint: cells hot", lots=[("CELL", "C-8")])
+    assert "2 open" in inspector.get("/quality").text
+    page = inspector.get("/quality/nonconformances").text
+    assert number in page
+    assert "complaint: cells hot" in page
+    assert "critical: 1 defective in 50 (Re 1)" in page
+    rejected = services.inspection.get_lot(db, ctx, number).hold_code
+    assert rejected is not None
+    form = {"disposition": "return_to_supplier", "note": "RMA 2611-07"}
+    for _ in range(2):  # a double tap closes it once
+        closed = inspector.post(
+            f"/quality/nonconformances/{rejected}/close", data=form, follow_redirects=False
+        )
+        assert closed.status_code == 303
+    hold = services.holds.get(db, ctx, rejected)
+    assert (hold.disposition, hold.note) == ("return_to_supplier", "RMA 2611-07")
+    assert services.lots.get(db, ctx, "CELL", "C-7").status == "rejected"
+    after = inspector.get("/quality/nonconformances").text
+    assert after.index(complaint.code) < after.index("Closed") < after.index(rejected)
+    assert "Return to supplier" in after
+    wrong = inspector.post(
+        f"/quality/nonconformances/{complaint.code}/close", data={"disposition": "bin"}
+    )
+    assert wrong.status_code == 422
+    assert services.holds.get(db, ctx, complaint.code).released_at is None

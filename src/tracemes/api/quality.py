@@ -319,9 +319,15 @@ def quality_report(
 
 @router.get("/nonconformances")
 def nonconformances(db: Db, ctx: Reader) -> list[dict[str, Any]]:
-    """Rejected inspections with their hold, the units it stopped and the disposition."""
+    """Every hold as a nonconformance: raised by a rejected inspection or by hand, what it
+    stopped, and its disposition once closed."""
     return [
         {
+            "hold": row["hold"],
+            "source": "inspection" if row["number"] else "hold",
+            "reason": row["reason"],
+            "raised_at": row["raised_at"],
+            "raised_by": row["raised_by"],
             "inspection": row["number"],
             "item": row["item"],
             "lot": row["lot"],
@@ -329,13 +335,14 @@ def nonconformances(db: Db, ctx: Reader) -> list[dict[str, Any]]:
             "operation": row["operation"],
             "supplier": row["supplier"],
             "decided_at": row["decided_at"],
-            "reasons": (row["verdict"] or {}).get("reasons", []),
-            "hold": row["hold"],
+            "reasons": (row["verdict"] or {}).get("reasons", []) or [row["reason"]],
             "held_units": row["held_units"] or 0,
+            "held_lots": row["held_lots"] or 0,
             "status": "closed" if row["released_at"] else "open",
             "disposition": row["disposition"],
             "note": row["note"],
             "closed_at": row["released_at"],
+            "closed_by": row["released_by"],
         }
         for row in services.inspection.nonconformances(db, ctx)
     ]

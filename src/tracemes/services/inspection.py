@@ -395,8 +395,8 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
 
 
 def nonconformances(db: Engine, ctx: Context) -> list[dict[str, Any]]:
-    """The nonconformance records: each rejected inspection with its reasons, the hold it
-    placed, the units that hold stopped, and the disposition (who released it and how is
-    in the hold). Open ones have no disposition yet."""
+    """The nonconformance records: every hold, each raised by a rejected inspection (with
+    its reasons) or by hand (a customer complaint, a finding on the line, a recall), with
+    what it stopped and, once closed, the disposition, who decided it and when."""
     with store.db.reading(db) as conn:
         return store.inspection.nonconformances(conn, ctx.tenant_id)

@@ -23,6 +23,7 @@ from tracemes.store.schema import (
     lots,
     step_runs,
     units,
+    users,
     work_orders,
 )
 
@@ -340,19 +341,34 @@ def decide(
 
 
 def nonconformances(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
-    """Rejected inspection lots with the hold each placed: what, why, how many units it
-    stopped, and the disposition once released. Newest first."""
-    held_units = (
-        sa.select(sa.func.count())
-        .where(
-            hold_members.c.tenant_id == tenant_id,
-            hold_members.c.hold_id == holds.c.id,
-            hold_members.c.kind == "unit",
+    """Every hold as a nonconformance record, newest first: raised by a rejected inspection
+    (with its lot and verdict) or by hand (its reason), who raised it, how many units and
+    lots it stopped, and who closed it with which disposition."""
+
+    def held(kind: str) -> sa.ScalarSelect[int]:
+        return (
+            sa.select(sa.func.count())
+            .where(
+                hold_members.c.tenant_id == tenant_id,
+                hold_members.c.hold_id == holds.c.id,
+                hold_members.c.kind == kind,
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
+
+    raised_by, closed_by = users.alias("raised_by"), users.alias("closed_by")
     rows = conn.execute(
         sa.select(
+            holds.c.code.label("hold"),
+            holds.c.reason,
+            holds.c.created_at.label("raised_at"),
+            raised_by.c.name.label("raised_by"),
+            held("unit").label("held_units"),
+            held("lot").label("held_lots"),
+            holds.c.released_at,
+            closed_by.c.name.label("released_by"),
+            holds.c.disposition,
+            holds.c.note,
             inspection_lots.c.number,
             items.c.code.label("item"),
             lots.c.lot.label("lot"),
@@ -361,25 +377,23 @@ def nonconformances(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
             inspection_lots.c.supplier,
             inspection_lots.c.decided_at,
             inspection_lots.c.verdict,
-            holds.c.code.label("hold"),
-            holds.c.released_at,
-            holds.c.disposition,
-            holds.c.note,
-            held_units.label("held_units"),
         )
         .select_from(
-            inspection_lots.join(items, inspection_lots.c.item_id == items.c.id)
-            .outerjoin(lots, inspection_lots.c.lot_id == lots.c.id)
-            .outerjoin(work_orders, inspection_lots.c.work_order_id == work_orders.c.id)
-            .outerjoin(
-                holds,
+            holds.outerjoin(
+                inspection_lots,
                 sa.and_(
-                    holds.c.tenant_id == tenant_id, holds.c.code == inspection_lots.c.hold_code
+                    inspection_lots.c.tenant_id == tenant_id,
+                    inspection_lots.c.hold_code == holds.c.code,
                 ),
             )
+            .outerjoin(items, inspection_lots.c.item_id == items.c.id)
+            .outerjoin(lots, inspection_lots.c.lot_id == lots.c.id)
+            .outerjoin(work_orders, inspection_lots.c.work_order_id == work_orders.c.id)
+            .outerjoin(raised_by, raised_by.c.id == holds.c.created_by)
+            .outerjoin(closed_by, closed_by.c.id == holds.c.released_by)
         )
-        .where(inspection_lots.c.tenant_id == tenant_id, inspection_lots.c.status == "rejected")
-        .order_by(inspection_lots.c.decided_at.desc(), inspection_lots.c.id.desc())
+        .where(holds.c.tenant_id == tenant_id)
+        .order_by(holds.c.created_at.desc(), holds.c.id.desc())
     ).mappings()
     return [dict(row) for row in rows]
 

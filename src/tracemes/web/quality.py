@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader
-from tracemes.domain.errors import DomainError
+from tracemes.domain.errors import ConflictError, DomainError
+from tracemes.domain.holds import Disposition
 from tracemes.domain.users import Principal
 from tracemes.services.context import Context
 from tracemes.web.layout import refusal_status, render
@@ -28,13 +29,46 @@ router = APIRouter(prefix="/quality", tags=["pages"], include_in_schema=False)
 def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) -> HTMLResponse:
     """Open inspections first, then the latest decisions."""
     lots = services.inspection.list_lots(db, ctx)
+    records = services.inspection.nonconformances(db, ctx)
     values = {
+        "open_ncrs": sum(1 for record in records if record["released_at"] is None),
         "open": [row for row in lots if row["status"] == "open"],
         "decided": [row for row in lots if row["status"] != "open"][:20],
         "report": services.quality_report.report(db, ctx),
         "charts": services.quality_report.measured_characteristics(db, ctx),
     }
     return render(request, "quality/index.html", values, user=user)
+
+
+@router.get("/nonconformances", response_class=HTMLResponse)
+def nonconformances_page(
+    request: Request, db: Db, ctx: Reader, user: CurrentPrincipal
+) -> HTMLResponse:
+    """Every hold as a nonconformance: open ones first, each closed with a disposition."""
+    records = services.inspection.nonconformances(db, ctx)
+    values = {
+        "open": [r for r in records if r["released_at"] is None],
+        "closed": [r for r in records if r["released_at"] is not None][:50],
+        "dispositions": [d.value for d in Disposition],
+    }
+    return render(request, "quality/nonconformances.html", values, user=user)
+
+
+@router.post("/nonconformances/{hold}/close")
+def close_nonconformance(
+    hold: str,
+    db: Db,
+    ctx: Quality,
+    disposition: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Release the hold with a disposition. A second tap finds it closed and shows it."""
+    try:
+        services.holds.release(db, ctx, hold, disposition, note.strip())
+    except ConflictError as error:
+        if error.code != "hold_released":
+            raise
+    return RedirectResponse(f"/quality/nonconformances#{quote(hold)}", status_code=303)
 
 
 @router.get("/spc", response_class=HTMLResponse)
