@@ -26,7 +26,7 @@ PAGES = {
     "trace.png": f"/trace?q={FIRST_BIKE}",
     "recall.png": "/trace?q=C2611-A",
 }
-PHONE = {"trace-phone.png": f"/trace?q={FIRST_BIKE}"}
+PHONE = {"trace-phone.png": f"/trace?q={FIRST_BIKE}", "yields-phone.png": "/quality/yields"}
 STATION = ("station-phone.png", "station-desktop.png")  # the scan loop, mid-unit
 
 

@@ -132,3 +132,25 @@ def test_the_report_answers_supplier_quality_and_the_pareto(
     ]
     bad = client.get("/api/v1/quality/report", params={"from": "2026-03-16", "to": "2026-03-01"})
     assert "is after" in problem_of(bad, 422, "validation")["detail"]
+    daily = client.get(
+        "/api/v1/quality/report/daily", params={"from": "2026-03-15", "to": "2026-03-16"}
+    )
+    assert daily.status_code == 200, daily.text
+    yesterday, today = daily.json()
+    assert (yesterday["day"], yesterday["lots_decided"], yesterday["acceptance_rate"]) == (
+        "2026-03-15",
+        0,
+        None,
+    )
+    assert (today["day"], today["lots_decided"], today["acceptance_rate"]) == (
+        "2026-03-16",
+        1,
+        "1.0000",
+    )
+    other = client.get("/api/v1/quality/report/daily", params={"item": "BIKE"}).json()
+    assert len(other) == 30
+    assert sum(day["lots_decided"] for day in other) == 0
+    year = client.get(
+        "/api/v1/quality/report/daily", params={"from": "2025-01-01", "to": "2026-03-16"}
+    )
+    assert "more than 366 days" in problem_of(year, 422, "validation")["detail"]

@@ -3,11 +3,13 @@ change, operations of several routings in one order."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 from tracemes.domain.board import (
     OperationLoad,
     by_hour,
     day_bounds,
+    day_starts,
     operations_in_order,
     ratio,
     today,
@@ -65,3 +67,13 @@ def test_operations_of_several_routings_come_once_in_routing_order() -> None:
         ("OP20", "Motor"),
         ("OP30", "Test"),
     ]
+
+
+def test_day_starts_bound_each_plant_day_also_where_the_clocks_change() -> None:
+    bounds = day_starts(date(2026, 3, 28), date(2026, 3, 30), "Europe/Berlin")
+    hours = [
+        (b.astimezone(UTC) - a.astimezone(UTC)).total_seconds() / 3600 for a, b in pairwise(bounds)
+    ]
+    assert hours == [24, 23, 24]
+    assert bounds[0].astimezone(UTC) == datetime(2026, 3, 27, 23, 0, tzinfo=UTC)
+    assert len(day_starts(date(2026, 3, 16), date(2026, 3, 16), "Asia/Shanghai")) == 2

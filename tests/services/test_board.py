@@ -21,7 +21,7 @@ from tracemes.services.events import FloorEvent
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # ACME's zone by default; NOW is 16:30 there
 
 
-def _at(
+def at_local(
     db: Engine, ctx: Context, hour: int, minute: int, *commands: Command, day: int = 16
 ) -> None:
     """Record events at a local time of March `day`, one minute apart."""
@@ -34,7 +34,7 @@ def _at(
         assert outcome.error is None, outcome.error
 
 
-def _pack(serial: str, lot: str = "C-1") -> list[Command]:
+def pack_steps(serial: str, lot: str = "C-1") -> list[Command]:
     return [
         StartStep(serial, "P10"),
         BindPart(serial, ComponentRef(item="CELL", lot=lot)),
@@ -49,9 +49,9 @@ def plant(db: Engine, ctx: Context) -> Plant:
     plant = make_plant(db, ctx, bikes=4, packs=4)
     pack, old_pack = plant.packs[0], plant.packs[1]
     first, second = plant.bikes[0], plant.bikes[1]
-    _at(db, ctx, 23, 30, *_pack(old_pack), day=15)
-    _at(db, ctx, 9, 5, *_pack(pack))
-    _at(
+    at_local(db, ctx, 23, 30, *pack_steps(old_pack), day=15)
+    at_local(db, ctx, 9, 5, *pack_steps(pack))
+    at_local(
         db,
         ctx,
         10,
@@ -71,7 +71,7 @@ def plant(db: Engine, ctx: Context) -> Plant:
         StartStep(first, "OP30"),
         CompleteStep(first, "OP30", True),  # 10:13
     )
-    _at(
+    at_local(
         db,
         ctx,
         15,
@@ -130,8 +130,8 @@ def test_the_day_follows_the_plants_time_zone(db: Engine) -> None:
     tenant = services.tenants.create(db, BERLIN_NOW, "BERLIN", "Berlin Bikes", "Europe/Berlin")
     ctx = Context(tenant_id=tenant.id, user_id=None, now=BERLIN_NOW)
     berlin = make_plant(db, ctx, bikes=1, packs=2)
-    _at(db, ctx, 23, 30, *_pack(berlin.packs[0]), day=15)  # 16:30 on the 15th in Berlin
-    _at(db, ctx, 9, 5, *_pack(berlin.packs[1]))  # 02:05 on the 16th in Berlin
+    at_local(db, ctx, 23, 30, *pack_steps(berlin.packs[0]), day=15)  # 16:30 on the 15th in Berlin
+    at_local(db, ctx, 9, 5, *pack_steps(berlin.packs[1]))  # 02:05 on the 16th in Berlin
     board = services.board.line_board(db, ctx, "L1")
     assert board.timezone == "Europe/Berlin"
     assert board.output == 1
@@ -143,7 +143,7 @@ def test_another_tenants_line_and_work_are_walled_off(
 ) -> None:
     before = services.board.line_board(db, ctx, "L1")
     beta = make_plant(db, other_ctx, bikes=2, packs=2)
-    _at(db, other_ctx, 11, 0, *_pack(beta.packs[0]))
+    at_local(db, other_ctx, 11, 0, *pack_steps(beta.packs[0]))
     after = services.board.line_board(db, ctx, "L1")
     assert after == before
     assert services.board.line_board(db, other_ctx, "L1").output == 1

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.factories import Plant
-from tests.services.test_board import plant  # noqa: F401  (the board's day of work)
+from tests.services.test_board import at_local, pack_steps, plant  # noqa: F401
 from tracemes import services
 from tracemes.services.context import Context
 
@@ -91,3 +91,46 @@ def test_another_tenant_reports_nothing_of_this_one(
 ) -> None:
     other = services.quality_report.report(db, other_ctx)
     assert (other.steps, other.pareto, other.suppliers, other.lots_decided) == ((), (), (), 0)
+
+
+def test_yields_and_lot_acceptance_by_plant_day(
+    db: Engine, ctx: Context, other_ctx: Context, inspected: Plant
+) -> None:
+    """The board's work: yesterday 23:30 a pack; today a pack, a bike that failed OP30 once,
+    a second bike at OP20. At 06:00 Shanghai time (22:00 UTC the day before) a third pack:
+    it counts on the plant's day, not on UTC's."""
+    at_local(db, ctx, 6, 0, *pack_steps(inspected.packs[2]))
+    days = services.quality_report.daily(db, ctx, date(2026, 3, 14), date(2026, 3, 16))
+    assert [d.day for d in days] == [date(2026, 3, 14), date(2026, 3, 15), date(2026, 3, 16)]
+    idle, yesterday, today = days
+    assert (idle.passed, idle.pass_rate, idle.first_pass_yield, idle.acceptance_rate) == (
+        0,
+        None,
+        None,
+        None,
+    )
+    assert (yesterday.passed, yesterday.first_pass_yield, yesterday.lots_decided) == (
+        1,
+        Decimal(1),
+        0,
+    )
+    # P10 x2, OP10 x2, OP20 x2 (one a retry), OP30 a fail and a passed retry
+    assert (today.passed, today.failed, today.first_tries, today.first_passes) == (7, 1, 6, 5)
+    assert (today.pass_rate, today.first_pass_yield) == (Decimal("0.875"), Decimal("0.8333"))
+    assert (today.lots_decided, today.lots_accepted, today.acceptance_rate) == (
+        2,
+        1,
+        Decimal("0.5"),
+    )
+    bikes = services.quality_report.daily(
+        db, ctx, date(2026, 3, 15), date(2026, 3, 16), item_code="BIKE"
+    )
+    assert [(d.passed, d.failed, d.lots_decided) for d in bikes] == [(0, 0, 0), (5, 1, 0)]
+    month = services.quality_report.daily(db, ctx)
+    report = services.quality_report.report(db, ctx)
+    assert len(month) == 30
+    assert month[-1] == today
+    assert sum(d.passed for d in month) == sum(s.passed for s in report.steps)
+    assert sum(d.lots_decided for d in month) == report.lots_decided
+    walled = services.quality_report.daily(db, other_ctx, date(2026, 3, 15), date(2026, 3, 16))
+    assert [(d.passed, d.lots_decided) for d in walled] == [(0, 0), (0, 0)]

@@ -514,6 +514,7 @@ def test_the_shop_floor_pages_pass_the_accessibility_checks(demo: Served, locale
         f"/quality/inspections/IQC{DEMO_NOW:%Y%m%d}-002",  # C2611-B, waiting
         f"/quality/inspections/IPQC{DEMO_NOW:%Y%m%d}-001",  # the welded packs
         "/quality/nonconformances",
+        "/quality/yields",
         "/quality/spc?item=EB-A1&operation=OP40&characteristic=top_speed_kmh",
     ]
     with sync_playwright() as playwright:
@@ -531,6 +532,8 @@ def test_the_shop_floor_pages_pass_the_accessibility_checks(demo: Served, locale
                 _scan(page, f"EB{day}0010")  # a unit at work: its parts and finish buttons
             if path.startswith("/quality/spc"):
                 expect(page.locator("#spc-chart canvas")).to_have_count(1)  # uPlot drew it
+            if path == "/quality/yields":
+                expect(page.locator("#yields-chart canvas")).to_have_count(1)
             page.add_script_tag(path=str(AXE))
             result = page.evaluate(
                 "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"

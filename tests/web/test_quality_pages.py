@@ -1,5 +1,7 @@
 """The inspector's pages: open inspections, one sample at a time, the verdict and its hold."""
 
+import html
+import json
 import re
 import uuid
 from decimal import Decimal
@@ -257,3 +259,32 @@ def test_a_nonconformance_is_closed_with_a_disposition_on_the_page(
     )
     assert wrong.status_code == 422
     assert services.holds.get(db, ctx, complaint.code).released_at is None
+
+
+def test_yields_by_day_are_charted_with_their_figures_in_a_table(
+    db: Engine, ctx: Context, app_client: TestClient
+) -> None:
+    inspector = app_client
+    inspector.headers.update(BROWSER)
+    sign_in(inspector, db, ctx, "viewer")
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    build_pack(db, ctx, plant.packs[0])
+    build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
+    assert 'href="/quality/yields?item=BIKE"' in inspector.get("/quality").text
+    page = inspector.get("/quality/yields").text
+    assert 'id="yields-chart"' in page
+    chart = re.search(r"data-chart='([^']+)'", page)
+    assert chart is not None
+    data = json.loads(html.unescape(chart.group(1)))
+    assert len(data["days"]) == 30
+    assert (data["days"][-1], data["pass_rate"][-1]) == ("2026-03-16", 100.0)
+    assert data["pass_rate"][0] is None  # an idle day is a gap, not 0 %
+    today = re.search(r'<tr data-day="2026-03-16">(.*?)</tr>', page, re.S)
+    assert today is not None
+    assert re.search(r"<td class=\"number\">4</td><td class=\"number\">0</td>", today.group(1))
+    assert 'data-figure="pass-rate">100.0%<' in today.group(1)
+    bikes = inspector.get("/quality/yields", params={"item": "BIKE"}).text
+    assert re.search(
+        r'<tr data-day="2026-03-16"><th scope="row">2026-03-16</th>\s*<td class="number">3</td>',
+        bikes,
+    )

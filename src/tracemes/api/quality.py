@@ -266,6 +266,33 @@ def decide_inspection_lot(number: str, db: Db, ctx: Quality) -> dict[str, Any]:
     return _lot_json(services.inspection.decide(db, ctx, number))
 
 
+@router.get("/report/daily")
+def quality_by_day(
+    db: Db,
+    ctx: Reader,
+    first_day: Annotated[date | None, Query(alias="from")] = None,
+    last_day: Annotated[date | None, Query(alias="to")] = None,
+    item: str | None = None,
+) -> list[dict[str, Any]]:
+    """Pass rate, first-pass yield and lot acceptance of each plant day `from` .. `to` (the
+    last 30 days by default; at most 366), of one item when given."""
+    return [
+        {
+            "day": d.day,
+            "passed": d.passed,
+            "failed": d.failed,
+            "pass_rate": d.pass_rate,
+            "first_tries": d.first_tries,
+            "first_passes": d.first_passes,
+            "first_pass_yield": d.first_pass_yield,
+            "lots_decided": d.lots_decided,
+            "lots_accepted": d.lots_accepted,
+            "acceptance_rate": d.acceptance_rate,
+        }
+        for d in services.quality_report.daily(db, ctx, first_day, last_day, item)
+    ]
+
+
 @router.get("/report")
 def quality_report(
     db: Db,

@@ -121,6 +121,13 @@ def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
     )
 
 
+def day_starts(first: date, last: date, timezone: str) -> tuple[datetime, ...]:
+    """Where each plant day `first` .. `last` begins, and where the last one ends: the
+    bounds that sort instants into days."""
+    days = (last - first).days + 1
+    return tuple(day_bounds(first + timedelta(days=n), timezone)[0] for n in range(days + 1))
+
+
 def by_hour(finished: Iterable[datetime], timezone: str) -> tuple[int, ...]:
     """How many of these times fall in each local hour of the day (0..23)."""
     zone = ZoneInfo(timezone)

@@ -9,10 +9,13 @@
   first, with its share and the cumulative share.
 - Supplier quality: lots accepted / rejected, and ppm = defective sampled items / sampled
   items x 1,000,000 (an estimate from the samples, not the whole lots).
+- By day: the same pass rate, first-pass yield (all operations together) and lot
+  acceptance for each plant day.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from tracemes.domain.board import Yields, ratio
@@ -24,6 +27,20 @@ class StepYield(Yields):
 
     item_code: str
     operation: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayQuality(Yields):
+    """One plant day: the steps that ended in it, and the inspection lots decided in it."""
+
+    day: date
+    lots_decided: int
+    lots_accepted: int
+
+    @property
+    def acceptance_rate(self) -> Decimal | None:
+        """Accepted / decided inspection lots of the day."""
+        return ratio(self.lots_accepted, self.lots_decided)
 
 
 def rolled_throughput_yield(steps: Iterable[StepYield]) -> dict[str, Decimal]:

@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, store
 from tracemes.domain.board import ratio
 from tracemes.domain.inspection import Sample, plan_from_dict
-from tracemes.domain.quality_report import ParetoBar, StepYield, SupplierQuality
+from tracemes.domain.quality_report import DayQuality, ParetoBar, StepYield, SupplierQuality
 from tracemes.services.context import Context
 
 DEFAULT_DAYS = 30
+MAX_DAYS = 366  # days in one daily series
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,14 @@ def _defective_samples(lot: dict[str, Any]) -> int:
     )
 
 
+def _count_steps(tally: list[int], result: str, first_try: bool, n: int) -> None:
+    """Add n steps to a tally that starts [passed, failed, first tries, first passes]."""
+    tally[0 if result == "pass" else 1] += n
+    if first_try:
+        tally[2] += n
+        tally[3] += n if result == "pass" else 0
+
+
 @dataclass(frozen=True, slots=True)
 class QualityReport:
     """The figures of days `first_day` .. `last_day` (inclusive) where the plant is."""
@@ -88,11 +97,7 @@ def report(
         lots = store.quality.decided_lots(conn, ctx.tenant_id, days.start, days.end)
     tallies: dict[tuple[str, str], list[int]] = {}
     for item, operation, result, first_try, n in steps:
-        tally = tallies.setdefault((item, operation), [0, 0, 0, 0])
-        tally[0 if result == "pass" else 1] += n
-        if first_try:
-            tally[2] += n
-            tally[3] += n if result == "pass" else 0
+        _count_steps(tallies.setdefault((item, operation), [0, 0, 0, 0]), result, first_try, n)
     yields = tuple(
         StepYield(
             item_code=item,
@@ -125,6 +130,44 @@ def report(
         suppliers=tuple(
             SupplierQuality(name, *figures) for name, figures in sorted(suppliers.items())
         ),
+    )
+
+
+def daily(
+    db: Engine,
+    ctx: Context,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    item_code: str | None = None,
+) -> tuple[DayQuality, ...]:
+    """Pass rate, first-pass yield and lot acceptance for each plant day of a span (the
+    last 30 by default), of one item when given; days without work are in it, empty."""
+    with store.db.reading(db) as conn:
+        days = _period(conn, ctx, first_day, last_day)
+        if (days.last - days.first).days >= MAX_DAYS:
+            raise domain.errors.InvalidInputError(
+                "from", f"{days.first} to {days.last} is more than {MAX_DAYS} days"
+            )
+        bounds = domain.board.day_starts(days.first, days.last, days.timezone)
+        steps = store.quality.steps_by_day(conn, ctx.tenant_id, bounds, item_code)
+        lots = store.quality.lots_by_day(conn, ctx.tenant_id, bounds, item_code)
+    tallies = [[0] * 6 for _ in bounds[1:]]  # the step counts, lots decided, lots accepted
+    for day, result, first, n in steps:
+        _count_steps(tallies[day], result, first, n)
+    for day, status, n in lots:
+        tallies[day][4] += n
+        tallies[day][5] += n if status == "accepted" else 0
+    return tuple(
+        DayQuality(
+            day=days.first + timedelta(days=index),
+            passed=tally[0],
+            failed=tally[1],
+            first_tries=tally[2],
+            first_passes=tally[3],
+            lots_decided=tally[4],
+            lots_accepted=tally[5],
+        )
+        for index, tally in enumerate(tallies)
     )
 
 

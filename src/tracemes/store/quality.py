@@ -1,6 +1,7 @@
 """Quality figures over a period: steps by item and operation, defect codes, and decided
 inspection lots with their samples. Each is one query bounded by the tenant and the period."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,62 @@ def steps_ended(
         (item, op, result, bool(is_first), int(n))
         for item, op, result, is_first, n in conn.execute(query)
     ]
+
+
+def _day_of(column: Any, bounds: Sequence[datetime]) -> sa.ColumnElement[int]:
+    """Which of the days between `bounds` an instant falls in (0 = the first)."""
+    return sa.case(
+        *((column < bound, index) for index, bound in enumerate(bounds[1:-1])),
+        else_=len(bounds) - 2,
+    )
+
+
+def steps_by_day(
+    conn: Connection, tenant_id: int, bounds: Sequence[datetime], item_code: str | None = None
+) -> list[tuple[int, str, bool, int]]:
+    """(day, result, first try?, count) of steps that ended between the first and last of
+    `bounds` (day 0 begins at bounds[0]), of one item's units when given."""
+    ended = step_runs.c.completed_at
+    query = sa.select(
+        _day_of(ended, bounds).label("day"),
+        step_runs.c.result.label("result"),
+        first_try(tenant_id).label("first"),
+    ).where(step_runs.c.tenant_id == tenant_id, ended >= bounds[0], ended < bounds[-1])
+    if item_code is not None:
+        query = (
+            query.join(units, step_runs.c.unit_id == units.c.id)
+            .join(items, units.c.item_id == items.c.id)
+            .where(items.c.code == item_code)
+        )
+    # grouped outside: PostgreSQL does not see that a CASE with parameters in the select
+    # list and in GROUP BY is the same expression
+    inner = query.subquery()
+    grouped = sa.select(inner.c.day, inner.c.result, inner.c.first, sa.func.count()).group_by(
+        inner.c.day, inner.c.result, inner.c.first
+    )
+    return [
+        (int(day), result, bool(first), int(n)) for day, result, first, n in conn.execute(grouped)
+    ]
+
+
+def lots_by_day(
+    conn: Connection, tenant_id: int, bounds: Sequence[datetime], item_code: str | None = None
+) -> list[tuple[int, str, int]]:
+    """(day, status, count) of inspection lots decided between the first and last of
+    `bounds`, of one item when given."""
+    decided = inspection_lots.c.decided_at
+    query = sa.select(
+        _day_of(decided, bounds).label("day"), inspection_lots.c.status.label("status")
+    ).where(inspection_lots.c.tenant_id == tenant_id, decided >= bounds[0], decided < bounds[-1])
+    if item_code is not None:
+        query = query.join(items, inspection_lots.c.item_id == items.c.id).where(
+            items.c.code == item_code
+        )
+    inner = query.subquery()
+    grouped = sa.select(inner.c.day, inner.c.status, sa.func.count()).group_by(
+        inner.c.day, inner.c.status
+    )
+    return [(int(day), status, int(n)) for day, status, n in conn.execute(grouped)]
 
 
 def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> list[Any]:

@@ -7,6 +7,7 @@ form carries its own id, so a double tap records a sample once.
 """
 
 import uuid
+from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
 
@@ -38,6 +39,26 @@ def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) 
         "charts": services.quality_report.measured_characteristics(db, ctx),
     }
     return render(request, "quality/index.html", values, user=user)
+
+
+@router.get("/yields", response_class=HTMLResponse)
+def yields_page(
+    request: Request, db: Db, ctx: Reader, user: CurrentPrincipal, item: str | None = None
+) -> HTMLResponse:
+    """Pass rate, first-pass yield and lot acceptance by plant day, last 30 days."""
+    days = services.quality_report.daily(db, ctx, item_code=item or None)
+
+    def percent(value: Decimal | None) -> float | None:
+        return None if value is None else float(value * 100)
+
+    data = {
+        "days": [d.day.isoformat() for d in days],
+        "pass_rate": [percent(d.pass_rate) for d in days],
+        "fpy": [percent(d.first_pass_yield) for d in days],
+        "acceptance": [percent(d.acceptance_rate) for d in days],
+    }
+    values = {"days": days, "item": item, "data": data}
+    return render(request, "quality/yields.html", values, user=user)
 
 
 @router.get("/nonconformances", response_class=HTMLResponse)
