@@ -98,9 +98,10 @@ def test_finished_units_are_backfilled_from_existing_units(tmp_path: Path) -> No
     engine.dispose()
 
 
-def test_open_final_inspections_keep_the_units_they_covered(tmp_path: Path) -> None:
-    """Before ff4bb72fe8cb a final inspection held whatever finished units its order had
-    when it was decided; an open one keeps exactly those after the upgrade."""
+def test_final_inspections_keep_the_units_they_sampled(tmp_path: Path) -> None:
+    """Before ff4bb72fe8cb a final inspection covered the finished units its order had when
+    it opened: open and accepted ones keep those after the upgrade (units finished later
+    stay due for the next one), and the downgrade with data in place works."""
     engine = open_database(f"sqlite:///{tmp_path / 'members.db'}")
     config = alembic_config(engine)
     command.upgrade(config, "d96a0b559261")
@@ -121,14 +122,21 @@ def test_open_final_inspections_keep_the_units_they_covered(tmp_path: Path) -> N
                 "INSERT INTO work_orders (id, tenant_id, code, item_id, line_id, quantity, status, "
                 f"created_at) VALUES ({order}, 1, 'WO-{order}', 1, 1, '3', 'completed', '{at}')"
             )
-        for n, (order, status) in enumerate(
-            ((1, "completed"), (1, "shipped"), (1, "completed"), (2, "completed")), start=1
-        ):
+        units = (  # order, status, finished at
+            (1, "completed", "'2026-03-16 07:00:00'"),
+            (1, "shipped", "'2026-03-16 07:30:00'"),
+            (1, "completed", "'2026-03-16 09:00:00'"),  # after the inspection opened
+            (1, "in_progress", "NULL"),
+            (2, "completed", "'2026-03-16 07:00:00'"),
+        )
+        for n, (order, status, finished) in enumerate(units, start=1):
             conn.exec_driver_sql(
                 "INSERT INTO units (id, tenant_id, item_id, serial, work_order_id, status, "
-                f"created_at) VALUES ({n}, 1, 1, 'S{n}', {order}, '{status}', '{at}')"
+                f"created_at, completed_at) "
+                f"VALUES ({n}, 1, 1, 'S{n}', {order}, '{status}', '{at}', {finished})"
             )
-        for lot, (order, status) in enumerate(((1, "open"), (2, "accepted")), start=1):
+        lots = ((1, "open"), (2, "accepted"), (2, "rejected"))
+        for lot, (order, status) in enumerate(lots, start=1):
             conn.exec_driver_sql(
                 "INSERT INTO inspection_lots (id, tenant_id, number, item_id, work_order_id, "
                 "lot_size, plan, class_plans, status, created_at) "
@@ -141,5 +149,10 @@ def test_open_final_inspections_keep_the_units_they_covered(tmp_path: Path) -> N
         rows = conn.exec_driver_sql(
             "SELECT inspection_lot_id, unit_id FROM inspection_lot_units ORDER BY unit_id"
         ).all()
-    assert [tuple(row) for row in rows] == [(1, 1), (1, 3)]
+    assert [tuple(row) for row in rows] == [(1, 1), (1, 2), (2, 5)]
+    command.downgrade(config, "d96a0b559261")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM inspection_lots").scalar_one() == 3
+    command.upgrade(config, "head")
+    assert schema_drift(engine) == []
     engine.dispose()

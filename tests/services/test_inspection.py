@@ -1,6 +1,8 @@
 """Incoming inspection of a received lot: the plan's sample, Ac/Re per defect class, and a
 rejection that holds the lot and whatever it already went into."""
 
+import threading
+import time
 import uuid
 from decimal import Decimal
 
@@ -423,3 +425,98 @@ def test_an_in_process_plan_names_an_operation_of_the_items_routing(
     )
     assert services.inspection.in_process_operations(db, ctx, "BIKE") == ["OP20"]
     assert services.inspection.in_process_operations(db, ctx, "PACK") == []
+
+
+def test_two_inspectors_opening_the_same_inspection_at_once_get_one_lot(
+    db: Engine, ctx: Context
+) -> None:
+    """The first opener's transaction is still running when the second asks: the second
+    waits for it and is told the inspection is open, instead of opening a twin lot."""
+    plant = make_plant(db, ctx, bikes=2, packs=2)
+    services.inspection.put_plan(
+        db, ctx, "FQC-BIKE", "BIKE", "final", [], FINAL_DEFECTS, "II", aql_minor="4.0"
+    )
+    _finished_bikes(db, ctx, plant, 1)  # one of two: the order is not complete
+    outcome: list[object] = []
+
+    def second_inspector() -> None:
+        try:
+            outcome.append(services.inspection.open_final(db, ctx, "WO-BIKE").number)
+        except ConflictError as refused:
+            outcome.append(refused.code)
+
+    with db.begin() as conn:
+        first = services.inspection.open_final_in(conn, ctx, "WO-BIKE")
+        racer = threading.Thread(target=second_inspector)
+        racer.start()
+        time.sleep(0.5)  # the second inspector is at the door now
+    racer.join(timeout=30)
+    assert outcome == ["inspection_open"]
+    (opened,) = services.inspection.list_lots(db, ctx, "open")
+    assert opened["number"] == first
+
+
+def test_units_come_back_to_inspection_only_when_their_rejection_was_not_used_as_is(
+    db: Engine, ctx: Context
+) -> None:
+    """Packs rejected at P10 and reworked are inspected again; packs released as they are
+    are not; a pack on hold is left out until it is released."""
+    plant = make_plant(db, ctx, bikes=1, packs=3)
+    services.inspection.put_plan(
+        db,
+        ctx,
+        "IPQC-P10",
+        "PACK",
+        "in_process",
+        [CAPACITY],
+        DEFECTS,
+        "II",
+        "1.0",
+        operation="P10",
+    )
+    first, second, third = plant.packs
+    for pack in (first, second):
+        build_pack(db, ctx, pack)
+    lot = services.inspection.open_in_process(db, ctx, "WO-PACK", "P10")
+    services.inspection.record(db, ctx, lot.number, _samples(range(1, 2), {1: ["SWELL"]}))
+    rejected = services.inspection.decide(db, ctx, lot.number)
+    assert rejected.hold_code is not None
+    build_pack(db, ctx, third)
+    services.holds.place(db, ctx, "dropped on the floor", serials=[third])
+    with pytest.raises(ConflictError) as held:
+        services.inspection.open_in_process(db, ctx, "WO-PACK", "P10")
+    assert held.value.code == "nothing_to_inspect"  # the two still held, the third too
+    services.holds.release(db, ctx, rejected.hold_code, "rework", "re-welded")
+    again = services.inspection.open_in_process(db, ctx, "WO-PACK", "P10")
+    assert again.units == (first, second)
+    services.inspection.record(db, ctx, again.number, _samples(range(1, 2), {1: ["SWELL"]}))
+    hold = services.inspection.decide(db, ctx, again.number).hold_code
+    assert hold is not None
+    services.holds.release(db, ctx, hold, "use_as_is", "concession 2611-3")
+    with pytest.raises(ConflictError) as used:
+        services.inspection.open_in_process(db, ctx, "WO-PACK", "P10")
+    assert used.value.code == "nothing_to_inspect"
+
+
+def test_an_in_process_inspection_names_its_operation(db: Engine, ctx: Context) -> None:
+    make_plant(db, ctx, bikes=1, packs=1)
+    with pytest.raises(InvalidInputError) as blank:
+        services.inspection.open_in_process(db, ctx, "WO-PACK", " ")
+    assert blank.value.field == "operation"
+
+
+def test_nonconformances_are_listed_open_or_closed_and_only_the_tenants(
+    db: Engine, ctx: Context, other_ctx: Context, plant: Plant
+) -> None:
+    held = services.holds.place(db, ctx, "complaint", lots=[("CELL", "C-1")])
+    kept = services.holds.place(db, ctx, "line finding", lots=[("CELL", "C-2")])
+    services.holds.release(db, ctx, held.code, "use_as_is")
+    assert [r["hold"] for r in services.inspection.nonconformances(db, ctx, "open")] == [kept.code]
+    assert [r["hold"] for r in services.inspection.nonconformances(db, ctx, "closed")] == [
+        held.code
+    ]
+    assert services.inspection.open_nonconformances(db, ctx) == 1
+    assert services.inspection.nonconformances(db, other_ctx) == []
+    assert services.inspection.open_nonconformances(db, other_ctx) == 0
+    with pytest.raises(InvalidInputError):
+        services.inspection.nonconformances(db, ctx, "pending")

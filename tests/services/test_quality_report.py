@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from tests.factories import Plant
 from tests.services.test_board import at_local, pack_steps, plant  # noqa: F401
 from tracemes import services
+from tracemes.domain.errors import InvalidInputError
 from tracemes.services.context import Context
 
 DEFECTS = [{"code": "DENT", "name": "Dented can", "class": "major"}]
@@ -134,3 +135,13 @@ def test_yields_and_lot_acceptance_by_plant_day(
     assert sum(d.lots_decided for d in month) == report.lots_decided
     walled = services.quality_report.daily(db, other_ctx, date(2026, 3, 15), date(2026, 3, 16))
     assert [(d.passed, d.lots_decided) for d in walled] == [(0, 0), (0, 0)]
+
+
+def test_one_day_and_at_most_366_days_by_day(db: Engine, ctx: Context, inspected: Plant) -> None:
+    (today,) = services.quality_report.daily(db, ctx, date(2026, 3, 16), date(2026, 3, 16))
+    assert (today.day, today.passed, today.lots_decided) == (date(2026, 3, 16), 6, 2)
+    year = services.quality_report.daily(db, ctx, date(2025, 3, 16), date(2026, 3, 16))
+    assert len(year) == 366
+    assert year[-1] == today
+    with pytest.raises(InvalidInputError, match="more than 366 days"):
+        services.quality_report.daily(db, ctx, date(2025, 3, 15), date(2026, 3, 16))

@@ -199,11 +199,13 @@ def test_the_work_order_page_opens_an_in_process_inspection(
     assert "Units in this lot (2)" in inspection
     assert all(f'href="/trace?q={pack}"' in inspection for pack in plant.packs)
     assert "WO-PACK · P10" in inspector.get("/quality").text
-    again = inspector.post(
-        "/quality/in-process-inspections", data={"work_order": "WO-PACK", "operation": "P10"}
+    again = inspector.post(  # a double tap, or a colleague: the lot already open
+        "/quality/in-process-inspections",
+        data={"work_order": "WO-PACK", "operation": "P10"},
+        follow_redirects=False,
     )
-    assert again.status_code == 409
-    assert "is still open" in again.text
+    assert again.headers["location"] == "/quality/inspections/IPQC20260316-001"
+    assert len(services.inspection.list_lots(db, ctx, "open")) == 1
 
 
 def test_a_suppliers_lots_get_a_p_chart(db: Engine, ctx: Context, inspector: TestClient) -> None:
@@ -259,6 +261,11 @@ def test_a_nonconformance_is_closed_with_a_disposition_on_the_page(
     )
     assert wrong.status_code == 422
     assert services.holds.get(db, ctx, complaint.code).released_at is None
+    other_mind = inspector.post(  # a colleague closed it meanwhile, differently
+        f"/quality/nonconformances/{rejected}/close", data={"disposition": "use_as_is"}
+    )
+    assert other_mind.status_code == 409
+    assert "already closed as return_to_supplier" in other_mind.text
 
 
 def test_yields_by_day_are_charted_with_their_figures_in_a_table(

@@ -345,9 +345,9 @@ def quality_report(
 
 
 @router.get("/nonconformances")
-def nonconformances(db: Db, ctx: Reader) -> list[dict[str, Any]]:
+def nonconformances(db: Db, ctx: Reader, status: str | None = None) -> list[dict[str, Any]]:
     """Every hold as a nonconformance: raised by a rejected inspection or by hand, what it
-    stopped, and its disposition once closed."""
+    stopped, and its disposition once closed; `?status=open` or `closed` for one kind."""
     return [
         {
             "hold": row["hold"],
@@ -371,5 +371,5 @@ def nonconformances(db: Db, ctx: Reader) -> list[dict[str, Any]]:
             "closed_at": row["released_at"],
             "closed_by": row["released_by"],
         }
-        for row in services.inspection.nonconformances(db, ctx)
+        for row in services.inspection.nonconformances(db, ctx, status)
     ]

@@ -29,6 +29,7 @@ STARTED = frozenset(
     }
 )
 FINISHED = frozenset({UnitStatus.COMPLETED, UnitStatus.SHIPPED})
+GONE = frozenset({UnitStatus.SCRAPPED, UnitStatus.SHIPPED})  # no longer in the factory
 
 
 # Status by stored value: a dict lookup, where calling the enum costs microseconds per row on

@@ -43,9 +43,11 @@ def place_in(
     lots: Sequence[tuple[str, str]] = (),
     serials: Sequence[str] = (),
     extend_to_where_used: bool = False,
+    unit_ids: Sequence[int] = (),
 ) -> Hold:
-    """The same, inside a caller's transaction (a rejected inspection lot)."""
-    members = _members(conn, ctx, lots, serials)
+    """The same, inside a caller's transaction (a rejected inspection lot), where units may
+    also be named by id."""
+    members = _members(conn, ctx, lots, serials) + [("unit", unit_id) for unit_id in unit_ids]
     store.holds.lock(conn, ctx.tenant_id, members)
     if extend_to_where_used:
         for kind, target in list(members):

@@ -19,12 +19,11 @@ from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
 from tracemes.domain.lots import Lot
 from tracemes.domain.sampling import Switching
-from tracemes.domain.units import UnitStatus
+from tracemes.domain.units import GONE
 from tracemes.services import holds as services_holds
 from tracemes.services.context import Context
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
-GONE = (UnitStatus.SCRAPPED.value, UnitStatus.SHIPPED.value)
 IN_PROCESS = Stage.IN_PROCESS.value
 
 
@@ -179,9 +178,14 @@ def _open_for_order(
 ) -> str:
     """Open the inspection of a work order's units: final when `operation` is None, else
     in-process at that operation. The lot keeps the units it covers."""
-    order = store.work_orders.get(conn, ctx.tenant_id, work_order)
-    if order is None:
+    # the order's row stays locked to the end (PostgreSQL): two inspectors opening the same
+    # inspection at once get one lot, not two covering the same units
+    locked = store.floor.work_orders_by_code(conn, ctx.tenant_id, [work_order])
+    if not locked:
         raise NotFoundError("work order", work_order)
+    order = locked[0]
+    if operation is not None and not operation.strip():
+        raise InvalidInputError("operation", "name the operation to inspect at")
     stage = Stage.FINAL if operation is None else Stage.IN_PROCESS
     what = "final inspection" if operation is None else f"in-process inspection at {operation}"
     plan = store.inspection.plan_for(conn, ctx.tenant_id, order.item_code, stage.value, operation)
@@ -287,7 +291,7 @@ def _view(
 def _full_view(conn: Connection, ctx: Context, number: str) -> InspectionLot:
     row = _lot(conn, ctx, number)
     covered = store.inspection.lot_units(conn, ctx.tenant_id, row["id"])
-    return _view(row, _switching(conn, ctx, row), [serial for serial, _ in covered])
+    return _view(row, _switching(conn, ctx, row), [serial for _, serial, _ in covered])
 
 
 def get_lot(db: Engine, ctx: Context, number: str) -> InspectionLot:
@@ -372,15 +376,15 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
             # the inspected units still here, and for in-process inspection whatever they
             # went into since: none moves on or ships before a disposition
             covered = store.inspection.lot_units(conn, ctx.tenant_id, row["id"])
-            here = [serial for serial, status in covered if status not in GONE]
+            here = [unit_id for unit_id, _, status in covered if status not in GONE]
             if here:
                 what = "final" if row["operation"] is None else f"in-process ({row['operation']})"
                 hold = services_holds.place_in(
                     conn,
                     replace(ctx, idempotency_key=None),
                     f"rejected by {what} inspection {number}: {why}",
-                    serials=here,
                     extend_to_where_used=row["operation"] is not None,
+                    unit_ids=here,
                 )
                 hold_code = hold.code
         status = ACCEPTED if verdict.accepted else REJECTED
@@ -394,9 +398,24 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
         return _full_view(conn, ctx, number)
 
 
-def nonconformances(db: Engine, ctx: Context) -> list[dict[str, Any]]:
-    """The nonconformance records: every hold, each raised by a rejected inspection (with
-    its reasons) or by hand (a customer complaint, a finding on the line, a recall), with
-    what it stopped and, once closed, the disposition, who decided it and when."""
+NCR_STATUSES = ("open", "closed")
+
+
+def nonconformances(
+    db: Engine, ctx: Context, status: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The nonconformance records (all, or `open` or `closed` ones; the newest `limit`):
+    every hold, each raised by a rejected inspection (with its reasons) or by hand (a
+    customer complaint, a finding on the line, a recall), with what it stopped and, once
+    closed, the disposition, who decided it and when."""
+    if status is not None and status not in NCR_STATUSES:
+        raise InvalidInputError("status", f"{status!r} is not open or closed")
+    is_open = None if status is None else status == "open"
     with store.db.reading(db) as conn:
-        return store.inspection.nonconformances(conn, ctx.tenant_id)
+        return store.inspection.nonconformances(conn, ctx.tenant_id, is_open, limit)
+
+
+def open_nonconformances(db: Engine, ctx: Context) -> int:
+    """How many nonconformances wait for a disposition."""
+    with store.db.reading(db) as conn:
+        return store.inspection.count_open_holds(conn, ctx.tenant_id)

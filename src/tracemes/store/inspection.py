@@ -8,9 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.inspection import ClassPlan, DefectClass, InspectionPlan, Sample
+from tracemes.domain.holds import Disposition
+from tracemes.domain.inspection import ClassPlan, DefectClass, InspectionPlan, Sample, Stage
 from tracemes.domain.inspection import plan_as_dict as _plan_dict
 from tracemes.domain.inspection import plan_from_dict as _plan_of
+from tracemes.domain.units import GONE
 from tracemes.store import items as store_items
 from tracemes.store.schema import (
     hold_members,
@@ -78,6 +80,8 @@ def plan_for(
     """The item's plan for a stage, at an operation for in-process inspection (the first
     by code, when there are several)."""
     found = plans_for(conn, tenant_id, item_code, stage)
+    if stage != Stage.IN_PROCESS.value:
+        return found[0] if found else None
     return next((plan for plan in found if plan.operation == operation), None)
 
 
@@ -104,7 +108,7 @@ def add_lot(
             item_id=store_items.id_of(conn, tenant_id, plan.item_code),
             lot_id=lot_id,
             work_order_id=work_order_id,
-            operation=plan.operation if plan.stage.value == "in_process" else None,
+            operation=plan.operation if plan.stage is Stage.IN_PROCESS else None,
             supplier=supplier,
             lot_size=lot_size,
             plan=_plan_dict(plan),
@@ -235,16 +239,23 @@ def inspectable_units(
 ) -> list[int]:
     """A work order's units due for inspection, by id: for final inspection those finished
     and still here; in-process, those still here that passed the operation. Units on hold,
-    and units already in an open or accepted lot of the same inspection, are left out (a
-    rejected lot's units come back once their hold is released)."""
+    and units already in an open or accepted lot of the same inspection, or in a rejected
+    one released for use as is, are left out (other rejected lots' units come back, e.g.
+    after rework, once their hold is released)."""
+    used_as_is = sa.select(holds.c.id).where(
+        holds.c.tenant_id == tenant_id,
+        holds.c.code == inspection_lots.c.hold_code,
+        holds.c.disposition == Disposition.USE_AS_IS.value,
+    )
     covered = (
         sa.select(inspection_lot_units.c.unit_id)
         .join(inspection_lots, inspection_lots.c.id == inspection_lot_units.c.inspection_lot_id)
         .where(
             inspection_lot_units.c.tenant_id == tenant_id,
             inspection_lot_units.c.unit_id == units.c.id,
+            inspection_lots.c.tenant_id == tenant_id,
             inspection_lots.c.work_order_id == work_order_id,
-            inspection_lots.c.status.in_(("open", "accepted")),
+            sa.or_(inspection_lots.c.status.in_(("open", "accepted")), sa.exists(used_as_is)),
             _at(operation),
         )
     )
@@ -263,15 +274,16 @@ def inspectable_units(
             step_runs.c.operation_code == operation,
             step_runs.c.result == "pass",
         )
-        query = query.where(units.c.status.notin_(("scrapped", "shipped")), sa.exists(passed))
+        gone = [status.value for status in GONE]
+        query = query.where(units.c.status.notin_(gone), sa.exists(passed))
     return list(conn.execute(query.order_by(units.c.id)).scalars())
 
 
-def lot_units(conn: Connection, tenant_id: int, lot_row_id: int) -> list[tuple[str, str]]:
-    """The serials an inspection lot covers, with each unit's status now, in the order
-    they were made."""
+def lot_units(conn: Connection, tenant_id: int, lot_row_id: int) -> list[tuple[int, str, str]]:
+    """The units an inspection lot covers (id, serial, status now), in the order they were
+    made."""
     rows = conn.execute(
-        sa.select(units.c.serial, units.c.status)
+        sa.select(units.c.id, units.c.serial, units.c.status)
         .join(inspection_lot_units, inspection_lot_units.c.unit_id == units.c.id)
         .where(
             inspection_lot_units.c.tenant_id == tenant_id,
@@ -279,7 +291,7 @@ def lot_units(conn: Connection, tenant_id: int, lot_row_id: int) -> list[tuple[s
         )
         .order_by(units.c.id)
     )
-    return [(serial, status) for serial, status in rows]
+    return [(unit_id, serial, status) for unit_id, serial, status in rows]
 
 
 def known_events(conn: Connection, tenant_id: int, event_ids: Sequence[str]) -> set[str]:
@@ -340,10 +352,13 @@ def decide(
     )
 
 
-def nonconformances(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
-    """Every hold as a nonconformance record, newest first: raised by a rejected inspection
-    (with its lot and verdict) or by hand (its reason), who raised it, how many units and
-    lots it stopped, and who closed it with which disposition."""
+def nonconformances(
+    conn: Connection, tenant_id: int, is_open: bool | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Every hold as a nonconformance record (only open or only closed ones when `is_open`
+    says so), newest first: raised by a rejected inspection (with its lot and verdict) or
+    by hand (its reason), who raised it, how many units and lots it stopped, and who closed
+    it with which disposition."""
 
     def held(kind: str) -> sa.ScalarSelect[int]:
         return (
@@ -392,10 +407,28 @@ def nonconformances(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
             .outerjoin(raised_by, raised_by.c.id == holds.c.created_by)
             .outerjoin(closed_by, closed_by.c.id == holds.c.released_by)
         )
-        .where(holds.c.tenant_id == tenant_id)
+        .where(holds.c.tenant_id == tenant_id, *_released(is_open))
         .order_by(holds.c.created_at.desc(), holds.c.id.desc())
+        .limit(limit)
     ).mappings()
     return [dict(row) for row in rows]
+
+
+def _released(is_open: bool | None) -> list[sa.ColumnElement[bool]]:
+    """Open holds, closed ones, or (None) no condition."""
+    if is_open is None:
+        return []
+    released = holds.c.released_at
+    return [released.is_(None) if is_open else released.is_not(None)]
+
+
+def count_open_holds(conn: Connection, tenant_id: int) -> int:
+    """How many holds (nonconformances) are not released yet."""
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(holds.c.tenant_id == tenant_id, *_released(True))
+        ).scalar_one()
+    )
 
 
 def decided_before(

@@ -55,6 +55,8 @@ def steps_ended(
 
 def _day_of(column: Any, bounds: Sequence[datetime]) -> sa.ColumnElement[int]:
     """Which of the days between `bounds` an instant falls in (0 = the first)."""
+    if len(bounds) == 2:  # one day: a CASE needs at least one WHEN
+        return sa.literal(0)
     return sa.case(
         *((column < bound, index) for index, bound in enumerate(bounds[1:-1])),
         else_=len(bounds) - 2,

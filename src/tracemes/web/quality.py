@@ -24,15 +24,15 @@ from tracemes.services.context import Context
 from tracemes.web.layout import refusal_status, render
 
 router = APIRouter(prefix="/quality", tags=["pages"], include_in_schema=False)
+CLOSED_SHOWN = 50  # closed nonconformances on the page, newest first
 
 
 @router.get("", response_class=HTMLResponse)
 def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) -> HTMLResponse:
     """Open inspections first, then the latest decisions."""
     lots = services.inspection.list_lots(db, ctx)
-    records = services.inspection.nonconformances(db, ctx)
     values = {
-        "open_ncrs": sum(1 for record in records if record["released_at"] is None),
+        "open_ncrs": services.inspection.open_nonconformances(db, ctx),
         "open": [row for row in lots if row["status"] == "open"],
         "decided": [row for row in lots if row["status"] != "open"][:20],
         "report": services.quality_report.report(db, ctx),
@@ -66,10 +66,9 @@ def nonconformances_page(
     request: Request, db: Db, ctx: Reader, user: CurrentPrincipal
 ) -> HTMLResponse:
     """Every hold as a nonconformance: open ones first, each closed with a disposition."""
-    records = services.inspection.nonconformances(db, ctx)
     values = {
-        "open": [r for r in records if r["released_at"] is None],
-        "closed": [r for r in records if r["released_at"] is not None][:50],
+        "open": services.inspection.nonconformances(db, ctx, "open"),
+        "closed": services.inspection.nonconformances(db, ctx, "closed", limit=CLOSED_SHOWN),
         "dispositions": [d.value for d in Disposition],
     }
     return render(request, "quality/nonconformances.html", values, user=user)
@@ -83,12 +82,19 @@ def close_nonconformance(
     disposition: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    """Release the hold with a disposition. A second tap finds it closed and shows it."""
+    """Release the hold with a disposition. A second tap finds it closed as asked and
+    shows it; closed meanwhile by someone else with another disposition is refused."""
     try:
         services.holds.release(db, ctx, hold, disposition, note.strip())
     except ConflictError as error:
         if error.code != "hold_released":
             raise
+        taken = services.holds.get(db, ctx, hold).disposition
+        if taken is None or taken.value != disposition:
+            raise ConflictError(
+                f"hold {hold} was already closed as {taken.value if taken else '?'}",
+                code="hold_released",
+            ) from None
     return RedirectResponse(f"/quality/nonconformances#{quote(hold)}", status_code=303)
 
 
@@ -183,9 +189,19 @@ def open_in_process_inspection(
     work_order: Annotated[str, Form()] = "",
     operation: Annotated[str, Form()] = "",
 ) -> Response:
-    """Open an in-process inspection of a work order at an operation and go to it."""
-    lot = services.inspection.open_in_process(db, ctx, work_order, operation)
-    return RedirectResponse(f"/quality/inspections/{quote(lot.number)}", status_code=303)
+    """Open an in-process inspection of a work order at an operation and go to it; when it
+    is open already (a double tap, a colleague), go to that one."""
+    try:
+        number = services.inspection.open_in_process(db, ctx, work_order, operation).number
+    except ConflictError as error:
+        if error.code != "inspection_open":
+            raise
+        (number,) = [
+            row["number"]
+            for row in services.inspection.list_lots(db, ctx, "open")
+            if (row["work_order"], row["operation"]) == (work_order, operation)
+        ]
+    return RedirectResponse(f"/quality/inspections/{quote(number)}", status_code=303)
 
 
 @router.post("/inspections/{number}/samples", response_class=HTMLResponse)

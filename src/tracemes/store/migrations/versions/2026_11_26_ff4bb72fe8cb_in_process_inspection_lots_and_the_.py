@@ -2,8 +2,8 @@
 
 An inspection lot of a work order's output (final, and now in-process at an operation;
 issue 6) keeps the units it covers, fixed when it opens: a rejection holds exactly those,
-and the next lot takes only units not inspected yet. Final inspections still open get the
-units they covered until now: the order's finished units still in the factory.
+and the next lot takes only units not inspected yet. Final inspections still open or
+accepted get the units they sampled: the order's units finished by the time they opened.
 
 Revision ID: ff4bb72fe8cb
 Revises: d96a0b559261
@@ -62,14 +62,17 @@ def upgrade() -> None:
         SELECT l.tenant_id, l.id, u.id
         FROM inspection_lots l
         JOIN units u ON u.tenant_id = l.tenant_id AND u.work_order_id = l.work_order_id
-        WHERE l.status = 'open' AND u.status = 'completed'
+        WHERE l.status IN ('open', 'accepted')
+          AND u.status IN ('completed', 'shipped')
+          AND u.completed_at <= l.created_at
         """
     )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("inspection_lots", schema=None) as batch_op:
-        batch_op.drop_column("operation")
+    # the new table first: SQLite rebuilds inspection_lots to drop a column
     with op.batch_alter_table("inspection_lot_units", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inspection_lot_units_tenant_id_unit_id"))
     op.drop_table("inspection_lot_units")
+    with op.batch_alter_table("inspection_lots", schema=None) as batch_op:
+        batch_op.drop_column("operation")
