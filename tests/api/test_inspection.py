@@ -185,6 +185,7 @@ def test_a_rejection_is_a_nonconformance_until_its_hold_is_released(
         hold,
     )
     assert record["reasons"] == ["critical: 1 defective in 50 (Re 1)"]
+    assert record["shipped"] == []  # nothing built from the lot had left the factory
     assert (record["status"], record["disposition"]) == ("open", None)
     released = client.post(
         f"/api/v1/holds/{hold}/release",

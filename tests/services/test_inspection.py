@@ -23,6 +23,7 @@ from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.step_runs import CompleteStep, StartStep
+from tracemes.domain.unit_events import ShipUnit
 from tracemes.services.context import Context
 
 DEFECTS = [
@@ -520,3 +521,38 @@ def test_nonconformances_are_listed_open_or_closed_and_only_the_tenants(
     assert services.inspection.open_nonconformances(db, other_ctx) == 0
     with pytest.raises(InvalidInputError):
         services.inspection.nonconformances(db, ctx, "pending")
+
+
+def test_a_rejection_names_the_units_already_shipped_for_a_recall(db: Engine, ctx: Context) -> None:
+    """Cells of lot C-10 went into two packs; pack 1 is in bike 1, already shipped. The
+    incoming rejection holds the lot and pack 2, and names bike 1 as shipped; so does an
+    in-process rejection of the packs at P10, which holds pack 2 only."""
+    plant = make_plant(db, ctx, bikes=1, packs=2)
+    services.inspection.put_plan(
+        db, ctx, "IQC-CELL", "CELL", "incoming", [CAPACITY], DEFECTS, "II", "1.0", "4.0"
+    )
+    services.inspection.put_plan(
+        db, ctx, "IPQC-P10", "PACK", "in_process", [], DEFECTS, "II", "1.0", operation="P10"
+    )
+    number = _receive(db, ctx, "C-10")
+    for pack in plant.packs:
+        build_pack(db, ctx, pack, lot="C-10")
+    bike = plant.bikes[0]
+    build_bike(db, ctx, bike, plant.packs[0], 1)
+    accept(db, ctx, ShipUnit(bike, "Hangzhou Ride", "SO-1", "DN-1"))
+    patrol = services.inspection.open_in_process(db, ctx, "WO-PACK", "P10")
+    assert patrol.units == tuple(plant.packs)
+    services.inspection.record(db, ctx, number, _samples(range(1, 2), {1: ["SWELL"]}))
+    incoming = services.inspection.decide(db, ctx, number)
+    assert incoming.verdict is not None
+    assert incoming.verdict["shipped"] == [bike]
+    assert incoming.hold_code is not None
+    assert services.holds.get(db, ctx, incoming.hold_code).units == (plant.packs[1],)
+    services.inspection.record(db, ctx, patrol.number, [(uuid.uuid4().hex, 1, {}, ["SWELL"])])
+    in_process = services.inspection.decide(db, ctx, patrol.number)
+    assert in_process.verdict is not None
+    assert in_process.verdict["shipped"] == [bike]
+    assert in_process.hold_code is not None
+    assert services.holds.get(db, ctx, in_process.hold_code).units == (plant.packs[1],)
+    (record, _) = services.inspection.nonconformances(db, ctx)
+    assert record["verdict"]["shipped"] == [bike]

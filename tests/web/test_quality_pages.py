@@ -17,6 +17,7 @@ from tracemes.domain.boms import BomLine
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.routings import Operation
 from tracemes.domain.step_runs import CompleteStep, StartStep
+from tracemes.domain.unit_events import ShipUnit
 from tracemes.services.context import Context
 
 DEFECTS = [
@@ -295,3 +296,25 @@ def test_yields_by_day_are_charted_with_their_figures_in_a_table(
         r'<tr data-day="2026-03-16"><th scope="row">2026-03-16</th>\s*<td class="number">3</td>',
         bikes,
     )
+
+
+def test_a_rejection_shows_the_units_already_shipped_to_recall(
+    db: Engine, ctx: Context, app_client: TestClient
+) -> None:
+    inspector = app_client
+    inspector.headers.update(BROWSER)
+    sign_in(inspector, db, ctx, "inspector")
+    plant = make_plant(db, ctx, bikes=1, packs=1)
+    services.inspection.put_plan(db, ctx, "IQC-CELL", "CELL", "incoming", [], DEFECTS, "II", "1.0")
+    services.lots.receive(db, ctx, "CELL", "C-10", 100, supplier="Lishen")
+    (number,) = [r["number"] for r in services.inspection.list_lots(db, ctx, "open")]
+    build_pack(db, ctx, plant.packs[0], lot="C-10")
+    bike = plant.bikes[0]
+    build_bike(db, ctx, bike, plant.packs[0], 1)
+    accept(db, ctx, ShipUnit(bike, "Hangzhou Ride"))
+    inspector.post(f"/quality/inspections/{number}/samples", data={"index": "1", "defect": "SWELL"})
+    inspector.post(f"/quality/inspections/{number}/decide")
+    for page in (f"/quality/inspections/{number}", "/quality/nonconformances"):
+        text = inspector.get(page).text
+        assert "Already shipped, to recall (1):" in text
+        assert f'href="/trace?q={bike}"' in text

@@ -363,6 +363,7 @@ def nonconformances(db: Db, ctx: Reader, status: str | None = None) -> list[dict
             "supplier": row["supplier"],
             "decided_at": row["decided_at"],
             "reasons": (row["verdict"] or {}).get("reasons", []) or [row["reason"]],
+            "shipped": (row["verdict"] or {}).get("shipped", []),
             "held_units": row["held_units"] or 0,
             "held_lots": row["held_lots"] or 0,
             "status": "closed" if row["released_at"] else "open",

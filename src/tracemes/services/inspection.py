@@ -5,7 +5,7 @@ went into and that is still in the factory, so nothing more is built from it and
 built from it moves on.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,12 +19,14 @@ from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
 from tracemes.domain.lots import Lot
 from tracemes.domain.sampling import Switching
-from tracemes.domain.units import GONE
+from tracemes.domain.trace import AffectedUnit, Location
+from tracemes.domain.units import GONE, UnitStatus
 from tracemes.services import holds as services_holds
 from tracemes.services.context import Context
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 IN_PROCESS = Stage.IN_PROCESS.value
+SHIPPED = UnitStatus.SHIPPED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,31 +364,9 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
         found = {c.value: n for c, n in verdict.defectives.items()}
         summary = {"accepted": verdict.accepted, "defectives": found, "reasons": verdict.reasons}
         hold_code = None
-        why = "; ".join(verdict.reasons)
-        if not verdict.accepted and row["lot"] is not None:
-            hold = services_holds.place_in(
-                conn,
-                replace(ctx, idempotency_key=None),
-                f"rejected by incoming inspection {number}: {why}",
-                lots=[(plan.item_code, row["lot"])],
-                extend_to_where_used=True,
-            )
-            hold_code = hold.code
-        elif not verdict.accepted and row["work_order"] is not None:
-            # the inspected units still here, and for in-process inspection whatever they
-            # went into since: none moves on or ships before a disposition
-            covered = store.inspection.lot_units(conn, ctx.tenant_id, row["id"])
-            here = [unit_id for unit_id, _, status in covered if status not in GONE]
-            if here:
-                what = "final" if row["operation"] is None else f"in-process ({row['operation']})"
-                hold = services_holds.place_in(
-                    conn,
-                    replace(ctx, idempotency_key=None),
-                    f"rejected by {what} inspection {number}: {why}",
-                    extend_to_where_used=row["operation"] is not None,
-                    unit_ids=here,
-                )
-                hold_code = hold.code
+        if not verdict.accepted:
+            hold_code, shipped = _reject(conn, ctx, row, "; ".join(verdict.reasons))
+            summary["shipped"] = shipped
         status = ACCEPTED if verdict.accepted else REJECTED
         store.inspection.decide(conn, ctx.tenant_id, row["id"], status, summary, hold_code, ctx.now)
         store.ledger.append(
@@ -396,6 +376,51 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
             ),
         )
         return _full_view(conn, ctx, number)
+
+
+def _reject(
+    conn: Connection, ctx: Context, row: Mapping[str, Any], why: str
+) -> tuple[str | None, list[str]]:
+    """Hold what a rejected lot covers, and what it went into that is still in the factory:
+    a received lot and every unit built from it; a work order's inspected units (for
+    in-process inspection with whatever they went into since). Returns the hold's code and
+    the finished units it reached that were already shipped: those are a recall."""
+    number, plan = row["number"], row["plan"]
+    hold_ctx = replace(ctx, idempotency_key=None)
+    if row["lot"] is not None:
+        hold = services_holds.place_in(
+            conn,
+            hold_ctx,
+            f"rejected by incoming inspection {number}: {why}",
+            lots=[(plan.item_code, row["lot"])],
+            extend_to_where_used=True,
+        )
+        reached = store.trace.forward(conn, ctx.tenant_id, "lot", row["lot_id"])
+        return hold.code, _shipped(affected for _, affected in reached)
+    here: list[int] = []
+    shipped: list[str] = []
+    for unit_id, serial, status in store.inspection.lot_units(conn, ctx.tenant_id, row["id"]):
+        above = [a for _, a in store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)]
+        gone = _shipped(above) if above else ([serial] if status == SHIPPED else [])
+        shipped += gone
+        if not gone and status not in GONE:
+            here.append(unit_id)
+    if not here:
+        return None, sorted(set(shipped))
+    what = "final" if row["operation"] is None else f"in-process ({row['operation']})"
+    hold = services_holds.place_in(
+        conn,
+        hold_ctx,
+        f"rejected by {what} inspection {number}: {why}",
+        extend_to_where_used=row["operation"] is not None,
+        unit_ids=here,
+    )
+    return hold.code, sorted(set(shipped))
+
+
+def _shipped(reached: Iterable[AffectedUnit]) -> list[str]:
+    """The finished units among these that have left for a customer."""
+    return sorted(a.unit.serial for a in reached if a.finished and a.location is Location.SHIPPED)
 
 
 NCR_STATUSES = ("open", "closed")
