@@ -93,6 +93,7 @@ def shoot(base: str) -> None:
             phone.goto(f"{base}{path}")
             phone.screenshot(path=str(OUT / name), full_page=False)
             print(f"wrote docs/screenshots/{name}")
+        shoot_nonconformance(browser, page, base)  # last: it places a hold
         browser.close()
 
 
@@ -156,9 +157,26 @@ def shoot_inspection(browser: Browser, signed_in: Page, base: str) -> None:
     page.context.add_cookies(signed_in.context.cookies())
     page.goto(f"{base}/quality")
     with page.expect_navigation():
-        page.locator("ul.cards a").first.click()
+        page.locator("ul.cards a", has_text="C2611-B").click()
     page.screenshot(path=str(OUT / "inspection-phone.png"), full_page=True)
     print("wrote docs/screenshots/inspection-phone.png")
+    page.close()
+
+
+def shoot_nonconformance(browser: Browser, signed_in: Page, base: str) -> None:
+    """A customer complaint held by hand from the trace page, then the nonconformance page
+    on a phone, in Chinese, with its disposition form."""
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2
+    )
+    page.context.add_cookies(signed_in.context.cookies())
+    page.goto(f"{base}/trace?q=C2611-B")
+    page.locator("#hold-reason").fill("客户投诉：电池包发热 Customer complaint: pack runs hot")
+    with page.expect_navigation():
+        page.locator("form[action='/trace/hold'] button").click()
+    page.goto(f"{base}/quality/nonconformances")
+    page.screenshot(path=str(OUT / "ncr-phone.png"), full_page=True)
+    print("wrote docs/screenshots/ncr-phone.png")
     page.close()
 
 
