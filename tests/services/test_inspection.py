@@ -556,3 +556,30 @@ def test_a_rejection_names_the_units_already_shipped_for_a_recall(db: Engine, ct
     assert services.holds.get(db, ctx, in_process.hold_code).units == (plant.packs[1],)
     (record, _) = services.inspection.nonconformances(db, ctx)
     assert record["verdict"]["shipped"] == [bike]
+
+
+def test_inspected_values_are_charted_lot_after_lot_with_the_plans_limits(
+    db: Engine, ctx: Context, other_ctx: Context, plant: Plant
+) -> None:
+    first, second = _receive(db, ctx, "C-41"), _receive(db, ctx, "C-42")
+    capacities = {first: [4950, 4900, 4990], second: [4960, 4870]}
+    for number, values in capacities.items():
+        samples: list[SampleIn] = [
+            (uuid.uuid4().hex, i, {"capacity_mah": v}, []) for i, v in enumerate(values, 1)
+        ]
+        services.inspection.record(db, ctx, number, samples)
+    corrected: list[SampleIn] = [(uuid.uuid4().hex, 2, {"capacity_mah": 4910}, [])]
+    services.inspection.record(db, ctx, first, corrected)  # sample 2 measured again
+    series = services.quality_report.sampled_series(db, ctx, "IQC-CELL", "capacity_mah")
+    assert (series.item_code, series.measured_at) == ("CELL", "IQC-CELL")
+    assert series.values == (4950, 4910, 4990, 4960, 4870)
+    assert series.serials[:2] == (f"{first} #1", f"{first} #2")
+    assert series.chart is not None
+    assert series.chart.capability is not None
+    assert series.chart.capability.cpk is not None  # against the plan's LSL 4800 mAh
+    assert services.quality_report.sampled_characteristics(db, ctx) == [
+        ("IQC-CELL", "CELL", "capacity_mah", "Capacity")
+    ]
+    with pytest.raises(NotFoundError):
+        services.quality_report.sampled_series(db, other_ctx, "IQC-CELL", "capacity_mah")
+    assert services.quality_report.sampled_characteristics(db, other_ctx) == []

@@ -516,6 +516,7 @@ def test_the_shop_floor_pages_pass_the_accessibility_checks(demo: Served, locale
         "/quality/nonconformances",
         "/quality/yields",
         "/quality/spc?item=EB-A1&operation=OP40&characteristic=top_speed_kmh",
+        "/quality/spc?plan=IQC-CELL&characteristic=voltage_v",  # C2611-A's 80 samples
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

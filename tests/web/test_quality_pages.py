@@ -318,3 +318,23 @@ def test_a_rejection_shows_the_units_already_shipped_to_recall(
         text = inspector.get(page).text
         assert "Already shipped, to recall (1):" in text
         assert f'href="/trace?q={bike}"' in text
+
+
+def test_values_measured_in_inspections_have_a_control_chart(
+    db: Engine, ctx: Context, inspector: TestClient
+) -> None:
+    number = _number(inspector)
+    samples: list[tuple[str, int, dict[str, object], list[str]]] = [
+        (uuid.uuid4().hex, i, {"voltage_v": v}, []) for i, v in enumerate((3.60, 3.62, 3.64), 1)
+    ]
+    services.inspection.record(db, ctx, number, samples)
+    listed = inspector.get("/quality").text
+    assert "/quality/spc?plan=IQC-CELL&amp;characteristic=voltage_v" in listed
+    page = inspector.get(
+        "/quality/spc", params={"plan": "IQC-CELL", "characteristic": "voltage_v"}
+    ).text
+    assert 'id="spc-chart"' in page
+    assert re.search(r'data-figure="center">3\.620<', page)
+    assert "on the inspection samples" in page
+    missing = inspector.get("/quality/spc", params={"plan": "NOPE", "characteristic": "v"})
+    assert missing.status_code == 404

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
 from tracemes.domain.board import ratio
+from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.inspection import Sample, plan_from_dict
 from tracemes.domain.quality_report import DayQuality, ParetoBar, StepYield, SupplierQuality
 from tracemes.services.context import Context
@@ -173,12 +174,13 @@ def daily(
 
 @dataclass(frozen=True, slots=True)
 class MeasuredSeries:
-    """One characteristic as measured at a station step, in time order, with its chart."""
+    """One characteristic as measured at a station step or on inspection samples, in the
+    order measured, with its chart."""
 
     item_code: str
-    operation: str
+    measured_at: str  # the operation, or the inspection plan
     characteristic: str
-    serials: tuple[str, ...]
+    serials: tuple[str, ...]  # the unit measured, or the inspection lot and sample number
     values: tuple[float, ...]
     chart: domain.spc.Analysis | None  # None with fewer than 3 values
 
@@ -211,13 +213,63 @@ def measured_series(
             for check in op.checks if op.code == operation else ():
                 if check.code == characteristic:
                     spec = check
+    return _series(item_code, operation, characteristic, points, spec)
+
+
+def sampled_series(
+    db: Engine,
+    ctx: Context,
+    plan_code: str,
+    characteristic: str,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> MeasuredSeries:
+    """An individuals / moving-range chart of a value measured on an inspection plan's
+    samples (each lot's samples in order, lot after lot), with the plan's limits as
+    specification: incoming cell voltage, say, across a supplier's lots."""
+    with store.db.reading(db) as conn:
+        plan = store.inspection.get_plan(conn, ctx.tenant_id, plan_code)
+        if plan is None:
+            raise domain.errors.NotFoundError("inspection plan", plan_code)
+        days = _period(conn, ctx, first_day, last_day)
+        rows = store.quality.sampled(conn, ctx.tenant_id, plan.item_code, days.start, days.end)
+    spec = next((c for c in plan.characteristics if c.code == characteristic), None)
+    points = [
+        (f"{number} #{index}", float(measured[characteristic]))
+        for number, code, index, measured in rows
+        if code == plan_code and characteristic in measured
+    ]
+    return _series(plan.item_code, plan_code, characteristic, points, spec)
+
+
+def _series(
+    item_code: str,
+    measured_at: str,
+    characteristic: str,
+    points: list[tuple[str, float]],
+    spec: Characteristic | None,
+) -> MeasuredSeries:
+    """The series and its chart (from 3 values), with the characteristic's limits."""
     lsl = float(spec.lsl) if spec and spec.lsl is not None else None
     usl = float(spec.usl) if spec and spec.usl is not None else None
     values = [v for _, v in points]
     chart = domain.spc.individuals(values, lsl, usl) if len(values) >= 3 else None
     return MeasuredSeries(
-        item_code, operation, characteristic, tuple(s for s, _ in points), tuple(values), chart
+        item_code, measured_at, characteristic, tuple(s for s, _ in points), tuple(values), chart
     )
+
+
+def sampled_characteristics(db: Engine, ctx: Context) -> list[tuple[str, str, str, str]]:
+    """(plan, item, characteristic code, name) of every variable an inspection plan
+    measures: the inspection charts the quality page offers."""
+    with store.db.reading(db) as conn:
+        plans = store.inspection.all_plans(conn, ctx.tenant_id)
+    return [
+        (plan.code, plan.item_code, c.code, c.name)
+        for plan in plans
+        for c in plan.characteristics
+        if c.kind is domain.characteristics.Kind.VARIABLE
+    ]
 
 
 def measured_characteristics(db: Engine, ctx: Context) -> list[tuple[str, str, str, str]]:

@@ -59,6 +59,16 @@ def get_plan(conn: Connection, tenant_id: int, code: str) -> InspectionPlan | No
     return None if stored is None else _plan_of(stored)
 
 
+def all_plans(conn: Connection, tenant_id: int) -> list[InspectionPlan]:
+    """Every inspection plan of the tenant, by code."""
+    stored = conn.execute(
+        sa.select(inspection_plans.c.plan)
+        .where(inspection_plans.c.tenant_id == tenant_id)
+        .order_by(inspection_plans.c.code)
+    ).scalars()
+    return [_plan_of(plan) for plan in stored]
+
+
 def plans_for(conn: Connection, tenant_id: int, item_code: str, stage: str) -> list[InspectionPlan]:
     """The item's plans for a stage, by code (in-process plans: one or more per operation)."""
     stored = conn.execute(

@@ -206,3 +206,36 @@ def measured(
         .order_by(step_runs.c.completed_at, step_runs.c.id)
     )
     return [(serial, when, values) for serial, when, values in rows if values]
+
+
+def sampled(
+    conn: Connection, tenant_id: int, item_code: str, start: datetime, end: datetime
+) -> list[tuple[str, str, int, dict[str, str]]]:
+    """(inspection lot, plan code, sample index, measurements) of an item's inspection
+    samples recorded in [start, end): the latest record of each sample, lot by lot in the
+    order the lots opened, samples in index order."""
+    rows = conn.execute(
+        sa.select(
+            inspection_lots.c.number,
+            inspection_lots.c.plan,
+            inspection_samples.c.sample_index,
+            inspection_samples.c.measurements,
+        )
+        .select_from(
+            inspection_samples.join(
+                inspection_lots,
+                inspection_lots.c.id == inspection_samples.c.inspection_lot_id,
+            ).join(items, items.c.id == inspection_lots.c.item_id)
+        )
+        .where(
+            inspection_samples.c.tenant_id == tenant_id,
+            items.c.code == item_code,
+            inspection_samples.c.recorded_at >= start,
+            inspection_samples.c.recorded_at < end,
+        )
+        .order_by(inspection_lots.c.id, inspection_samples.c.sample_index, inspection_samples.c.id)
+    )
+    latest: dict[tuple[str, int], tuple[str, str, int, dict[str, str]]] = {}
+    for number, plan, index, measured in rows:
+        latest[(number, index)] = (number, plan["code"], index, measured)  # a correction wins
+    return list(latest.values())

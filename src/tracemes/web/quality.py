@@ -37,6 +37,7 @@ def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) 
         "decided": [row for row in lots if row["status"] != "open"][:20],
         "report": services.quality_report.report(db, ctx),
         "charts": services.quality_report.measured_characteristics(db, ctx),
+        "sampled_charts": services.quality_report.sampled_characteristics(db, ctx),
     }
     return render(request, "quality/index.html", values, user=user)
 
@@ -104,12 +105,17 @@ def spc_page(
     db: Db,
     ctx: Reader,
     user: CurrentPrincipal,
-    item: str,
-    operation: str,
     characteristic: str,
+    item: str = "",
+    operation: str = "",
+    plan: str = "",
 ) -> HTMLResponse:
-    """An individuals chart of a value measured at a station step, last 30 days."""
-    series = services.quality_report.measured_series(db, ctx, item, operation, characteristic)
+    """An individuals chart of a value measured at a station step (item and operation) or
+    on an inspection plan's samples (plan), last 30 days."""
+    if plan:
+        series = services.quality_report.sampled_series(db, ctx, plan, characteristic)
+    else:
+        series = services.quality_report.measured_series(db, ctx, item, operation, characteristic)
     chart = series.chart
     data = None
     if chart is not None:
@@ -121,7 +127,7 @@ def spc_page(
             "lcl": chart.main.lcl,
             "flagged": flagged,
         }
-    values = {"series": series, "data": data}
+    values = {"series": series, "data": data, "sampled": bool(plan)}
     return render(request, "quality/spc.html", values, user=user)
 
 
