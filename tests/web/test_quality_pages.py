@@ -1,6 +1,7 @@
 """The inspector's pages: open inspections, one sample at a time, the verdict and its hold."""
 
 import html
+import io
 import json
 import re
 import uuid
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
 from tests.factories import accept, build_bike, build_pack, make_item, make_line, make_plant
@@ -338,3 +340,33 @@ def test_values_measured_in_inspections_have_a_control_chart(
     assert "on the inspection samples" in page
     missing = inspector.get("/quality/spc", params={"plan": "NOPE", "characteristic": "v"})
     assert missing.status_code == 404
+
+
+def test_the_inspection_report_is_an_a4_pdf_with_every_sample_and_the_verdict(
+    db: Engine, ctx: Context, inspector: TestClient
+) -> None:
+    number = _number(inspector)
+    url = f"/quality/inspections/{number}/report.pdf"
+    assert url in inspector.get(f"/quality/inspections/{number}").text
+    draft = PdfReader(io.BytesIO(inspector.get(url).content))
+    assert "draft: not decided" in draft.pages[0].extract_text()
+    samples: list[tuple[str, int, dict[str, object], list[str]]] = [
+        (uuid.uuid4().hex, 1, {"voltage_v": 3.61}, []),
+        (uuid.uuid4().hex, 2, {"voltage_v": 3.75}, ["DENT"]),  # above 3.7 V, and dented
+        (uuid.uuid4().hex, 3, {"voltage_v": 3.58}, ["SWELL"]),
+    ]
+    services.inspection.record(db, ctx, number, samples)
+    services.inspection.decide(db, ctx, number)
+    response = inspector.get(url)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    report = PdfReader(io.BytesIO(response.content))
+    width, height = report.pages[0].mediabox.width, report.pages[0].mediabox.height
+    assert (round(float(width) / 72 * 25.4), round(float(height) / 72 * 25.4)) == (210, 297)
+    text = "\n".join(p.extract_text() for p in report.pages)
+    for expected in (number, "CELL", "C-7", "Lishen", "3.75", "DENT Dented can", "拒收 Rejected"):
+        assert expected in text, expected
+    assert "critical: 1 defective in 50 (Re 1)" in text
+    assert "检验报告" in text  # the CJK font is embedded
+    other = inspector.get("/quality/inspections/IQC20990101-001/report.pdf")
+    assert other.status_code == 404

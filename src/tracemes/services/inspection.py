@@ -7,6 +7,7 @@ built from it moves on.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -48,6 +49,8 @@ class InspectionLot:
     switching: Switching | None = None  # for a supplier's lot: where the rules stand
     operation: str | None = None  # in-process inspection: where
     units: tuple[str, ...] = ()  # a work order's lot: the serials it covers
+    opened_at: datetime | None = None
+    decided_at: datetime | None = None
 
     @property
     def sample_size(self) -> int:
@@ -287,6 +290,8 @@ def _view(
         switching=switching,
         operation=row["operation"],
         units=tuple(serials),
+        opened_at=row["created_at"],
+        decided_at=row["decided_at"],
     )
 
 

@@ -20,6 +20,7 @@ from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader
 from tracemes.domain.errors import ConflictError, DomainError
 from tracemes.domain.holds import Disposition
 from tracemes.domain.users import Principal
+from tracemes.exports import inspection_report as report_pdf
 from tracemes.services.context import Context
 from tracemes.web.layout import refusal_status, render
 
@@ -186,6 +187,18 @@ def open_final_inspection(
     """Open a work order's final inspection and go to it."""
     lot = services.inspection.open_final(db, ctx, work_order)
     return RedirectResponse(f"/quality/inspections/{quote(lot.number)}", status_code=303)
+
+
+@router.get("/inspections/{number}/report.pdf")
+def inspection_report(number: str, db: Db, ctx: Reader) -> Response:
+    """The inspection report to print or send (A4 PDF), from the lot as it stands."""
+    lot = services.inspection.get_lot(db, ctx, number)
+    document = report_pdf.inspection_report(lot, f"{ctx.now:%Y-%m-%d %H:%M} UTC")
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{quote(f"{number}.pdf")}"'},
+    )
 
 
 @router.post("/in-process-inspections")
