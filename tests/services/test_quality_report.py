@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.factories import Plant
+from tests.factories import Plant, make_plant
 from tests.services.test_board import at_local, pack_steps, plant  # noqa: F401
 from tracemes import services
 from tracemes.domain.errors import InvalidInputError
@@ -145,3 +145,22 @@ def test_one_day_and_at_most_366_days_by_day(db: Engine, ctx: Context, inspected
     assert year[-1] == today
     with pytest.raises(InvalidInputError, match="more than 366 days"):
         services.quality_report.daily(db, ctx, date(2025, 3, 15), date(2026, 3, 16))
+
+
+def test_steps_fall_in_their_plant_day_at_both_ends_of_each_day(db: Engine, ctx: Context) -> None:
+    """Packs finished just after midnight and just before it, Shanghai time, on each of five
+    days; counted by days over a week, each day gets its two."""
+    made = make_plant(db, ctx, bikes=1, packs=10)
+    for k, pack in enumerate(made.packs):
+        hour, minute = (0, 0) if k % 2 == 0 else (23, 50)  # done 00:02 / 23:52
+        at_local(db, ctx, hour, minute, *pack_steps(pack), day=10 + k // 2)
+    days = services.quality_report.daily(db, ctx, date(2026, 3, 9), date(2026, 3, 15))
+    assert [(d.day.day, d.passed) for d in days] == [
+        (9, 0),
+        (10, 2),
+        (11, 2),
+        (12, 2),
+        (13, 2),
+        (14, 2),
+        (15, 0),
+    ]

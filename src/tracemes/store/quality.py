@@ -53,13 +53,19 @@ def steps_ended(
     ]
 
 
-def _day_of(column: Any, bounds: Sequence[datetime]) -> sa.ColumnElement[int]:
-    """Which of the days between `bounds` an instant falls in (0 = the first)."""
-    if len(bounds) == 2:  # one day: a CASE needs at least one WHEN
-        return sa.literal(0)
+def _day_of(
+    column: Any, bounds: Sequence[datetime], first: int = 0, last: int | None = None
+) -> sa.ColumnElement[int]:
+    """Which of the days between `bounds` (days `first` .. `last`) an instant falls in, 0
+    being the first: CASEs nested as a binary search, so a month costs each row five
+    comparisons rather than up to thirty."""
+    last = len(bounds) - 2 if last is None else last
+    if first == last:
+        return sa.literal(first)
+    middle = (first + last + 1) // 2  # the first day of the upper half
     return sa.case(
-        *((column < bound, index) for index, bound in enumerate(bounds[1:-1])),
-        else_=len(bounds) - 2,
+        (column < bounds[middle], _day_of(column, bounds, first, middle - 1)),
+        else_=_day_of(column, bounds, middle, last),
     )
 
 

@@ -396,8 +396,14 @@ step_runs = sa.Table(
     sa.Column("result", sa.String(10)),
     sa.Column("measurements", Json),
     sa.Column("defects", Json),
-    sa.Index(None, "tenant_id", "unit_id"),
-    sa.Index(None, "tenant_id", "completed_at"),  # a day's steps, for the line board
+    # a unit's runs; with the operation, "was there an earlier run here?" (first-pass yield)
+    # is answered from the index alone
+    sa.Index(None, "tenant_id", "unit_id", "operation_code"),
+    # the steps that ended in a period (line board, quality report), covering what the
+    # yields count so a month of a busy plant is read from the index alone
+    sa.Index(
+        "ix_step_runs_period", "tenant_id", "completed_at", "unit_id", "operation_code", "result"
+    ),
     comment="One unit through one operation: when, where, who, the result and measurements.",
 )
 
