@@ -204,7 +204,7 @@ def test_a_rejection_is_a_nonconformance_until_its_hold_is_released(
 
 
 def test_a_hold_raised_by_hand_is_a_nonconformance_too(
-    db: Engine, client: TestClient, number: str
+    db: Engine, ctx: Context, client: TestClient, number: str
 ) -> None:
     """A customer complaint: the quality engineer holds lot C-7 before its inspection ends."""
     placed = client.post(
@@ -230,7 +230,14 @@ def test_a_hold_raised_by_hand_is_a_nonconformance_too(
     newest, older = client.get("/api/v1/quality/nonconformances").json()
     assert (newest["source"], newest["inspection"]) == ("inspection", number)
     assert older["hold"] == placed.json()["code"]
-    client.post(f"/api/v1/holds/{older['hold']}/release", json={"disposition": "use_as_is"})
+    engineer = {"Authorization": f"Bearer {token_for(db, ctx, 'inspector')}"}  # another user
+    released = client.post(
+        f"/api/v1/holds/{older['hold']}/release",
+        json={"disposition": "use_as_is"},
+        headers=engineer,
+    )
+    assert released.status_code == 200, released.text
     closed = client.get("/api/v1/quality/nonconformances").json()[1]
     assert (closed["status"], closed["disposition"]) == ("closed", "use_as_is")
-    assert closed["closed_by"] == record["raised_by"]
+    assert closed["closed_by"].startswith("inspector-")
+    assert closed["raised_by"] == record["raised_by"]

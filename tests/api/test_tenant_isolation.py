@@ -1,6 +1,7 @@
 """The tenant wall: a token of BETA never sees or touches ACME's objects (404, not 403)."""
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -42,7 +43,7 @@ OBJECT_ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     (
         "PUT",
         "/api/v1/quality/inspection-plans/{code}",
-        {"item": "CELL", "stage": "incoming", "aql_major": "1.0"},
+        {"item": "CELL", "stage": "incoming", "aql_major": "6.5", "full": True},
     ),
     ("GET", "/api/v1/quality/inspection-plans/{code}", None),
     ("GET", "/api/v1/quality/inspection-lots/{number}", None),
@@ -130,7 +131,12 @@ def test_another_tenants_object_is_not_found(
     assert services.holds.get(db, ctx, "H20260316-001").released_at is None
     inspection = services.inspection.get_lot(db, ctx, "IQC20260316-001")
     assert (inspection.status, inspection.samples) == ("open", ())
-    assert services.inspection.get_plan(db, ctx, "IQC-CELL").aql_major is not None
+    plan = services.inspection.get_plan(db, ctx, "IQC-CELL")  # as ACME set it
+    assert (plan.aql_major, plan.full, [d.code for d in plan.defects]) == (
+        Decimal("1.0"),
+        False,
+        ["DENT"],
+    )
 
 
 @pytest.mark.parametrize(

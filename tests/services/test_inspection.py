@@ -320,6 +320,24 @@ LINE_DEFECTS = [
 ]
 
 
+def _patrol_at_p10(
+    db: Engine, ctx: Context, characteristics: list[Characteristic] | None = None
+) -> None:
+    """Packs sampled where their cells are welded: level II, AQL 1.0 major."""
+    services.inspection.put_plan(
+        db,
+        ctx,
+        "IPQC-P10",
+        "PACK",
+        "in_process",
+        characteristics or [],
+        DEFECTS,
+        "II",
+        "1.0",
+        operation="P10",
+    )
+
+
 def test_an_in_process_inspection_samples_the_units_past_its_operation_once(
     db: Engine, ctx: Context
 ) -> None:
@@ -371,18 +389,7 @@ def test_a_rejected_in_process_inspection_stops_its_units_and_what_they_went_int
     """Packs inspected at P10 after one was already built into a bike: the rejection holds
     both packs and that bike, and the bike cannot move on."""
     plant = make_plant(db, ctx, bikes=1, packs=2)
-    services.inspection.put_plan(
-        db,
-        ctx,
-        "IPQC-P10",
-        "PACK",
-        "in_process",
-        [CAPACITY],
-        DEFECTS,
-        "II",
-        "1.0",
-        operation="P10",
-    )
+    _patrol_at_p10(db, ctx, [CAPACITY])
     for pack in plant.packs:
         build_pack(db, ctx, pack)
     bike = plant.bikes[0]
@@ -432,7 +439,8 @@ def test_two_inspectors_opening_the_same_inspection_at_once_get_one_lot(
     db: Engine, ctx: Context
 ) -> None:
     """The first opener's transaction is still running when the second asks: the second
-    waits for it and is told the inspection is open, instead of opening a twin lot."""
+    waits for it and is told the inspection is open, instead of opening a twin lot. (On
+    SQLite writers queue anyway; the PostgreSQL run is the one that needs the lock.)"""
     plant = make_plant(db, ctx, bikes=2, packs=2)
     services.inspection.put_plan(
         db, ctx, "FQC-BIKE", "BIKE", "final", [], FINAL_DEFECTS, "II", aql_minor="4.0"
@@ -451,6 +459,7 @@ def test_two_inspectors_opening_the_same_inspection_at_once_get_one_lot(
         racer = threading.Thread(target=second_inspector)
         racer.start()
         time.sleep(0.5)  # the second inspector is at the door now
+        assert racer.is_alive()  # and waits for the first to finish
     racer.join(timeout=30)
     assert outcome == ["inspection_open"]
     (opened,) = services.inspection.list_lots(db, ctx, "open")
@@ -463,18 +472,7 @@ def test_units_come_back_to_inspection_only_when_their_rejection_was_not_used_as
     """Packs rejected at P10 and reworked are inspected again; packs released as they are
     are not; a pack on hold is left out until it is released."""
     plant = make_plant(db, ctx, bikes=1, packs=3)
-    services.inspection.put_plan(
-        db,
-        ctx,
-        "IPQC-P10",
-        "PACK",
-        "in_process",
-        [CAPACITY],
-        DEFECTS,
-        "II",
-        "1.0",
-        operation="P10",
-    )
+    _patrol_at_p10(db, ctx, [CAPACITY])
     first, second, third = plant.packs
     for pack in (first, second):
         build_pack(db, ctx, pack)
@@ -531,9 +529,7 @@ def test_a_rejection_names_the_units_already_shipped_for_a_recall(db: Engine, ct
     services.inspection.put_plan(
         db, ctx, "IQC-CELL", "CELL", "incoming", [CAPACITY], DEFECTS, "II", "1.0", "4.0"
     )
-    services.inspection.put_plan(
-        db, ctx, "IPQC-P10", "PACK", "in_process", [], DEFECTS, "II", "1.0", operation="P10"
-    )
+    _patrol_at_p10(db, ctx)
     number = _receive(db, ctx, "C-10")
     for pack in plant.packs:
         build_pack(db, ctx, pack, lot="C-10")

@@ -39,9 +39,14 @@ def inspector(db: Engine, ctx: Context, app_client: TestClient) -> TestClient:
         db, ctx, "IQC-CELL", "CELL", "incoming", [voltage], DEFECTS, "II", "1.0"
     )
     services.lots.receive(db, ctx, "CELL", "C-7", 500, supplier="Lishen")
-    app_client.headers.update(BROWSER)
-    sign_in(app_client, db, ctx, "inspector")
-    return app_client
+    return _browser(app_client, db, ctx, "inspector")
+
+
+def _browser(client: TestClient, db: Engine, ctx: Context, role: str) -> TestClient:
+    """A browser signed in with a role."""
+    client.headers.update(BROWSER)
+    sign_in(client, db, ctx, role)
+    return client
 
 
 def _number(client: TestClient) -> str:
@@ -153,9 +158,7 @@ def test_a_measured_characteristic_gets_an_individuals_chart(
 def test_the_work_order_page_opens_its_final_inspection(
     db: Engine, ctx: Context, app_client: TestClient
 ) -> None:
-    inspector = app_client
-    inspector.headers.update(BROWSER)
-    sign_in(inspector, db, ctx, "inspector")
+    inspector = _browser(app_client, db, ctx, "inspector")
     plant = make_plant(db, ctx, bikes=1, packs=1)
     build_pack(db, ctx, plant.packs[0])
     build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
@@ -177,9 +180,7 @@ def test_the_work_order_page_opens_an_in_process_inspection(
     db: Engine, ctx: Context, app_client: TestClient
 ) -> None:
     """Packs past P10 are sampled where they are made; the page names the units to take."""
-    inspector = app_client
-    inspector.headers.update(BROWSER)
-    sign_in(inspector, db, ctx, "inspector")
+    inspector = _browser(app_client, db, ctx, "inspector")
     plant = make_plant(db, ctx, bikes=1, packs=2)
     for pack in plant.packs:
         build_pack(db, ctx, pack)
@@ -274,9 +275,7 @@ def test_a_nonconformance_is_closed_with_a_disposition_on_the_page(
 def test_yields_by_day_are_charted_with_their_figures_in_a_table(
     db: Engine, ctx: Context, app_client: TestClient
 ) -> None:
-    inspector = app_client
-    inspector.headers.update(BROWSER)
-    sign_in(inspector, db, ctx, "viewer")
+    inspector = _browser(app_client, db, ctx, "viewer")
     plant = make_plant(db, ctx, bikes=1, packs=1)
     build_pack(db, ctx, plant.packs[0])
     build_bike(db, ctx, plant.bikes[0], plant.packs[0], 1)
@@ -303,9 +302,7 @@ def test_yields_by_day_are_charted_with_their_figures_in_a_table(
 def test_a_rejection_shows_the_units_already_shipped_to_recall(
     db: Engine, ctx: Context, app_client: TestClient
 ) -> None:
-    inspector = app_client
-    inspector.headers.update(BROWSER)
-    sign_in(inspector, db, ctx, "inspector")
+    inspector = _browser(app_client, db, ctx, "inspector")
     plant = make_plant(db, ctx, bikes=1, packs=1)
     services.inspection.put_plan(db, ctx, "IQC-CELL", "CELL", "incoming", [], DEFECTS, "II", "1.0")
     services.lots.receive(db, ctx, "CELL", "C-10", 100, supplier="Lishen")

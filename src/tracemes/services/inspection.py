@@ -171,6 +171,14 @@ def open_in_process(db: Engine, ctx: Context, work_order: str, operation: str) -
         return _full_view(conn, ctx, number)
 
 
+def open_number(db: Engine, ctx: Context, work_order: str, operation: str | None) -> str | None:
+    """The number of the order's open final inspection (or in-process one at the
+    operation), if there is one."""
+    with store.db.reading(db) as conn:
+        order_id = store.work_orders.id_of(conn, ctx.tenant_id, work_order)
+        return store.inspection.open_for_order(conn, ctx.tenant_id, order_id, operation)
+
+
 def in_process_operations(db: Engine, ctx: Context, item_code: str) -> list[str]:
     """The operations of an item that have an in-process inspection plan."""
     with store.db.reading(db) as conn:
@@ -308,10 +316,13 @@ def get_lot(db: Engine, ctx: Context, number: str) -> InspectionLot:
         return _full_view(conn, ctx, number)
 
 
-def list_lots(db: Engine, ctx: Context, status: str | None = None) -> list[dict[str, Any]]:
-    """Inspection lots, newest first (the inspector's list: status open)."""
+def list_lots(
+    db: Engine, ctx: Context, status: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Inspection lots, newest first: all, or in one status (the inspector's list: open;
+    `decided` for accepted and rejected ones), the newest `limit`."""
     with store.db.reading(db) as conn:
-        return store.inspection.list_lots(conn, ctx.tenant_id, status)
+        return store.inspection.list_lots(conn, ctx.tenant_id, status, limit)
 
 
 def record(
@@ -392,33 +403,32 @@ def _reject(
     the finished units it reached that were already shipped: those are a recall."""
     number, plan = row["number"], row["plan"]
     hold_ctx = replace(ctx, idempotency_key=None)
-    if row["lot"] is not None:
+    still_here = services_holds.STILL_HERE
+    if row["lot"] is not None:  # one walk: what to hold and what already left
+        reached = store.trace.forward(conn, ctx.tenant_id, "lot", row["lot_id"])
         hold = services_holds.place_in(
             conn,
             hold_ctx,
             f"rejected by incoming inspection {number}: {why}",
             lots=[(plan.item_code, row["lot"])],
-            extend_to_where_used=True,
+            unit_ids=[unit_id for unit_id, a in reached if a.location in still_here],
         )
-        reached = store.trace.forward(conn, ctx.tenant_id, "lot", row["lot_id"])
-        return hold.code, _shipped(affected for _, affected in reached)
-    here: list[int] = []
+        return hold.code, _shipped(a for _, a in reached)
+    here: dict[int, None] = {}  # ordered, without repeats
     shipped: list[str] = []
     for unit_id, serial, status in store.inspection.lot_units(conn, ctx.tenant_id, row["id"]):
-        above = [a for _, a in store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)]
-        gone = _shipped(above) if above else ([serial] if status == SHIPPED else [])
+        above = store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)
+        gone = _shipped(a for _, a in above) if above else ([serial] if status == SHIPPED else [])
         shipped += gone
         if not gone and status not in GONE:
-            here.append(unit_id)
+            here[unit_id] = None
+            if row["operation"] is not None:  # in-process: what it went into since
+                here.update((holder, None) for holder, a in above if a.location in still_here)
     if not here:
         return None, sorted(set(shipped))
     what = "final" if row["operation"] is None else f"in-process ({row['operation']})"
     hold = services_holds.place_in(
-        conn,
-        hold_ctx,
-        f"rejected by {what} inspection {number}: {why}",
-        extend_to_where_used=row["operation"] is not None,
-        unit_ids=here,
+        conn, hold_ctx, f"rejected by {what} inspection {number}: {why}", unit_ids=list(here)
     )
     return hold.code, sorted(set(shipped))
 

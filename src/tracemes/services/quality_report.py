@@ -204,7 +204,7 @@ def measured_series(
         routing = store.routings.current(conn, ctx.tenant_id, item_code)
     points = [
         (serial, float(values[characteristic]))
-        for serial, _, values in rows
+        for serial, values in rows
         if characteristic in values
     ]
     spec = None

@@ -201,8 +201,10 @@ def get_lot(
     }
 
 
-def list_lots(conn: Connection, tenant_id: int, status: str | None) -> list[dict[str, Any]]:
-    """Inspection lots, newest first, in one status or all."""
+def list_lots(
+    conn: Connection, tenant_id: int, status: str | None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Inspection lots, newest first, in one status (`decided`: not open) or all."""
     query = (
         sa.select(
             inspection_lots,
@@ -218,9 +220,11 @@ def list_lots(conn: Connection, tenant_id: int, status: str | None) -> list[dict
         .where(inspection_lots.c.tenant_id == tenant_id)
         .order_by(inspection_lots.c.id.desc())
     )
-    if status:
+    if status == "decided":
+        query = query.where(inspection_lots.c.status != "open")
+    elif status:
         query = query.where(inspection_lots.c.status == status)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [dict(row) for row in conn.execute(query.limit(limit)).mappings()]
 
 
 def _at(operation: str | None) -> sa.ColumnElement[bool]:

@@ -191,11 +191,11 @@ def measured(
     operation: str,
     start: datetime,
     end: datetime,
-) -> list[tuple[str, datetime, dict[str, Any]]]:
-    """(serial, when, measurements) of an item's steps at an operation that ended in
-    [start, end) with something measured, in the order they ended."""
+) -> list[tuple[str, dict[str, Any]]]:
+    """(serial, measurements) of an item's steps at an operation that ended in [start, end)
+    with something measured, in the order they ended."""
     rows = conn.execute(
-        sa.select(units.c.serial, step_runs.c.completed_at, step_runs.c.measurements)
+        sa.select(units.c.serial, step_runs.c.measurements)
         .select_from(
             step_runs.join(units, step_runs.c.unit_id == units.c.id).join(
                 items, units.c.item_id == items.c.id
@@ -211,7 +211,7 @@ def measured(
         )
         .order_by(step_runs.c.completed_at, step_runs.c.id)
     )
-    return [(serial, when, values) for serial, when, values in rows if values]
+    return [(serial, values) for serial, values in rows if values]
 
 
 def sampled(

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Reader
 from tracemes.exports import cards
-from tracemes.web.layout import render
+from tracemes.web.layout import inline_file, render
 
 router = APIRouter(prefix="/lots", tags=["pages"], include_in_schema=False)
 
@@ -35,9 +35,4 @@ def transfer_card(
     """The lot's transfer card to print (A6 by default, or A5), drawn from its live state."""
     view = services.batches.get(db, ctx, item, lot)
     pdf = cards.transfer_card(view, lot_url(request, item, lot), size)
-    filename = f"card-{item}-{lot}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{quote(filename)}"'},
-    )
+    return inline_file(pdf, "application/pdf", f"card-{item}-{lot}.pdf")

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from tracemes import services
 from tracemes.api.deps import Db, Reader
 from tracemes.exports import labels
+from tracemes.web.layout import inline_file
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PDF = "application/pdf"
@@ -19,28 +20,20 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _file(body: bytes | str, media_type: str, name: str) -> Response:
-    return Response(
-        body,
-        media_type=media_type,
-        headers={"Content-Disposition": f'inline; filename="{quote(name)}"'},
-    )
-
-
 @router.get("/work-orders/{code}/labels.pdf")
 def order_labels_pdf(
     request: Request, code: str, db: Db, ctx: Reader, layout: labels.Layout = "a4"
 ) -> Response:
     """Labels of every live unit of the order: A4 sheets of 3 x 7, or 60 x 40 mm each."""
     found = services.labels.of_work_order(db, ctx, code)
-    return _file(labels.pdf(found, _base(request), layout), PDF, f"labels-{code}.pdf")
+    return inline_file(labels.pdf(found, _base(request), layout), PDF, f"labels-{code}.pdf")
 
 
 @router.get("/work-orders/{code}/labels.zpl")
 def order_labels_zpl(request: Request, code: str, db: Db, ctx: Reader) -> Response:
     """The same labels as ZPL II for a Zebra-compatible printer (60 x 40 mm, 203 dpi)."""
     found = services.labels.of_work_order(db, ctx, code)
-    return _file(labels.zpl(found, _base(request)), ZPL, f"labels-{code}.zpl")
+    return inline_file(labels.zpl(found, _base(request)), ZPL, f"labels-{code}.zpl")
 
 
 @router.get("/units/{serial}/label.pdf")
@@ -53,7 +46,7 @@ def unit_label_pdf(
 ) -> Response:
     """One unit's label (a reprint), 60 x 40 mm by default."""
     found = services.labels.of_serial(db, ctx, serial)
-    return _file(labels.pdf([found], _base(request), layout), PDF, f"label-{serial}.pdf")
+    return inline_file(labels.pdf([found], _base(request), layout), PDF, f"label-{serial}.pdf")
 
 
 @router.get("/01/{gtin}/21/{serial}")

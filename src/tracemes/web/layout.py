@@ -3,10 +3,11 @@
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -123,3 +124,12 @@ def refuse_cross_site(request: Request) -> None:
     crossing = request.headers.get("sec-fetch-site") == "cross-site"
     if crossing and request.method not in {"GET", "HEAD"}:
         raise PermissionDeniedError("a form on another site cannot act in TraceMES")
+
+
+def inline_file(body: bytes | str, media_type: str, name: str) -> Response:
+    """A document the browser shows (a PDF) or saves under `name`."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="{quote(name)}"'},
+    )

@@ -22,20 +22,20 @@ from tracemes.domain.holds import Disposition
 from tracemes.domain.users import Principal
 from tracemes.exports import inspection_report as report_pdf
 from tracemes.services.context import Context
-from tracemes.web.layout import refusal_status, render
+from tracemes.web.layout import inline_file, refusal_status, render
 
 router = APIRouter(prefix="/quality", tags=["pages"], include_in_schema=False)
 CLOSED_SHOWN = 50  # closed nonconformances on the page, newest first
+DECIDED_SHOWN = 20  # latest decided inspections on the quality page
 
 
 @router.get("", response_class=HTMLResponse)
 def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) -> HTMLResponse:
     """Open inspections first, then the latest decisions."""
-    lots = services.inspection.list_lots(db, ctx)
     values = {
         "open_ncrs": services.inspection.open_nonconformances(db, ctx),
-        "open": [row for row in lots if row["status"] == "open"],
-        "decided": [row for row in lots if row["status"] != "open"][:20],
+        "open": services.inspection.list_lots(db, ctx, "open"),
+        "decided": services.inspection.list_lots(db, ctx, "decided", limit=DECIDED_SHOWN),
         "report": services.quality_report.report(db, ctx),
         "charts": services.quality_report.measured_characteristics(db, ctx),
         "sampled_charts": services.quality_report.sampled_characteristics(db, ctx),
@@ -194,11 +194,7 @@ def inspection_report(number: str, db: Db, ctx: Reader) -> Response:
     """The inspection report to print or send (A4 PDF), from the lot as it stands."""
     lot = services.inspection.get_lot(db, ctx, number)
     document = report_pdf.inspection_report(lot, f"{ctx.now:%Y-%m-%d %H:%M} UTC")
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{quote(f"{number}.pdf")}"'},
-    )
+    return inline_file(document, "application/pdf", f"{number}.pdf")
 
 
 @router.post("/in-process-inspections")
@@ -213,13 +209,10 @@ def open_in_process_inspection(
     try:
         number = services.inspection.open_in_process(db, ctx, work_order, operation).number
     except ConflictError as error:
-        if error.code != "inspection_open":
+        already = services.inspection.open_number(db, ctx, work_order, operation)
+        if error.code != "inspection_open" or already is None:
             raise
-        (number,) = [
-            row["number"]
-            for row in services.inspection.list_lots(db, ctx, "open")
-            if (row["work_order"], row["operation"]) == (work_order, operation)
-        ]
+        number = already
     return RedirectResponse(f"/quality/inspections/{quote(number)}", status_code=303)
 
 
