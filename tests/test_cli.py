@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 from tracemes import services
 from tracemes.app import create_app
 from tracemes.cli import app
+from tracemes.domain.credentials import TokenKind
 from tracemes.store.db import open_database
 
 
@@ -179,8 +180,11 @@ def test_a_badge_is_set_once_per_holder_and_opens_a_session(database_url: str) -
     assert "error: the badge is already wang's" in taken.stderr
     db = open_database(database_url)
     try:
-        session = services.users.log_in_badge(db, datetime.now(UTC), "ACME", "W-00417-2026")
-        assert services.users.authenticate(db, session, datetime.now(UTC)).user_name == "wang"
+        session = services.users.log_in_badge(db, datetime.now(UTC), "ACME", "W-00417-2026", "cli")
+        assert (
+            services.users.authenticate(db, session, TokenKind.SESSION, datetime.now(UTC)).user_name
+            == "wang"
+        )
     finally:
         db.dispose()
 

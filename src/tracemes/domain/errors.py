@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class DomainError(Exception):
@@ -69,6 +70,10 @@ class NotAuthenticatedError(DomainError):
     code = "not_authenticated"
 
 
+class UserDisabledError(NotAuthenticatedError):
+    """The user was disabled by an administrator: nothing they hold works."""
+
+
 class PermissionDeniedError(DomainError):
     """The user's role does not allow this action."""
 
@@ -102,3 +107,14 @@ class ImportRejectedError(InvalidInputError):
             f"nothing was imported, {count} problem{'' if count == 1 else 's'}: {listed}",
             code=self.code,
         )
+
+
+class TooManyAttemptsError(DomainError):
+    """Sign-ins failed too often: the next try waits (even with the right password)."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+        self.retry_at = retry_at
