@@ -182,7 +182,7 @@ def token_list(
 
 @token_app.command("revoke")
 def token_revoke(
-    token_id: Annotated[int, typer.Argument(metavar="ID", help="The id `token list` shows.")],
+    token_id: Annotated[int, typer.Argument(help="The id `token list` shows.")],
     tenant: options.TenantCode,
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
