@@ -251,3 +251,11 @@ def test_a_password_is_changed_only_to_one_the_rules_accept(database_url: str) -
     assert good.stdout == "password changed for wang\n"
     assert long_lived.exit_code == 1
     assert "at most 365 days" in long_lived.stderr
+
+
+def test_the_demo_warns_when_served_beyond_this_machine(database_url: str) -> None:
+    local = _run(database_url, "demo", "--no-serve")
+    shared = _run(database_url, "demo", "--no-serve", "--host", "0.0.0.0")
+
+    assert "warning" not in local.stderr
+    assert "warning: the demo users' password is 'demo' and is published" in shared.stderr

@@ -95,3 +95,19 @@ def test_only_an_admin_manages_users_and_tokens(
     assert app_client.get("/api/v1/tokens").status_code == 403
     assert app_client.post("/api/v1/users/robot/disable").status_code == 403
     assert app_client.delete("/api/v1/tokens/1").status_code == 403
+
+
+def test_a_disabled_user_is_told_so_on_the_sign_in_page_only_with_the_right_password(
+    db: Engine, ctx: Context, app_client: TestClient
+) -> None:
+    services.users.create(db, ctx, "wang", "viewer", PASSWORD)
+    services.users.disable(db, ctx, "wang")
+
+    form = {"tenant": "ACME", "user": "wang"}
+    right = app_client.post("/login", data={**form, "password": PASSWORD}, headers=PAGE)
+    wrong = app_client.post("/login", data={**form, "password": "wrong guess!"}, headers=PAGE)
+
+    assert right.status_code == 401
+    assert "This user is disabled; ask an administrator." in right.text
+    assert "disabled" not in wrong.text
+    assert SESSION_COOKIE not in app_client.cookies

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tracemes import services, store
@@ -16,6 +17,7 @@ from tracemes.domain.errors import (
 )
 from tracemes.services.context import Context
 from tracemes.store.db import open_database
+from tracemes.store.schema import sign_in_failures
 
 PASSWORD = "correct horse"
 HERE = "192.0.2.7"
@@ -211,3 +213,14 @@ def test_a_short_or_common_password_is_refused_when_a_user_is_made(
     with pytest.raises(InvalidInputError, match="most common"):
         services.users.create(db, ctx, "wang", "viewer", "iloveyou12")
     assert services.users.list_all(db, ctx) == []
+
+
+def test_counters_of_made_up_names_are_deleted_once_forgotten(db: Engine, ctx: Context) -> None:
+    for number in range(3):
+        _wrong(db, ctx, 1, user=f"made-up-{number}", address=f"198.51.100.{number}")
+    with pytest.raises(NotAuthenticatedError):
+        services.users.log_in(db, ctx.now + timedelta(hours=2), "ACME", "x", "wrong one!", HERE)
+
+    with db.connect() as conn:
+        left = conn.execute(sa.select(sa.func.count()).select_from(sign_in_failures)).scalar()
+    assert left == 2  # the account "x" and this address: the rest were forgotten

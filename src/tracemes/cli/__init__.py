@@ -239,6 +239,12 @@ def demo(
     typer.echo(f"open http://{host}:{port}/")
     typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
     typer.echo(f"other users, same password: {others}")
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        typer.echo(
+            f"warning: the demo users' password is {password!r} and is published; anyone who "
+            f"reaches {host}:{port} can sign in. Keep the demo on a machine of your own.",
+            err=True,
+        )
     if not no_serve:
         _run(create_app(db), host, port)
 

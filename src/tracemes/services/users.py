@@ -214,6 +214,8 @@ def _count_failure(
 ) -> None:
     """Count a failed try against each counter, and put it (and a lockout it starts) in the
     company's ledger when the company is known."""
+    forgotten = now - max(rule.forget_after for _, rule in counters)
+    store.sign_in.delete_older(conn, forgotten)
     counted = []
     for key, rule in counters:
         failures = domain.sign_in.after_failure(store.sign_in.get(conn, key), rule, now)

@@ -138,6 +138,7 @@ sign_in_failures = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
     sa.Column("last_failed_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("key_hash"),
+    sa.Index(None, "last_failed_at"),  # forgotten counters are deleted by age
     comment="Failed sign-ins per account and per client address, for the backoff.",
 )
 

@@ -1,5 +1,7 @@
 """Failed sign-in counters, shared by every server process through the database."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,6 +37,12 @@ def set_failures(conn: Connection, key_hash: str, failures: Failures) -> None:
             set_={"count": failures.count, "last_failed_at": failures.last_failed_at},
         )
     )
+
+
+def delete_older(conn: Connection, before: datetime) -> None:
+    """Delete the counters whose last failure is older than `before` (forgotten anyway), so
+    a spray of made-up names leaves no lasting rows."""
+    conn.execute(sa.delete(sign_in_failures).where(sign_in_failures.c.last_failed_at < before))
 
 
 def clear(conn: Connection, key_hash: str) -> None:

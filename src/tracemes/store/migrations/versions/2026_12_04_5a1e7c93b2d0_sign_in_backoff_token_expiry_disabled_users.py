@@ -37,6 +37,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("key_hash", name=op.f("uq_sign_in_failures_key_hash")),
         comment="Failed sign-ins per account and per client address, for the backoff.",
     )
+    with op.batch_alter_table("sign_in_failures", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sign_in_failures_last_failed_at"), ["last_failed_at"], unique=False
+        )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -66,4 +70,6 @@ def downgrade() -> None:
         )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("disabled_at")
+    with op.batch_alter_table("sign_in_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sign_in_failures_last_failed_at"))
     op.drop_table("sign_in_failures")
