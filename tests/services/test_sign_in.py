@@ -1,5 +1,6 @@
 """Sign-in backoff, disabled users, token expiry and revocation, password changes."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -224,3 +225,30 @@ def test_counters_of_made_up_names_are_deleted_once_forgotten(db: Engine, ctx: C
     with db.connect() as conn:
         left = conn.execute(sa.select(sa.func.count()).select_from(sign_in_failures)).scalar()
     assert left == 2  # the account "x" and this address: the rest were forgotten
+
+
+def test_guesses_racing_from_several_server_processes_get_no_extra_tries(
+    db: Engine, ctx: Context
+) -> None:
+    services.users.create(db, ctx, "wang", "viewer", PASSWORD)
+    processes = [open_database(db.url.render_as_string(hide_password=False)) for _ in range(4)]
+
+    def guess(number: int) -> str:
+        try:
+            engine = processes[number % len(processes)]
+            services.users.log_in(engine, ctx.now, "ACME", "wang", "not it at all", HERE)
+        except TooManyAttemptsError:
+            return "wait"
+        except NotAuthenticatedError:
+            return "wrong"
+        return "in"
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(guess, range(24)))
+    finally:
+        for engine in processes:
+            engine.dispose()
+
+    assert answers.count("wrong") == 6  # the 5 free failures and the one that starts the wait
+    assert answers.count("wait") == 18

@@ -191,13 +191,18 @@ def _key(*parts: str) -> str:
 
 
 def _refuse_while_waiting(
-    conn: Connection, counters: list[tuple[str, Backoff]], now: datetime
+    conn: Connection, counters: list[tuple[str, Backoff]], now: datetime, *, lock: bool
 ) -> None:
-    """Refuse any try, right or wrong, while an account or address waits out its backoff."""
+    """Refuse any try, right or wrong, while an account or address waits out its backoff.
+
+    With `lock`, the counters stay locked to the end of the transaction, so that concurrent
+    tries are decided one after the other and none slips past the count.
+    """
+    read = functools.partial(store.sign_in.lock, now=now) if lock else store.sign_in.get
     waits = [
         allowed_at
         for key, rule in counters
-        if (allowed_at := domain.sign_in.retry_at(store.sign_in.get(conn, key), rule, now))
+        if (allowed_at := domain.sign_in.retry_at(read(conn, key), rule, now))
     ]
     if waits:
         raise domain.sign_in.refuse_until(max(waits), now)
@@ -254,7 +259,7 @@ def log_in_badge(db: Engine, now: datetime, tenant_code: str, badge: str, addres
     counters = [(_key("address", address), domain.sign_in.ADDRESS)]
     refusal: DomainError | None = None
     with db.begin() as conn:
-        _refuse_while_waiting(conn, counters, now)
+        _refuse_while_waiting(conn, counters, now, lock=True)
         tenant = store.tenants.get_by_code(conn, tenant_code)
         user = store.users.get_by_badge(conn, tenant.id, _badge_hash(badge)) if tenant else None
         if user is None:
@@ -300,16 +305,26 @@ def log_in(
         (account, domain.sign_in.ACCOUNT),
         (_key("address", address), domain.sign_in.ADDRESS),
     ]
-    refusal: DomainError | None = None
-    with db.begin() as conn:
-        _refuse_while_waiting(conn, counters, now)
+    # First a read: a try during the wait is refused before any password is checked, and
+    # the slow argon2 check below holds no write lock (on SQLite: the whole database).
+    with store.db.reading(db) as conn:
+        _refuse_while_waiting(conn, counters, now, lock=False)
         tenant = store.tenants.get_by_code(conn, tenant_code)
         user = store.users.get(conn, tenant.id, user_name) if tenant else None
+    if user is None or user.password_hash is None:
+        _verify(_DUMMY_HASH, "")  # same cost as a real check; always false
+        right = False
+    else:
+        right = _verify(user.password_hash, password)
+    refusal: DomainError | None = None
+    with db.begin() as conn:
+        # Decided again with the counters locked: tries racing from other processes have
+        # been counted meanwhile, and past the free ones even a right password waits.
+        _refuse_while_waiting(conn, counters, now, lock=True)
         if user is None or user.password_hash is None:
-            _verify(_DUMMY_HASH, "")  # same cost as a real check; always false
             _count_failure(conn, now, counters, None, user_name, "password", address)
             refusal = NotAuthenticatedError("unknown company, user or password")
-        elif not _verify(user.password_hash, password):
+        elif not right:
             _count_failure(conn, now, counters, user.tenant_id, user.name, "password", address)
             refusal = NotAuthenticatedError("unknown company, user or password")
         elif user.disabled_at is not None:
