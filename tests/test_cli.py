@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 from tracemes import services
 from tracemes.app import create_app
 from tracemes.cli import app
+from tracemes.domain.credentials import TokenKind
 from tracemes.store.db import open_database
 
 
@@ -179,8 +180,11 @@ def test_a_badge_is_set_once_per_holder_and_opens_a_session(database_url: str) -
     assert "error: the badge is already wang's" in taken.stderr
     db = open_database(database_url)
     try:
-        session = services.users.log_in_badge(db, datetime.now(UTC), "ACME", "W-00417-2026")
-        assert services.users.authenticate(db, session, datetime.now(UTC)).user_name == "wang"
+        session = services.users.log_in_badge(db, datetime.now(UTC), "ACME", "W-00417-2026", "cli")
+        assert (
+            services.users.authenticate(db, session, TokenKind.SESSION, datetime.now(UTC)).user_name
+            == "wang"
+        )
     finally:
         db.dispose()
 
@@ -200,3 +204,58 @@ def test_a_tenant_keeps_its_time_zone_and_an_unknown_one_is_refused(database_url
         assert services.tenants.get(db, "KOLN").timezone == "Europe/Berlin"
     finally:
         db.dispose()
+
+
+def test_tokens_are_listed_and_revoked_and_users_disabled_from_the_command_line(
+    database_url: str,
+) -> None:
+    token = _token(database_url, "ACME", "robot", "operator")
+
+    listed = _run(database_url, "token", "list", "--tenant", "ACME")
+    token_id = listed.stdout.split("\t")[0]
+    disabled = _run(database_url, "user", "disable", "robot", "--tenant", "ACME")
+    with _api(database_url) as client:
+        while_disabled = client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"})
+    enabled = _run(database_url, "user", "enable", "robot", "--tenant", "ACME")
+    revoked = _run(database_url, "token", "revoke", token_id, "--tenant", "ACME")
+    again = _run(database_url, "token", "revoke", token_id, "--tenant", "ACME")
+
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.split("\t")[1:3] == ["robot", "api"]
+    assert disabled.stdout == "user robot disabled\n"
+    assert while_disabled.status_code == 401
+    assert enabled.exit_code == 0
+    assert revoked.stdout == f"token {token_id} of robot revoked\n"
+    assert again.exit_code == 1
+    assert f"token {token_id} not found" in again.stderr
+    with _api(database_url) as client:
+        assert (
+            client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 401
+        )
+
+
+def test_a_password_is_changed_only_to_one_the_rules_accept(database_url: str) -> None:
+    _token(database_url, "ACME", "wang", "viewer")
+
+    weak = _run(database_url, "user", "password", "wang", "--tenant", "ACME", "--password", "1234")
+    good = _run(
+        database_url, "user", "password", "wang", "--tenant", "ACME", "--password", "blue bike gear"
+    )
+    long_lived = _run(
+        database_url, "token", "create", "--tenant", "ACME", "--user", "wang", "--days", "400"
+    )
+
+    assert weak.exit_code == 1
+    assert "password: must have at least 10 characters" in weak.stderr
+    assert good.stdout == "password changed for wang\n"
+    assert long_lived.exit_code == 1
+    assert "at most 365 days" in long_lived.stderr
+
+
+def test_the_demo_warns_when_served_beyond_this_machine(database_url: str) -> None:
+    local = _run(database_url, "demo", "--no-serve")
+    shared = _run(database_url, "demo", "--no-serve", "--host", "0.0.0.0")
+
+    assert "warning" not in local.stderr
+    assert "warning: the demo users' password is 'demo' and is published" in shared.stderr

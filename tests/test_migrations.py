@@ -38,7 +38,9 @@ def test_migrating_an_empty_postgres_schema_matches_the_schema(postgres_url: str
 
 def test_every_table_has_a_tenant_and_every_unique_key_includes_it() -> None:
     for table in metadata.sorted_tables:
-        if table.name == "tenants":
+        # sign_in_failures counts client addresses across companies, and accounts before the
+        # company is known to exist: it belongs to no tenant (store/schema.py says why)
+        if table.name in {"tenants", "sign_in_failures"}:
             continue
         assert "tenant_id" in table.c, table.name
         for constraint in table.constraints:

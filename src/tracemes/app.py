@@ -24,6 +24,7 @@ from tracemes.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
     TooLargeError,
+    TooManyAttemptsError,
 )
 
 PROBLEM = "application/problem+json"
@@ -75,6 +76,8 @@ def _status_of(error: DomainError) -> int:
         return 401
     if isinstance(error, PermissionDeniedError):
         return 403
+    if isinstance(error, TooManyAttemptsError):
+        return 429
     return 409
 
 
@@ -109,6 +112,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         extra["problems"] = [asdict(row_problem) for row_problem in exc.problems]
         extra["more_problems"] = exc.more
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyAttemptsError):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     response = problem(status, exc.code, str(exc), **extra)
     if headers:
         response.headers.update(headers)

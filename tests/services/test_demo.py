@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import NOW
 from tracemes import domain, services, store
+from tracemes.domain.credentials import TokenKind
 from tracemes.domain.items import Tracking
 from tracemes.domain.users import Role
 from tracemes.domain.work_orders import Status
@@ -95,9 +96,9 @@ def test_there_is_one_user_per_role(db: Engine) -> None:
 def test_a_demo_user_can_sign_in_with_the_demo_password(db: Engine) -> None:
     _seeded(db)
 
-    session = services.users.log_in(db, NOW, "DEMO", "operator", DEMO_PASSWORD)
+    session = services.users.log_in(db, NOW, "DEMO", "operator", DEMO_PASSWORD, "127.0.0.1")
 
-    principal = services.users.authenticate(db, session, NOW)
+    principal = services.users.authenticate(db, session, TokenKind.SESSION, NOW)
     assert principal.user_name == "operator"
     assert principal.role is Role.OPERATOR
 

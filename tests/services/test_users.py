@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tracemes import services
+from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -19,12 +20,14 @@ from tracemes.domain.users import Role
 from tracemes.services.context import Context
 from tracemes.store.schema import metadata
 
+ADDRESS = "192.0.2.7"
+
 
 def test_a_token_identifies_its_user_tenant_and_role(db: Engine, ctx: Context) -> None:
     services.users.create(db, ctx, "li.wei", "operator")
     token = services.users.create_token(db, ctx, "li.wei")
 
-    principal = services.users.authenticate(db, token, ctx.now)
+    principal = services.users.authenticate(db, token, TokenKind.API, ctx.now)
 
     assert (principal.tenant_id, principal.user_name, principal.role) == (
         ctx.tenant_id,
@@ -35,45 +38,49 @@ def test_a_token_identifies_its_user_tenant_and_role(db: Engine, ctx: Context) -
 
 def test_an_unknown_token_is_refused(db: Engine, ctx: Context) -> None:
     with pytest.raises(NotAuthenticatedError, match="unknown or has expired"):
-        services.users.authenticate(db, "tm_not-a-token", ctx.now)
+        services.users.authenticate(db, "tm_not-a-token", TokenKind.API, ctx.now)
 
 
 def test_a_password_opens_a_session_that_expires(db: Engine, ctx: Context) -> None:
-    services.users.create(db, ctx, "wang", "supervisor", password="s3cret")
+    services.users.create(db, ctx, "wang", "supervisor", password="s3cret horse 77")
 
-    session = services.users.log_in(db, ctx.now, "ACME", "wang", "s3cret")
+    session = services.users.log_in(db, ctx.now, "ACME", "wang", "s3cret horse 77", ADDRESS)
 
-    assert services.users.authenticate(db, session, ctx.now).user_name == "wang"
+    assert services.users.authenticate(db, session, TokenKind.SESSION, ctx.now).user_name == "wang"
     with pytest.raises(NotAuthenticatedError):
-        services.users.authenticate(db, session, ctx.now + timedelta(hours=13))
+        services.users.authenticate(db, session, TokenKind.SESSION, ctx.now + timedelta(hours=13))
 
 
 def test_signing_out_ends_the_session(db: Engine, ctx: Context) -> None:
-    services.users.create(db, ctx, "wang", "supervisor", password="s3cret")
-    session = services.users.log_in(db, ctx.now, "ACME", "wang", "s3cret")
+    services.users.create(db, ctx, "wang", "supervisor", password="s3cret horse 77")
+    session = services.users.log_in(db, ctx.now, "ACME", "wang", "s3cret horse 77", ADDRESS)
 
     services.users.log_out(db, session)
 
     with pytest.raises(NotAuthenticatedError):
-        services.users.authenticate(db, session, ctx.now)
+        services.users.authenticate(db, session, TokenKind.SESSION, ctx.now)
 
 
 @pytest.mark.parametrize(
     ("tenant", "user", "password"),
-    [("ACME", "wang", "wrong"), ("ACME", "nobody", "s3cret"), ("BETA", "wang", "s3cret")],
+    [
+        ("ACME", "wang", "wrong"),
+        ("ACME", "nobody", "s3cret horse 77"),
+        ("BETA", "wang", "s3cret horse 77"),
+    ],
 )
 def test_a_wrong_company_user_or_password_gives_one_answer(
     db: Engine, ctx: Context, tenant: str, user: str, password: str
 ) -> None:
-    services.users.create(db, ctx, "wang", "supervisor", password="s3cret")
+    services.users.create(db, ctx, "wang", "supervisor", password="s3cret horse 77")
     with pytest.raises(NotAuthenticatedError, match="unknown company, user or password"):
-        services.users.log_in(db, ctx.now, tenant, user, password)
+        services.users.log_in(db, ctx.now, tenant, user, password, ADDRESS)
 
 
 def test_a_token_only_user_cannot_log_in_with_a_password(db: Engine, ctx: Context) -> None:
     services.users.create(db, ctx, "robot", "operator")
     with pytest.raises(NotAuthenticatedError):
-        services.users.log_in(db, ctx.now, "ACME", "robot", "")
+        services.users.log_in(db, ctx.now, "ACME", "robot", "", ADDRESS)
 
 
 def test_user_names_are_unique_per_tenant(db: Engine, ctx: Context, other_ctx: Context) -> None:
@@ -86,7 +93,7 @@ def test_user_names_are_unique_per_tenant(db: Engine, ctx: Context, other_ctx: C
 
 
 def test_a_short_password_or_unknown_role_is_refused(db: Engine, ctx: Context) -> None:
-    with pytest.raises(InvalidInputError, match="at least 4"):
+    with pytest.raises(InvalidInputError, match="at least 10 characters"):
         services.users.create(db, ctx, "wang", "viewer", password="123")
     with pytest.raises(InvalidInputError, match="not one of"):
         services.users.create(db, ctx, "wang", "king")
@@ -110,12 +117,12 @@ def test_a_badge_opens_a_session_for_its_holder_only_in_its_company(
     services.users.create(db, other_ctx, "li", "operator")
     services.users.set_badge(db, ctx, "wang", " CARD-0001 ")  # a scanner's spaces don't count
     services.users.set_badge(db, other_ctx, "li", "CARD-0002")
-    session = services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0001")
-    principal = services.users.authenticate(db, session, ctx.now)
+    session = services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0001", ADDRESS)
+    principal = services.users.authenticate(db, session, TokenKind.SESSION, ctx.now)
     assert (principal.user_name, principal.tenant_id) == ("wang", ctx.tenant_id)
     for company, badge in (("ACME", "CARD-0002"), ("BETA", "CARD-0001"), ("ACME", "card-0001")):
         with pytest.raises(NotAuthenticatedError, match="unknown company or badge"):
-            services.users.log_in_badge(db, ctx.now, company, badge)
+            services.users.log_in_badge(db, ctx.now, company, badge, ADDRESS)
 
 
 def test_a_new_badge_replaces_the_old_and_one_badge_has_one_holder(
@@ -126,8 +133,8 @@ def test_a_new_badge_replaces_the_old_and_one_badge_has_one_holder(
     services.users.set_badge(db, ctx, "wang", "CARD-0001")
     services.users.set_badge(db, ctx, "wang", "CARD-0009")  # lost card
     with pytest.raises(NotAuthenticatedError):
-        services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0001")
-    services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0009")
+        services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0001", ADDRESS)
+    services.users.log_in_badge(db, ctx.now, "ACME", "CARD-0009", ADDRESS)
     with pytest.raises(ConflictError, match="already wang's") as taken:
         services.users.set_badge(db, ctx, "zhao", "CARD-0009")
     assert taken.value.code == "badge_in_use"

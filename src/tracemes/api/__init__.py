@@ -13,6 +13,7 @@ from tracemes.api import (
     quality,
     routings,
     trace,
+    users,
     work_orders,
     workbooks,
 )
@@ -31,6 +32,7 @@ for module in (
     holds,
     quality,
     workbooks,
+    users,
 ):
     router.include_router(module.router)
 
@@ -46,6 +48,7 @@ __all__ = [
     "router",
     "routings",
     "trace",
+    "users",
     "work_orders",
     "workbooks",
 ]

@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
+from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import NotAuthenticatedError
 from tracemes.domain.users import Permission, Principal
 from tracemes.services.context import Context
@@ -41,18 +42,17 @@ def get_principal(
     now: Now,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    """The user behind the bearer token, or else the browser session cookie."""
-    raw: str | None = None
+    """The user behind the bearer token (an API token), or else the browser session cookie
+    (a session): neither is accepted in the other's place."""
     if authorization:
         scheme, _, credentials = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise NotAuthenticatedError("use 'Authorization: Bearer <token>'")
-        raw = credentials.strip()
-    else:
-        raw = request.cookies.get(SESSION_COOKIE)
-    if not raw:
+        return services.users.authenticate(db, credentials.strip(), TokenKind.API, now)
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
         raise NotAuthenticatedError("sign in or send 'Authorization: Bearer <token>'")
-    return services.users.authenticate(db, raw, now)
+    return services.users.authenticate(db, session, TokenKind.SESSION, now)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
@@ -82,3 +82,4 @@ Engineer = Annotated[Context, Depends(context_for(Permission.MASTER_DATA))]
 Planner = Annotated[Context, Depends(context_for(Permission.PLAN))]
 ShopFloor = Annotated[Context, Depends(context_for(Permission.SHOP_FLOOR))]
 Quality = Annotated[Context, Depends(context_for(Permission.QUALITY))]
+Admin = Annotated[Context, Depends(context_for(Permission.ADMIN))]

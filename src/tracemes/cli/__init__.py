@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from tracemes import config, services
 from tracemes.app import create_app, tune_collector
 from tracemes.cli import options, trace
+from tracemes.domain.credentials import DEFAULT_TOKEN_DAYS
 from tracemes.domain.errors import DomainError, ImportRejectedError
 from tracemes.domain.tenants import DEFAULT_TIMEZONE
 from tracemes.domain.users import Role
@@ -92,19 +93,106 @@ def user_create(
     typer.echo(f"user {name} created with role {role}")
 
 
+@user_app.command("password")
+def user_password(
+    name: str,
+    tenant: options.TenantCode,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Asked when omitted."
+        ),
+    ],
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Give a user a new password; their open sessions end."""
+    db = options.database(database_url)
+    try:
+        services.users.set_password(db, options.context(db, tenant), name, password)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(f"password changed for {name}")
+
+
+@user_app.command("disable")
+def user_disable(
+    name: str,
+    tenant: options.TenantCode,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Stop a user at once: sign-in refused, sessions ended, API tokens inert."""
+    db = options.database(database_url)
+    try:
+        services.users.disable(db, options.context(db, tenant), name)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(f"user {name} disabled")
+
+
+@user_app.command("enable")
+def user_enable(
+    name: str,
+    tenant: options.TenantCode,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """Let a disabled user sign in again; their unexpired API tokens work again."""
+    db = options.database(database_url)
+    try:
+        services.users.enable(db, options.context(db, tenant), name)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(f"user {name} enabled")
+
+
 @token_app.command("create")
 def token_create(
     tenant: options.TenantCode,
     user: Annotated[str, typer.Option(help="The user the token acts as.")],
+    days: Annotated[
+        int, typer.Option(envvar="TRACEMES_TOKEN_DAYS", help="How long the token works.")
+    ] = DEFAULT_TOKEN_DAYS,
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
     """Print a new API token, alone on stdout; only its hash is kept, so save it now."""
     db = options.database(database_url)
+    max_days = config.from_environment().token_max_days
     try:
-        token = services.users.create_token(db, options.context(db, tenant), user)
+        token = services.users.create_token(db, options.context(db, tenant), user, days, max_days)
     except DomainError as error:
         raise options.fail(error) from error
     typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(
+    tenant: options.TenantCode,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """List the company's API tokens and sessions: id, user, kind, created, expires."""
+    db = options.database(database_url)
+    try:
+        tokens = services.users.list_tokens(db, options.context(db, tenant))
+    except DomainError as error:
+        raise options.fail(error) from error
+    for token in tokens:
+        created = token.created_at.isoformat(timespec="seconds")
+        expires = token.expires_at.isoformat(timespec="seconds")
+        typer.echo(f"{token.id}\t{token.user_name}\t{token.kind}\t{created}\t{expires}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id `token list` shows.")],
+    tenant: options.TenantCode,
+    database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+) -> None:
+    """End an API token or session at once."""
+    db = options.database(database_url)
+    try:
+        token = services.users.revoke_token(db, options.context(db, tenant), token_id)
+    except DomainError as error:
+        raise options.fail(error) from error
+    typer.echo(f"token {token.id} of {token.user_name} revoked")
 
 
 Host = Annotated[str, typer.Option(envvar="TRACEMES_HOST", help="Address to listen on.")]
@@ -151,6 +239,12 @@ def demo(
     typer.echo(f"open http://{host}:{port}/")
     typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
     typer.echo(f"other users, same password: {others}")
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        typer.echo(
+            f"warning: the demo users' password is {password!r} and is published; anyone who "
+            f"reaches {host}:{port} can sign in. Keep the demo on a machine of your own.",
+            err=True,
+        )
     if not no_serve:
         _run(create_app(db), host, port)
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class DomainError(Exception):
@@ -75,6 +76,10 @@ class NotAuthenticatedError(DomainError):
     code = "not_authenticated"
 
 
+class UserDisabledError(NotAuthenticatedError):
+    """The user was disabled by an administrator: nothing they hold works."""
+
+
 class PermissionDeniedError(DomainError):
     """The user's role does not allow this action."""
 
@@ -120,3 +125,14 @@ def _shortened(problem: RowProblem, limit: int) -> RowProblem:
     if len(problem.reason) <= limit:
         return problem
     return RowProblem(problem.sheet, problem.row, problem.reason[: limit - 1] + "…")
+
+
+class TooManyAttemptsError(DomainError):
+    """Sign-ins failed too often: the next try waits (even with the right password)."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+        self.retry_at = retry_at

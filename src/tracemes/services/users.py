@@ -1,22 +1,29 @@
 """Users, passwords, API tokens and browser sessions."""
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
+from tracemes.domain.credentials import Token, TokenKind
 from tracemes.domain.errors import (
     AlreadyExistsError,
     ConflictError,
+    DomainError,
     NotAuthenticatedError,
     NotFoundError,
+    UserDisabledError,
 )
+from tracemes.domain.sign_in import Backoff
 from tracemes.domain.users import Principal, Role
 from tracemes.services.context import Context
+from tracemes.store.users import StoredUser
 
 SESSION_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()
@@ -33,12 +40,36 @@ def _new_token() -> str:
     return "tm_" + secrets.token_urlsafe(32)
 
 
-def create(db: Engine, ctx: Context, name: str, role: str, password: str | None = None) -> Role:
-    """Add a user to the tenant; without a password they can only use API tokens."""
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    # The 30,000 most common passwords (from leaked sets) that zxcvbn ships; read once.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _checked_password(password: str, user_name: str) -> str:
+    return domain.credentials.check_password(password, user_name, _common_passwords())
+
+
+def create(
+    db: Engine,
+    ctx: Context,
+    name: str,
+    role: str,
+    password: str | None = None,
+    *,
+    demo: bool = False,
+) -> Role:
+    """Add a user to the tenant; without a password they can only use API tokens.
+
+    `demo` lets the demo seed give its users the documented password "demo", which the
+    password rules would refuse; nothing else passes it.
+    """
     name = domain.codes.check("name", name)
     checked_role = domain.users.parse_role(role)
-    if password is not None and len(password) < 4:
-        raise domain.errors.InvalidInputError("password", "must have at least 4 characters")
+    if password is not None and not demo:
+        _checked_password(password, name)
     with db.begin() as conn:
         if store.users.get(conn, ctx.tenant_id, name) is not None:
             raise AlreadyExistsError("user", name)
@@ -54,18 +85,83 @@ def create(db: Engine, ctx: Context, name: str, role: str, password: str | None 
     return checked_role
 
 
-def create_token(db: Engine, ctx: Context, user_name: str) -> str:
-    """A new API token for a user; only its hash is kept, so it is shown this once."""
+def _user(conn: Connection, ctx: Context, name: str) -> StoredUser:
+    user = store.users.get(conn, ctx.tenant_id, name)
+    if user is None:
+        raise NotFoundError("user", name)
+    return user
+
+
+def set_password(db: Engine, ctx: Context, user_name: str, password: str) -> None:
+    """Give a user a new password; their open sessions end (tokens stay)."""
+    _checked_password(password, user_name)
+    with db.begin() as conn:
+        user = _user(conn, ctx, user_name)
+        store.users.set_password_hash(conn, ctx.tenant_id, user.id, _hasher.hash(password))
+        store.users.delete_tokens_of(conn, ctx.tenant_id, user.id, TokenKind.SESSION)
+        store.ledger.append(conn, ctx.event("user.password_changed", user_name))
+
+
+def disable(db: Engine, ctx: Context, user_name: str) -> None:
+    """Stop a user at once: no sign-in, their sessions end, their API tokens stop working."""
+    with db.begin() as conn:
+        user = _user(conn, ctx, user_name)
+        if ctx.user_id == user.id:
+            raise ConflictError("you cannot disable yourself", code="own_account")
+        if user.disabled_at is not None:
+            return
+        store.users.set_disabled(conn, ctx.tenant_id, user.id, ctx.now)
+        ended = store.users.delete_tokens_of(conn, ctx.tenant_id, user.id, TokenKind.SESSION)
+        store.ledger.append(conn, ctx.event("user.disabled", user_name, {"sessions_ended": ended}))
+
+
+def enable(db: Engine, ctx: Context, user_name: str) -> None:
+    """Let a disabled user sign in again; their unexpired API tokens work again."""
+    with db.begin() as conn:
+        user = _user(conn, ctx, user_name)
+        if user.disabled_at is None:
+            return
+        store.users.set_disabled(conn, ctx.tenant_id, user.id, None)
+        store.ledger.append(conn, ctx.event("user.enabled", user_name))
+
+
+def create_token(
+    db: Engine,
+    ctx: Context,
+    user_name: str,
+    days: int = domain.credentials.DEFAULT_TOKEN_DAYS,
+    max_days: int = domain.credentials.MAX_TOKEN_DAYS,
+) -> str:
+    """A new API token for a user, valid for `days`; only its hash is kept, so it is shown
+    this once."""
+    expires_at = domain.credentials.token_expiry(ctx.now, days, max_days)
     raw = _new_token()
     with db.begin() as conn:
-        user = store.users.get(conn, ctx.tenant_id, user_name)
-        if user is None:
-            raise NotFoundError("user", user_name)
-        store.users.add_token(
-            conn, ctx.tenant_id, user.id, _token_hash(raw), "api", ctx.now, expires_at=None
+        user = _user(conn, ctx, user_name)
+        token_id = store.users.add_token(
+            conn, ctx.tenant_id, user.id, _token_hash(raw), TokenKind.API, ctx.now, expires_at
         )
-        store.ledger.append(conn, ctx.event("user.token_created", user_name))
+        payload = {"token": token_id, "expires_at": expires_at.isoformat()}
+        store.ledger.append(conn, ctx.event("user.token_created", user_name, payload))
     return raw
+
+
+def list_tokens(db: Engine, ctx: Context) -> list[Token]:
+    """The tenant's API tokens and open sessions (expired ones too, until revoked)."""
+    with store.db.reading(db) as conn:
+        return store.users.list_tokens(conn, ctx.tenant_id)
+
+
+def revoke_token(db: Engine, ctx: Context, token_id: int) -> Token:
+    """End an API token or session at once."""
+    with db.begin() as conn:
+        token = store.users.get_token(conn, ctx.tenant_id, token_id)
+        if token is None:
+            raise NotFoundError("token", token_id)
+        store.users.delete_token_by_id(conn, ctx.tenant_id, token_id)
+        payload = {"token": token_id, "kind": token.kind.value}
+        store.ledger.append(conn, ctx.event("user.token_revoked", token.user_name, payload))
+    return token
 
 
 def _badge_hash(badge: str) -> str:
@@ -89,17 +185,102 @@ def set_badge(db: Engine, ctx: Context, user_name: str, badge: str) -> None:
         store.ledger.append(conn, ctx.event("user.badge_set", user_name))
 
 
-def log_in_badge(db: Engine, now: datetime, tenant_code: str, badge: str) -> str:
-    """Open a browser session for the holder of a scanned badge; return the session token."""
+def _key(*parts: str) -> str:
+    # Hashed: the counters keep no user names or addresses in the clear.
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _refuse_while_waiting(
+    conn: Connection, counters: list[tuple[str, Backoff]], now: datetime, *, lock: bool
+) -> None:
+    """Refuse any try, right or wrong, while an account or address waits out its backoff.
+
+    With `lock`, the counters stay locked to the end of the transaction, so that concurrent
+    tries are decided one after the other and none slips past the count.
+    """
+    read = functools.partial(store.sign_in.lock, now=now) if lock else store.sign_in.get
+    waits = [
+        allowed_at
+        for key, rule in counters
+        if (allowed_at := domain.sign_in.retry_at(read(conn, key), rule, now))
+    ]
+    if waits:
+        raise domain.sign_in.refuse_until(max(waits), now)
+
+
+def _count_failure(
+    conn: Connection,
+    now: datetime,
+    counters: list[tuple[str, Backoff]],
+    tenant_id: int | None,
+    subject: str,
+    method: str,
+    address: str,
+) -> None:
+    """Count a failed try against each counter, and put it (and a lockout it starts) in the
+    company's ledger when the company is known."""
+    forgotten = now - max(rule.forget_after for _, rule in counters)
+    store.sign_in.delete_older(conn, forgotten)
+    counted = []
+    for key, rule in counters:
+        failures = domain.sign_in.after_failure(store.sign_in.get(conn, key), rule, now)
+        store.sign_in.set_failures(conn, key, failures)
+        counted.append((rule, failures))
+    if tenant_id is None:
+        return
+    ctx = Context(tenant_id=tenant_id, user_id=None, now=now)
+    payload: dict[str, object] = {
+        "method": method,
+        "address": address,
+        "failures": counted[0][1].count,
+    }
+    store.ledger.append(conn, ctx.event("user.sign_in_failed", subject, payload))
+    for rule, failures in counted:
+        if domain.sign_in.starts_waiting(failures, rule):
+            retry = failures.last_failed_at + domain.sign_in.wait_after(failures.count, rule)
+            lockout = {
+                "by": "account" if rule is domain.sign_in.ACCOUNT else "address",
+                "address": address,
+                "failures": failures.count,
+                "retry_at": retry.isoformat(),
+            }
+            store.ledger.append(conn, ctx.event("user.locked_out", subject, lockout))
+
+
+UNKNOWN_BADGE = "(unknown badge)"  # the ledger subject of a refused badge scan
+
+
+def log_in_badge(db: Engine, now: datetime, tenant_code: str, badge: str, address: str) -> str:
+    """Open a browser session for the holder of a scanned badge; return the session token.
+
+    Failed scans are counted per client address (a badge names no account until it
+    matches); past the free ones every scan waits, even a good one.
+    """
+    counters = [(_key("address", address), domain.sign_in.ADDRESS)]
+    refusal: DomainError | None = None
     with db.begin() as conn:
+        _refuse_while_waiting(conn, counters, now, lock=True)
         tenant = store.tenants.get_by_code(conn, tenant_code)
         user = store.users.get_by_badge(conn, tenant.id, _badge_hash(badge)) if tenant else None
         if user is None:
-            raise NotAuthenticatedError("unknown company or badge")
-        raw = _new_token()
-        store.users.add_token(
-            conn, user.tenant_id, user.id, _token_hash(raw), "session", now, now + SESSION_LIFETIME
-        )
+            tenant_id = tenant.id if tenant else None
+            _count_failure(conn, now, counters, tenant_id, UNKNOWN_BADGE, "badge", address)
+            refusal = NotAuthenticatedError("unknown company or badge")
+        elif user.disabled_at is not None:
+            refusal = UserDisabledError(f"user {user.name} is disabled; ask an administrator")
+        else:
+            raw = _new_token()
+            store.users.add_token(
+                conn,
+                user.tenant_id,
+                user.id,
+                _token_hash(raw),
+                TokenKind.SESSION,
+                now,
+                now + SESSION_LIFETIME,
+            )
+    if refusal is not None:
+        raise refusal
     return raw
 
 
@@ -110,22 +291,61 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def log_in(db: Engine, now: datetime, tenant_code: str, user_name: str, password: str) -> str:
-    """Check a password and open a browser session; return the session token."""
-    with db.begin() as conn:
+def log_in(
+    db: Engine, now: datetime, tenant_code: str, user_name: str, password: str, address: str
+) -> str:
+    """Check a password and open a browser session; return the session token.
+
+    Failures are counted per account and per client address; past the free ones each try
+    waits longer (domain.sign_in), and a try during the wait is refused unchecked, even with
+    the right password.
+    """
+    account = _key("account", tenant_code, user_name)
+    counters = [
+        (account, domain.sign_in.ACCOUNT),
+        (_key("address", address), domain.sign_in.ADDRESS),
+    ]
+    # First a read: a try during the wait is refused before any password is checked, and
+    # the slow argon2 check below holds no write lock (on SQLite: the whole database).
+    with store.db.reading(db) as conn:
+        _refuse_while_waiting(conn, counters, now, lock=False)
         tenant = store.tenants.get_by_code(conn, tenant_code)
         user = store.users.get(conn, tenant.id, user_name) if tenant else None
+    if user is None or user.password_hash is None:
+        _verify(_DUMMY_HASH, "")  # same cost as a real check; always false
+        right = False
+    else:
+        right = _verify(user.password_hash, password)
+    refusal: DomainError | None = None
+    with db.begin() as conn:
+        # Decided again with the counters locked: tries racing from other processes have
+        # been counted meanwhile, and past the free ones even a right password waits.
+        _refuse_while_waiting(conn, counters, now, lock=True)
         if user is None or user.password_hash is None:
-            _verify(_DUMMY_HASH, "")  # same cost as a real check; always false
-            raise NotAuthenticatedError("unknown company, user or password")
-        if not _verify(user.password_hash, password):
-            raise NotAuthenticatedError("unknown company, user or password")
-        if _hasher.check_needs_rehash(user.password_hash):
-            store.users.set_password_hash(conn, user.tenant_id, user.id, _hasher.hash(password))
-        raw = _new_token()
-        store.users.add_token(
-            conn, user.tenant_id, user.id, _token_hash(raw), "session", now, now + SESSION_LIFETIME
-        )
+            _count_failure(conn, now, counters, None, user_name, "password", address)
+            refusal = NotAuthenticatedError("unknown company, user or password")
+        elif not right:
+            _count_failure(conn, now, counters, user.tenant_id, user.name, "password", address)
+            refusal = NotAuthenticatedError("unknown company, user or password")
+        elif user.disabled_at is not None:
+            refusal = UserDisabledError(f"user {user.name} is disabled; ask an administrator")
+        else:
+            if _hasher.check_needs_rehash(user.password_hash):
+                new_hash = _hasher.hash(password)
+                store.users.set_password_hash(conn, user.tenant_id, user.id, new_hash)
+            store.sign_in.clear(conn, account)
+            raw = _new_token()
+            store.users.add_token(
+                conn,
+                user.tenant_id,
+                user.id,
+                _token_hash(raw),
+                TokenKind.SESSION,
+                now,
+                now + SESSION_LIFETIME,
+            )
+    if refusal is not None:
+        raise refusal
     return raw
 
 
@@ -135,10 +355,11 @@ def log_out(db: Engine, raw_token: str) -> None:
         store.users.delete_token(conn, _token_hash(raw_token))
 
 
-def authenticate(db: Engine, raw_token: str, now: datetime) -> Principal:
-    """Who holds this token or session, or a refusal."""
+def authenticate(db: Engine, raw_token: str, kind: TokenKind, now: datetime) -> Principal:
+    """Who holds this API token (kind api) or session (kind session), or a refusal: a
+    session is no API token and an API token no session."""
     with store.db.reading(db) as conn:
-        principal = store.users.principal_for_token(conn, _token_hash(raw_token), now)
+        principal = store.users.principal_for_token(conn, _token_hash(raw_token), kind, now)
     if principal is None:
         raise NotAuthenticatedError("the token is unknown or has expired")
     return principal

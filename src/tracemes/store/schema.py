@@ -107,6 +107,7 @@ users = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("language", sa.String(10)),
     sa.Column("badge_hash", sa.String(64)),  # sha256 of the badge card's code; null = none
+    sa.Column("disabled_at", UtcDateTime),  # set: no sign-in, no session, no token works
     sa.UniqueConstraint("tenant_id", "name"),
     sa.UniqueConstraint("tenant_id", "badge_hash"),
     comment="People who sign in; each belongs to one tenant with one role.",
@@ -121,10 +122,24 @@ tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("expires_at", UtcDateTime),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("token_hash"),
     sa.Index(None, "tenant_id", "user_id"),
     comment="API tokens and browser sessions, stored only as SHA-256 hashes.",
+)
+
+# The one table without tenant_id: a client address is counted across every company, and an
+# account is counted before we know whether its company exists.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    _id(),
+    sa.Column("key_hash", sa.String(64), nullable=False),  # sha256 of "account|ACME|wang" ...
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("last_failed_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("key_hash"),
+    sa.Index(None, "last_failed_at"),  # forgotten counters are deleted by age
+    comment="Failed sign-ins per account and per client address, for the backoff.",
 )
 
 events = sa.Table(

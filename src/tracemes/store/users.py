@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from tracemes.domain.credentials import Token, TokenKind
 from tracemes.domain.users import Principal, Role
 from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import tokens, users
@@ -20,6 +22,7 @@ class StoredUser:
     name: str
     role: Role
     password_hash: str | None
+    disabled_at: datetime | None = None
 
 
 def get(conn: Connection, tenant_id: int, name: str) -> StoredUser | None:
@@ -111,11 +114,12 @@ def add_token(
     token_hash: str,
     kind: str,
     created_at: datetime,
-    expires_at: datetime | None,
-) -> None:
-    """Store the hash of a new API token or session."""
-    conn.execute(
-        sa.insert(tokens).values(
+    expires_at: datetime,
+) -> int:
+    """Store the hash of a new API token or session; return its id."""
+    result = conn.execute(
+        sa.insert(tokens)
+        .values(
             tenant_id=tenant_id,
             user_id=user_id,
             token_hash=token_hash,
@@ -123,7 +127,9 @@ def add_token(
             created_at=created_at,
             expires_at=expires_at,
         )
+        .returning(tokens.c.id)
     )
+    return int(result.scalar_one())
 
 
 # Built once: every request runs it, and building it cost twice as long as running it.
@@ -132,15 +138,22 @@ _PRINCIPAL = (
     .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
     .where(
         tokens.c.token_hash == sa.bindparam("token_hash"),
+        tokens.c.kind == sa.bindparam("kind"),
         tokens.c.tenant_id == users.c.tenant_id,
-        sa.or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > sa.bindparam("now")),
+        tokens.c.expires_at > sa.bindparam("now"),
+        users.c.disabled_at.is_(None),
     )
 )
 
 
-def principal_for_token(conn: Connection, token_hash: str, now: datetime) -> Principal | None:
-    """Who holds a token that has not expired."""
-    row = conn.execute(_PRINCIPAL, {"token_hash": token_hash, "now": now}).one_or_none()
+def principal_for_token(
+    conn: Connection, token_hash: str, kind: str, now: datetime
+) -> Principal | None:
+    """Who holds a token of this kind ("api" or "session") that has not expired, while the
+    user is not disabled."""
+    row = conn.execute(
+        _PRINCIPAL, {"token_hash": token_hash, "kind": kind, "now": now}
+    ).one_or_none()
     if row is None:
         return None
     return Principal(
@@ -169,4 +182,62 @@ def _user(row: sa.RowMapping) -> StoredUser:
         name=row["name"],
         role=Role(row["role"]),
         password_hash=row["password_hash"],
+        disabled_at=row["disabled_at"],
+    )
+
+
+def set_disabled(
+    conn: Connection, tenant_id: int, user_id: int, disabled_at: datetime | None
+) -> None:
+    """Disable a user from `disabled_at`, or enable them again (None)."""
+    conn.execute(
+        sa.update(users)
+        .where(users.c.tenant_id == tenant_id, users.c.id == user_id)
+        .values(disabled_at=disabled_at)
+    )
+
+
+def delete_tokens_of(conn: Connection, tenant_id: int, user_id: int, kind: str) -> int:
+    """End every token of one kind a user holds (their sessions on disabling); return how many."""
+    result = conn.execute(
+        sa.delete(tokens).where(
+            tokens.c.tenant_id == tenant_id, tokens.c.user_id == user_id, tokens.c.kind == kind
+        )
+    )
+    return result.rowcount
+
+
+def list_tokens(conn: Connection, tenant_id: int) -> list[Token]:
+    """A tenant's tokens and sessions, by user and age."""
+    rows = conn.execute(
+        sa.select(
+            tokens.c.id, users.c.name, tokens.c.kind, tokens.c.created_at, tokens.c.expires_at
+        )
+        .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
+        .where(tokens.c.tenant_id == tenant_id, users.c.tenant_id == tenant_id)
+        .order_by(users.c.name, tokens.c.created_at, tokens.c.id)
+    )
+    return [_token(row) for row in rows]
+
+
+def get_token(conn: Connection, tenant_id: int, token_id: int) -> Token | None:
+    """One token of a tenant."""
+    row = conn.execute(
+        sa.select(
+            tokens.c.id, users.c.name, tokens.c.kind, tokens.c.created_at, tokens.c.expires_at
+        )
+        .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
+        .where(tokens.c.tenant_id == tenant_id, tokens.c.id == token_id)
+    ).one_or_none()
+    return _token(row) if row else None
+
+
+def delete_token_by_id(conn: Connection, tenant_id: int, token_id: int) -> None:
+    """Revoke one token of a tenant."""
+    conn.execute(sa.delete(tokens).where(tokens.c.tenant_id == tenant_id, tokens.c.id == token_id))
+
+
+def _token(row: sa.Row[Any, Any, Any, Any, Any]) -> Token:
+    return Token(
+        id=row[0], user_name=row[1], kind=TokenKind(row[2]), created_at=row[3], expires_at=row[4]
     )

@@ -1,5 +1,6 @@
 """Signing in and out of the pages with a session cookie."""
 
+from datetime import UTC
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
@@ -8,7 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from tracemes import domain, services
 from tracemes.api.deps import SESSION_COOKIE, Db, Now
-from tracemes.domain.errors import NotAuthenticatedError
+from tracemes.domain.credentials import TokenKind
+from tracemes.domain.errors import (
+    NotAuthenticatedError,
+    TooManyAttemptsError,
+    UserDisabledError,
+)
 from tracemes.services.context import Context
 from tracemes.web import i18n
 from tracemes.web.layout import is_htmx, render
@@ -33,14 +39,18 @@ def _login_form(
     user: str = "",
     failed: str = "",
     status_code: int = 200,
+    wait: TooManyAttemptsError | None = None,
 ) -> Response:
     company = tenant or request.cookies.get(COMPANY_COOKIE, "")
     values = {
         "next": next_path,
         "form": {"tenant": company, "user": user},
-        "failed": failed,  # "", "password" or "badge": which form was refused
+        "failed": failed,  # "", "password", "badge", "disabled" or "wait": why it was refused
+        "wait_seconds": wait.retry_after_seconds if wait else 0,
+        "retry_at": wait.retry_at.astimezone(UTC).strftime("%H:%M:%S") if wait else "",
     }
-    return render(request, "auth/login.html", values, status_code=status_code)
+    headers = {"Retry-After": str(wait.retry_after_seconds)} if wait else None
+    return render(request, "auth/login.html", values, status_code=status_code, headers=headers)
 
 
 @router.get("/login")
@@ -85,12 +95,17 @@ def log_in(
     asked for) or with user name and password; set the session cookie."""
     target = local_path(next_path)
     company = tenant.strip()
+    address = request.client.host if request.client else ""
     try:
         if badge.strip():
-            token = services.users.log_in_badge(db, now, company, badge)
+            token = services.users.log_in_badge(db, now, company, badge, address)
             target = "/station" if target == "/" else target
         else:
-            token = services.users.log_in(db, now, company, user.strip(), password)
+            token = services.users.log_in(db, now, company, user.strip(), password, address)
+    except TooManyAttemptsError as error:
+        return _login_form(request, target, tenant, user, "wait", 429, wait=error)
+    except UserDisabledError:
+        return _login_form(request, target, tenant, user, "disabled", 401)
     except NotAuthenticatedError:
         return _login_form(request, target, tenant, user, "badge" if badge else "password", 401)
     return _signed_in(request, token, company, target)
@@ -121,7 +136,7 @@ def choose_language(
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         try:
-            principal = services.users.authenticate(db, token, now)
+            principal = services.users.authenticate(db, token, TokenKind.SESSION, now)
         except NotAuthenticatedError:
             principal = None
         if principal is not None:
