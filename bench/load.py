@@ -441,7 +441,7 @@ def run_database(kind: str, settings: Settings) -> list[dict[str, Any]]:
     floor = build(kind, settings.finished, settings.workdir, settings.postgres_url)
     results: list[dict[str, Any]] = []
     # Enough bind events for a fast level; the stock is topped up before every level.
-    reserve = 1_000 if settings.seconds < 5 else 3_000
+    reserve = 1_000 if settings.seconds < 5 else 8_000
     try:
         for workers in settings.workers[kind]:
             levels = [(c, "mixed") for c in settings.clients]
