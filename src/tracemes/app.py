@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
-from tracemes import __version__, api, web
+from tracemes import __version__, api, config, web
 from tracemes.domain.errors import (
     DomainError,
     ImportRejectedError,
@@ -26,6 +26,7 @@ from tracemes.domain.errors import (
     TooLargeError,
     TooManyAttemptsError,
 )
+from tracemes.store.db import open_database
 
 PROBLEM = "application/problem+json"
 
@@ -48,6 +49,15 @@ def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastA
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(HTTPException, _http_error)
+    return app
+
+
+def from_environment() -> FastAPI:
+    """The app on the database `TRACEMES_DATABASE_URL` names, with the collector tuned: what
+    each server process runs (`tracemes serve` hands uvicorn this factory by name, which
+    several worker processes need; the command migrates the database before they start)."""
+    app = create_app(open_database(config.from_environment().database_url))
+    tune_collector()
     return app
 
 

@@ -1,10 +1,17 @@
 """How transactions are set up: batch statements are planned for their own values."""
 
+import threading
+from typing import Any
+
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tracemes.store.db import plan_each_statement
+from tests.conftest import NOW
+from tracemes import services
+from tracemes.store import schema
+from tracemes.store.db import open_database, plan_each_statement, reading
 
 
 def test_batches_plan_each_statement_only_inside_their_transaction(db: Engine) -> None:
@@ -22,3 +29,78 @@ def test_batches_plan_each_statement_only_inside_their_transaction(db: Engine) -
 
 def _plan_mode(conn: sa.Connection) -> str:
     return str(conn.exec_driver_sql("SHOW plan_cache_mode").scalar())
+
+
+class _PoisonedRowError(Exception):
+    """What reading a row that cannot be turned into a value raised (a quantity of 1e30)."""
+
+
+def _read_until_the_second_tenant(db: Engine) -> None:
+    """A read that raises midway through its rows, as a row that cannot be read makes it."""
+    with reading(db) as conn:
+        rows = conn.execute(sa.select(schema.tenants).order_by(schema.tenants.c.id)).mappings()
+        for row in rows:
+            if row["code"] == "T2":
+                raise _PoisonedRowError(row["code"])
+
+
+def _add_tenant(db: Engine, code: str) -> None:
+    services.tenants.create(db, NOW, code, f"Tenant {code}")
+
+
+def test_a_read_that_fails_midway_leaves_no_statement_or_transaction_open(db: Engine) -> None:
+    """Issue #12 finding 4: after reads that raised, SQLite refused writes ("database is
+    locked") until the server restarted.
+
+    The server keeps a failed request's traceback, and with it the half-read result, alive
+    in a reference cycle until the garbage collector runs (rarely: `tune_collector`); the
+    test keeps it in a list. While the result lived, its statement stayed open on the pooled
+    connection and pinned an old snapshot; once another connection wrote, every write given
+    that connection failed at BEGIN IMMEDIATE (SQLITE_BUSY_SNAPSHOT, which the busy timeout
+    does not retry), and the WAL could not be checkpointed past the snapshot.
+    """
+    for code in ("T1", "T2", "T3"):
+        _add_tenant(db, code)
+    failures: list[Exception] = []
+    for _ in range(3):
+        try:
+            _read_until_the_second_tenant(db)
+        except _PoisonedRowError as error:
+            failures.append(error)
+    assert len(failures) == 3
+    pool = db.pool
+    assert isinstance(pool, sa.pool.QueuePool)
+    assert pool.checkedout() == 0
+
+    other = open_database(db.url.render_as_string(hide_password=False))
+    try:
+        writer = threading.Thread(target=_add_tenant, args=(other, "OTHER"))
+        writer.start()
+        writer.join()
+        _assert_no_reader_pins_an_old_snapshot(other)
+    finally:
+        other.dispose()
+    _assert_no_reader_pins_an_old_snapshot(db)
+    after = [f"AFTER{n}" for n in range(pool.size())]
+    for code in after:
+        _add_tenant(db, code)
+
+    with reading(db) as conn:
+        codes = conn.execute(sa.select(schema.tenants.c.code)).scalars().all()
+    assert set(codes) == {"T1", "T2", "T3", "OTHER", *after}
+    assert failures  # kept alive to the end, as the server's cycles keep them
+
+
+def _assert_no_reader_pins_an_old_snapshot(db: Engine) -> None:
+    raw = db.raw_connection()
+    try:
+        driver: Any = raw.driver_connection
+        if db.dialect.name == "sqlite":
+            # A passive checkpoint copies every frame of the WAL back into the database
+            # unless some connection still reads a snapshot older than the last write.
+            busy, frames, copied = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            assert (busy, copied) == (0, frames)
+        else:
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        raw.close()

@@ -1,14 +1,13 @@
 """The `tracemes` command: set up the database, manage tenants and users, serve, demo."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
-from fastapi import FastAPI
 
 from tracemes import config, services
-from tracemes.app import create_app, tune_collector
 from tracemes.cli import options, trace
 from tracemes.domain.credentials import DEFAULT_TOKEN_DAYS
 from tracemes.domain.errors import DomainError, ImportRejectedError
@@ -199,19 +198,44 @@ Host = Annotated[str, typer.Option(envvar="TRACEMES_HOST", help="Address to list
 Port = Annotated[int, typer.Option(envvar="TRACEMES_PORT", help="Port to listen on.")]
 
 
+Workers = Annotated[
+    int,
+    typer.Option(
+        envvar="TRACEMES_WORKERS",
+        min=1,
+        help="Server processes answering on the same port (PostgreSQL, or a SQLite file: "
+        "one writes at a time while the others read).",
+    ),
+]
+
+
 @app.command()
 def serve(
     host: Host = "127.0.0.1",
     port: Port = 8000,
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
+    workers: Workers = 1,
 ) -> None:
     """Serve the API and pages."""
-    _run(create_app(options.database(database_url)), host, port)
+    options.database(database_url).dispose()
+    _run(host, port, database_url, workers)
 
 
-def _run(web_app: FastAPI, host: str, port: int) -> None:
-    tune_collector()
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+def _run(host: str, port: int, database_url: str, workers: int = 1) -> None:
+    # Each process builds its own app from the environment (uvicorn starts workers by
+    # importing the factory), so the options reach it as the settings it reads.
+    os.environ["TRACEMES_DATABASE_URL"] = database_url
+    uvicorn.run(
+        "tracemes.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # A worker that has not answered the supervisor's ping for this long is replaced;
+        # uvicorn's 5 s killed workers still importing the app on a busy 2-core machine.
+        timeout_worker_healthcheck=30,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -246,7 +270,8 @@ def demo(
             err=True,
         )
     if not no_serve:
-        _run(create_app(db), host, port)
+        db.dispose()
+        _run(host, port, database_url)
 
 
 WorkbookFile = Annotated[Path, typer.Argument(help="An .xlsx workbook.", dir_okay=False)]

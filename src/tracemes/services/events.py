@@ -199,9 +199,12 @@ def load_floor(
     more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id)))
     loaded.update(more)
     by_id.update({u.id: u for u in more})
-    lots = {lot.id: lot for lot in store.floor.lots_by_key(conn, tenant, lot_keys)}
-    lot_ids = {e.child_id for e in edges if e.child_kind is Kind.LOT} - set(lots)
-    lots.update({lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, lot_ids)})
+    # The lots named and the lots already in these units, locked in one statement: two
+    # statements (named first) let two batches lock the same two lots in opposite orders
+    # and deadlock on PostgreSQL.
+    lot_ids = store.floor.lot_ids_by_key(conn, tenant, lot_keys)
+    lot_ids |= {e.child_id for e in edges if e.child_kind is Kind.LOT}
+    lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, lot_ids)}
     _attach_orders(conn, ctx, loaded, plans)
 
     bindings = {

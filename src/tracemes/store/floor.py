@@ -3,6 +3,8 @@
 Every read is one query for the whole batch (chunked IN lists), and every write one
 executemany, so a batch of thousands of events costs a handful of round trips. Rows a
 batch will change are locked (FOR UPDATE) on PostgreSQL; SQLite serialises writers anyway.
+Each statement locks its rows in id order, so two batches that lock the same rows queue
+instead of deadlocking (issue #12).
 """
 
 from collections.abc import Iterable, Sequence
@@ -65,6 +67,7 @@ _UNITS = (
         )
     )
     .where(units.c.tenant_id == TENANT)
+    .order_by(units.c.id)
     .with_for_update(of=units)
 )
 _UNITS_BY_SERIAL = _UNITS.where(units.c.serial.in_(VALUES))
@@ -108,6 +111,7 @@ _LOTS = (
     )
     .select_from(lots.join(items, lots.c.item_id == items.c.id))
     .where(lots.c.tenant_id == TENANT)
+    .order_by(lots.c.id)
     .with_for_update(of=lots)
 )
 _LOTS_BY_NUMBER = _LOTS.where(lots.c.lot.in_(VALUES))
@@ -126,6 +130,21 @@ def lots_by_key(
     wanted = set(keys)
     rows = rows_in(conn, _LOTS_BY_NUMBER, tenant_id, sorted({lot for _, lot in wanted}))
     return [_lot(row) for row in rows if (row[1], row[2]) in wanted]
+
+
+_LOT_IDS_BY_NUMBER = (
+    sa.select(lots.c.id, items.c.code, lots.c.lot)
+    .select_from(lots.join(items, lots.c.item_id == items.c.id))
+    .where(lots.c.tenant_id == TENANT, lots.c.lot.in_(VALUES))
+)
+
+
+def lot_ids_by_key(conn: Connection, tenant_id: int, keys: Iterable[tuple[str, str]]) -> set[int]:
+    """The ids of the lots named by (item code, lot number), without locking them (a batch
+    then locks these and the lots its units already hold in one statement, in id order)."""
+    wanted = set(keys)
+    rows = rows_in(conn, _LOT_IDS_BY_NUMBER, tenant_id, sorted({lot for _, lot in wanted}))
+    return {int(row[0]) for row in rows if (row[1], row[2]) in wanted}
 
 
 def lots_by_id(conn: Connection, tenant_id: int, ids: Iterable[int]) -> list[LotState]:
@@ -151,6 +170,7 @@ _WORK_ORDERS = (
         .outerjoin(_routing, work_orders.c.routing_id == _routing.c.id)
     )
     .where(work_orders.c.tenant_id == TENANT, work_orders.c.code.in_(VALUES))
+    .order_by(work_orders.c.id)
     .with_for_update(of=work_orders)
 )
 
