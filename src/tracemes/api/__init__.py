@@ -1,6 +1,6 @@
 """The JSON API under /api/v1: parse, call one service, format."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from tracemes.api import (
     batches,
@@ -16,8 +16,9 @@ from tracemes.api import (
     work_orders,
     workbooks,
 )
+from tracemes.api.deps import plain_parameters
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(plain_parameters)])
 for module in (
     items,
     boms,
