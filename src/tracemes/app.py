@@ -38,6 +38,8 @@ def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastA
         docs_url="/api/docs",
         redoc_url=None,
     )
+    base_openapi = app.openapi
+    app.openapi = lambda: api.document_problems(base_openapi())  # type: ignore[method-assign]
     app.state.db = db
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.include_router(api.router)
