@@ -119,6 +119,17 @@ def test_a_control_character_in_the_url_is_refused_naming_the_parameter(
     assert refused_field(client.get(path)) == field
 
 
+def test_a_nul_in_the_idempotency_key_is_refused_and_stores_nothing(
+    client: TestClient, db: Engine, ctx: Context
+) -> None:
+    response = client.post(
+        "/api/v1/lines", json={"code": "L9", "name": "Line 9"}, headers={"Idempotency-Key": "k\x00"}
+    )
+
+    assert refused_field(response) == "header.idempotency-key"
+    assert services.lines.list_all(db, ctx) == []
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

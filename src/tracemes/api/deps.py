@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
+from tracemes.api.models import Text
 from tracemes.domain.errors import NotAuthenticatedError
 from tracemes.domain.users import Permission, Principal
 from tracemes.services.context import Context
@@ -98,7 +99,7 @@ def context_for(permission: Permission) -> Callable[..., Awaitable[Context]]:
     async def dependency(
         principal: CurrentPrincipal,
         now: Now,
-        idempotency_key: Annotated[str | None, Header(max_length=64)] = None,
+        idempotency_key: Annotated[Text | None, Header(max_length=64)] = None,
     ) -> Context:
         domain.users.require(principal, permission)
         return Context(
