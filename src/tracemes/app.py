@@ -41,6 +41,8 @@ def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastA
         docs_url="/api/docs",
         redoc_url=None,
     )
+    base_openapi = app.openapi
+    app.openapi = lambda: api.document_problems(base_openapi())  # type: ignore[method-assign]
     app.state.db = db
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.include_router(api.router)
@@ -133,10 +135,15 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(p) for p in error["loc"]), "message": error["msg"]}
+        {
+            "field": ".".join(str(p) for p in error["loc"]),
+            "message": str(error["msg"]).removeprefix("Value error, "),
+        }
         for error in exc.errors()
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    if _wants_page(request):
+        return web.error_page(request, 422, detail)
     return problem(422, "validation", detail, errors=errors)
 
 

@@ -5,17 +5,17 @@ from pydantic import BaseModel, Field
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import DecimalText, NumberIn, Text
 from tracemes.domain.boms import Bom
 
 router = APIRouter(prefix="/boms", tags=["master data"])
 
 
 class ComponentIn(BaseModel):
-    item: str = Field(examples=["MOTOR-250W"])
+    item: Text = Field(examples=["MOTOR-250W"])
     quantity: NumberIn = Field(examples=[1])
     key: bool = False
-    operation: str | None = Field(default=None, examples=["OP20"])
+    operation: Text | None = Field(default=None, examples=["OP20"])
 
 
 class BomIn(BaseModel):

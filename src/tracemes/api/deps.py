@@ -2,12 +2,16 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
+from tracemes.api.models import Text
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import NotAuthenticatedError
 from tracemes.domain.users import Permission, Principal
@@ -33,6 +37,37 @@ async def get_now(request: Request) -> datetime:
 
 
 Db = Annotated[Engine, Depends(get_db)]
+
+
+def _query_aliases(dependant: Dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_aliases(sub)
+    return names
+
+
+async def plain_parameters(request: Request) -> None:
+    """Refuse path and query parameters holding NUL, control or broken characters (422).
+
+    The text of JSON bodies and forms is checked by its type (api.models.Text); the
+    parameters in the URL are checked here, once for every route of the API and the pages.
+    """
+    errors: list[dict[str, Any]] = []
+    for name, value in request.path_params.items():
+        found = domain.text.problem(value) if isinstance(value, str) else None
+        if found:
+            errors.append({"loc": ("path", name), "msg": found, "type": "value_error"})
+    route = request.scope.get("route")
+    query = request.query_params
+    declared = _query_aliases(route.dependant) if query and isinstance(route, APIRoute) else set()
+    for name, value in query.multi_items():
+        found = domain.text.problem(value) if name in declared else None
+        if found:
+            errors.append({"loc": ("query", name), "msg": found, "type": "value_error"})
+    if errors:
+        raise RequestValidationError(errors)
+
+
 Now = Annotated[datetime, Depends(get_now)]
 
 
@@ -64,7 +99,7 @@ def context_for(permission: Permission) -> Callable[..., Awaitable[Context]]:
     async def dependency(
         principal: CurrentPrincipal,
         now: Now,
-        idempotency_key: Annotated[str | None, Header(max_length=64)] = None,
+        idempotency_key: Annotated[Text | None, Header(max_length=64)] = None,
     ) -> Context:
         domain.users.require(principal, permission)
         return Context(

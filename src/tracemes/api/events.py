@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationErr
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, ShopFloor
-from tracemes.api.models import NumberIn
+from tracemes.api.models import Note, NumberIn, Text
 from tracemes.domain.batches import (
     ConsumeMaterial,
     LotCommand,
@@ -27,7 +27,7 @@ from tracemes.domain.unit_events import ScrapUnit, ShipUnit
 from tracemes.services.events import FloorEvent, Outcome
 
 router = APIRouter(prefix="/events", tags=["shop floor"])
-Code = Annotated[str, Field(min_length=1, max_length=64)]
+Code = Annotated[Text, Field(min_length=1, max_length=64)]
 
 
 class ComponentIn(BaseModel):
@@ -37,7 +37,7 @@ class ComponentIn(BaseModel):
     item: Code | None = None
     lot: Code | None = None
     quantity: NumberIn | None = None
-    scan: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    scan: Annotated[Text, Field(min_length=1, max_length=500)] | None = None
 
     def ref(self) -> ComponentRef:
         quantity = (
@@ -68,7 +68,7 @@ class StepCompletedIn(_Event):
     type: Literal["step.completed"]
     operation: Code
     result: Literal["pass", "fail"]
-    measurements: dict[str, float] = Field(default_factory=dict)
+    measurements: dict[Code, float] = Field(default_factory=dict)
     defects: list[Code] = Field(default_factory=list)
 
     def command(self) -> Command:
@@ -93,7 +93,7 @@ class PartBoundIn(_Event):
 class PartUnboundIn(_Event):
     type: Literal["part.unbound"]
     component: ComponentIn
-    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    reason: Annotated[Note, Field(min_length=1, max_length=200)]
 
     def command(self) -> Command:
         return UnbindPart(self.unit, self.component.ref(), self.reason)
@@ -101,7 +101,7 @@ class PartUnboundIn(_Event):
 
 class UnitScrappedIn(_Event):
     type: Literal["unit.scrapped"]
-    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    reason: Annotated[Note, Field(min_length=1, max_length=200)]
 
     def command(self) -> Command:
         return ScrapUnit(self.unit, self.reason)
@@ -109,7 +109,7 @@ class UnitScrappedIn(_Event):
 
 class UnitShippedIn(_Event):
     type: Literal["unit.shipped"]
-    customer: Annotated[str, Field(min_length=1, max_length=200)]
+    customer: Annotated[Text, Field(min_length=1, max_length=200)]
     order: Code | None = None
     delivery: Code | None = None
 
@@ -202,7 +202,7 @@ class MaterialConsumedIn(_LotEvent):
     type: Literal["material.consumed"]
     material: MaterialIn
     operation: Code | None = None
-    reason: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+    reason: Annotated[Note, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="Needed to book more than the BOM quantity + 5 %"
     )
 
@@ -221,7 +221,7 @@ class MaterialConsumedIn(_LotEvent):
 class LotShippedIn(_LotEvent):
     type: Literal["lot.shipped"]
     quantity: NumberIn
-    customer: Annotated[str, Field(min_length=1, max_length=200)]
+    customer: Annotated[Text, Field(min_length=1, max_length=200)]
     order: Code | None = None
     delivery: Code | None = None
 

@@ -8,26 +8,27 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Quality, Reader
+from tracemes.api.models import Note, Text
 from tracemes.domain.holds import Hold
 
 router = APIRouter(prefix="/holds", tags=["quality"])
 
 
 class LotRef(BaseModel):
-    item: str
-    lot: str
+    item: Text
+    lot: Text
 
 
 class HoldIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Note = Field(min_length=1, max_length=500)
     lots: list[LotRef] = Field(default_factory=list, max_length=1000)
-    units: list[str] = Field(default_factory=list, max_length=10_000)
+    units: list[Text] = Field(default_factory=list, max_length=10_000)
     extend_to_where_used: bool = False
 
 
 class ReleaseIn(BaseModel):
     disposition: Literal["use_as_is", "rework", "scrap", "return_to_supplier"]
-    note: str = Field(default="", max_length=500)
+    note: Note = Field(default="", max_length=500)
 
 
 class HoldOut(BaseModel):

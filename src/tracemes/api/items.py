@@ -7,20 +7,20 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import DecimalText, NumberIn, Text
 from tracemes.domain.items import Item
 
 router = APIRouter(prefix="/items", tags=["master data"])
 
 
 class ItemIn(BaseModel):
-    code: str = Field(examples=["EBIKE-A1"])
-    name: str = Field(examples=["E-bike A1"])
-    uom: str = Field(default="pcs", examples=["pcs"])
+    code: Text = Field(examples=["EBIKE-A1"])
+    name: Text = Field(examples=["E-bike A1"])
+    uom: Text = Field(default="pcs", examples=["pcs"])
     tracking: Literal["serial", "lot", "none"]
-    gtin: str | None = Field(default=None, examples=["06901234567892"])
+    gtin: Text | None = Field(default=None, examples=["06901234567892"])
     standard_cost: NumberIn | None = None
-    serial_pattern: str | None = Field(default=None, examples=["EB{yy}{MM}{dd}{seq:5}"])
+    serial_pattern: Text | None = Field(default=None, examples=["EB{yy}{MM}{dd}{seq:5}"])
 
 
 class ItemOut(BaseModel):

@@ -5,15 +5,16 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Engineer, Reader
+from tracemes.api.models import Text
 from tracemes.domain.lines import Line, Station
 
 router = APIRouter(tags=["master data"])
 
 
 class LineIn(BaseModel):
-    code: str = Field(examples=["L1"])
-    name: str = Field(examples=["Assembly line 1"])
-    site: str | None = None
+    code: Text = Field(examples=["L1"])
+    name: Text = Field(examples=["Assembly line 1"])
+    site: Text | None = None
 
 
 class LineOut(BaseModel):
@@ -27,9 +28,9 @@ class LineOut(BaseModel):
 
 
 class StationIn(BaseModel):
-    code: str = Field(examples=["L1-S1"])
-    name: str = Field(examples=["Frame station"])
-    line: str = Field(examples=["L1"])
+    code: Text = Field(examples=["L1-S1"])
+    name: Text = Field(examples=["Frame station"])
+    line: Text = Field(examples=["L1"])
 
 
 class StationOut(BaseModel):

@@ -7,17 +7,17 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Reader, ShopFloor
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import DecimalText, NumberIn, Text
 from tracemes.domain.lots import Lot
 
 router = APIRouter(tags=["receipts"])
 
 
 class LotIn(BaseModel):
-    item: str = Field(examples=["CELL-21700"])
-    lot: str = Field(examples=["C2611-07"])
+    item: Text = Field(examples=["CELL-21700"])
+    lot: Text = Field(examples=["C2611-07"])
     quantity: NumberIn = Field(examples=[5200])
-    supplier: str | None = Field(default=None, examples=["Tianjin Cell Co."])
+    supplier: Text | None = Field(default=None, examples=["Tianjin Cell Co."])
     received_at: AwareDatetime | None = None
     unit_cost: NumberIn | None = None
 
@@ -47,10 +47,10 @@ class LotOut(BaseModel):
 
 
 class SerialsIn(BaseModel):
-    item: str = Field(examples=["MOTOR-350W"])
-    serials: list[str] = Field(min_length=1, max_length=10_000)
-    supplier: str | None = None
-    lot: str | None = Field(default=None, description="The supplier's lot the serials came in")
+    item: Text = Field(examples=["MOTOR-350W"])
+    serials: list[Text] = Field(min_length=1, max_length=10_000)
+    supplier: Text | None = None
+    lot: Text | None = Field(default=None, description="The supplier's lot the serials came in")
     received_at: AwareDatetime | None = None
     unit_cost: NumberIn | None = None
 
@@ -61,7 +61,7 @@ class SerialsOut(BaseModel):
 
 
 class ScanIn(BaseModel):
-    scan: str = Field(min_length=1, max_length=500, examples=["(01)06970123450027(10)C2611-07"])
+    scan: Text = Field(min_length=1, max_length=500, examples=["(01)06970123450027(10)C2611-07"])
 
 
 class ScanOut(BaseModel):

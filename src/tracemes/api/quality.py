@@ -1,6 +1,5 @@
 """Quality: sampling plans and control charts (inspections follow, issue 6)."""
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -8,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Quality, Reader
+from tracemes.api.models import Day, Text
 from tracemes.api.routings import CharacteristicIn
 from tracemes.domain import characteristics, inspection, sampling, spc
 from tracemes.domain.errors import InvalidInputError
@@ -114,18 +114,18 @@ def control_chart(body: SpcIn, ctx: Reader) -> dict[str, Any]:
 
 
 class DefectIn(BaseModel):
-    code: str = Field(examples=["DENT"])
-    name: str = Field(examples=["Dented can"])
-    defect_class: str = Field(default="major", alias="class", examples=["major"])
+    code: Text = Field(examples=["DENT"])
+    name: Text = Field(examples=["Dented can"])
+    defect_class: Text = Field(default="major", alias="class", examples=["major"])
 
 
 class InspectionPlanIn(BaseModel):
-    item: str
-    stage: str = Field(examples=["incoming"])
-    operation: str | None = None
-    level: str = "II"
-    aql_major: str | float | None = Field(default=None, examples=["1.0"])
-    aql_minor: str | float | None = Field(default=None, examples=["4.0"])
+    item: Text
+    stage: Text = Field(examples=["incoming"])
+    operation: Text | None = None
+    level: Text = "II"
+    aql_major: Text | float | None = Field(default=None, examples=["1.0"])
+    aql_minor: Text | float | None = Field(default=None, examples=["4.0"])
     full: bool = False
     characteristics: list[CharacteristicIn] = Field(default_factory=list)
     defects: list[DefectIn] = Field(default_factory=list)
@@ -218,8 +218,8 @@ def list_inspection_lots(db: Db, ctx: Reader, status: str | None = None) -> list
 
 
 class OrderInspectionIn(BaseModel):
-    work_order: str = Field(examples=["WO20260316-002"])
-    operation: str | None = Field(
+    work_order: Text = Field(examples=["WO20260316-002"])
+    operation: Text | None = Field(
         default=None,
         description="in-process inspection at this operation; without it, final inspection",
         examples=["OP40"],
@@ -243,10 +243,10 @@ def get_inspection_lot(number: str, db: Db, ctx: Reader) -> dict[str, Any]:
 
 
 class SampleIn(BaseModel):
-    id: str = Field(description="client-chosen id: the same id sent twice is stored once")
+    id: Text = Field(description="client-chosen id: the same id sent twice is stored once")
     index: int = Field(examples=[1])
-    measurements: dict[str, float | str] = Field(default_factory=dict)
-    defects: list[str] = Field(default_factory=list)
+    measurements: dict[Text, float | Text] = Field(default_factory=dict)
+    defects: list[Text] = Field(default_factory=list)
 
 
 class SamplesIn(BaseModel):
@@ -270,8 +270,8 @@ def decide_inspection_lot(number: str, db: Db, ctx: Quality) -> dict[str, Any]:
 def quality_by_day(
     db: Db,
     ctx: Reader,
-    first_day: Annotated[date | None, Query(alias="from")] = None,
-    last_day: Annotated[date | None, Query(alias="to")] = None,
+    first_day: Annotated[Day | None, Query(alias="from")] = None,
+    last_day: Annotated[Day | None, Query(alias="to")] = None,
     item: str | None = None,
 ) -> list[dict[str, Any]]:
     """Pass rate, first-pass yield and lot acceptance of each plant day `from` .. `to` (the
@@ -297,8 +297,8 @@ def quality_by_day(
 def quality_report(
     db: Db,
     ctx: Reader,
-    first_day: Annotated[date | None, Query(alias="from")] = None,
-    last_day: Annotated[date | None, Query(alias="to")] = None,
+    first_day: Annotated[Day | None, Query(alias="from")] = None,
+    last_day: Annotated[Day | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Lot acceptance, yields per operation and routing, defect Pareto and supplier quality
     for plant days `from` .. `to` (the last 30 days by default)."""

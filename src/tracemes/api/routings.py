@@ -5,17 +5,17 @@ from pydantic import BaseModel, Field
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import DecimalText, NumberIn, Text
 from tracemes.domain.routings import Routing
 
 router = APIRouter(prefix="/routings", tags=["master data"])
 
 
 class CharacteristicIn(BaseModel):
-    code: str = Field(examples=["top_speed_kmh"])
-    name: str = Field(examples=["Top speed"])
-    kind: str = Field(default="variable", examples=["variable"])
-    unit: str | None = Field(default=None, examples=["km/h"])
+    code: Text = Field(examples=["top_speed_kmh"])
+    name: Text = Field(examples=["Top speed"])
+    kind: Text = Field(default="variable", examples=["variable"])
+    unit: Text | None = Field(default=None, examples=["km/h"])
     lsl: NumberIn | None = None
     usl: NumberIn | None = Field(default=None, examples=[25])
 
@@ -31,14 +31,14 @@ class CharacteristicOut(BaseModel):
 
 class OperationIn(BaseModel):
     seq: int = Field(examples=[10])
-    code: str = Field(examples=["OP10"])
-    name: str = Field(examples=["Frame and fork"])
-    line: str | None = None
-    station: str | None = None
+    code: Text = Field(examples=["OP10"])
+    name: Text = Field(examples=["Frame and fork"])
+    line: Text | None = None
+    station: Text | None = None
     std_time_s: NumberIn = Field(default=0, examples=[90])
-    binds: list[str] = Field(default_factory=list, examples=[["FRAME-AL"]])
-    inspection: str | None = None
-    rework_operation: str | None = None
+    binds: list[Text] = Field(default_factory=list, examples=[["FRAME-AL"]])
+    inspection: Text | None = None
+    rework_operation: Text | None = None
     checks: list[CharacteristicIn] = Field(default_factory=list)
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from tracemes import services
 from tracemes.api.deps import Db, Planner, Reader
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import Day, DecimalText, Note, NumberIn, Text
 from tracemes.domain.work_orders import Status, WorkOrder
 from tracemes.services.work_orders import WorkOrderView
 
@@ -15,11 +15,11 @@ router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
 
 class WorkOrderIn(BaseModel):
-    code: str | None = Field(default=None, examples=["WO-2026-0001"])
-    item: str = Field(examples=["EBIKE-A1"])
+    code: Text | None = Field(default=None, examples=["WO-2026-0001"])
+    item: Text = Field(examples=["EBIKE-A1"])
     quantity: NumberIn = Field(examples=[50])
-    line: str = Field(examples=["L1"])
-    due: date | None = None
+    line: Text = Field(examples=["L1"])
+    due: Day | None = None
 
 
 class WorkOrderOut(BaseModel):
@@ -83,7 +83,7 @@ class WorkOrderDetailOut(WorkOrderOut):
 
 class UnitsIn(BaseModel):
     count: int | None = Field(default=None, ge=1, le=10_000)
-    serials: list[str] | None = Field(default=None, max_length=10_000)
+    serials: list[Text] | None = Field(default=None, max_length=10_000)
 
     @model_validator(mode="after")
     def one_of(self) -> "UnitsIn":
@@ -97,7 +97,7 @@ class UnitsOut(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = ""
+    reason: Note = ""
 
 
 @router.post("", status_code=201)

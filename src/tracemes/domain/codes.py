@@ -1,5 +1,6 @@
 """Business keys (item codes, line codes, work order codes, serials, lot numbers)."""
 
+from tracemes.domain import text
 from tracemes.domain.errors import InvalidInputError
 
 MAX_LENGTH = 64
@@ -21,7 +22,8 @@ def check(field: str, value: str) -> str:
 
 
 def check_name(field: str, value: str) -> str:
-    """A display name: any printable text, not empty."""
+    """A display name: any text on one line without control characters, not empty."""
+    text.check(field, value)
     if not value or not value.strip():
         raise InvalidInputError(field, "must not be empty")
     if len(value) > 200:

@@ -3,6 +3,7 @@
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from tracemes.api.deps import plain_parameters
 from tracemes.web import (
     auth,
     batches,
@@ -36,7 +37,10 @@ def mount(app: FastAPI) -> None:
         board,
         quality,
     ):
-        app.include_router(module.router, dependencies=[Depends(layout.refuse_cross_site)])
+        app.include_router(
+            module.router,
+            dependencies=[Depends(layout.refuse_cross_site), Depends(plain_parameters)],
+        )
 
 
 __all__ = [

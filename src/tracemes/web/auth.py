@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from tracemes import domain, services
 from tracemes.api.deps import SESSION_COOKIE, Db, Now
+from tracemes.api.models import Text
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import (
     NotAuthenticatedError,
@@ -85,11 +86,11 @@ def log_in(
     request: Request,
     db: Db,
     now: Now,
-    tenant: Annotated[str, Form()] = "",
-    badge: Annotated[str, Form()] = "",
-    user: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next_path: Annotated[str, Form(alias="next")] = "/",
+    tenant: Annotated[Text, Form()] = "",
+    badge: Annotated[Text, Form()] = "",
+    user: Annotated[Text, Form()] = "",
+    password: Annotated[Text, Form()] = "",
+    next_path: Annotated[Text, Form(alias="next")] = "/",
 ) -> Response:
     """Sign in with a scanned badge (then on to the station page, unless another page was
     asked for) or with user name and password; set the session cookie."""
@@ -127,8 +128,8 @@ def choose_language(
     request: Request,
     db: Db,
     now: Now,
-    language: Annotated[str, Form()] = "",
-    next_path: Annotated[str, Form(alias="next")] = "/",
+    language: Annotated[Text, Form()] = "",
+    next_path: Annotated[Text, Form(alias="next")] = "/",
 ) -> Response:
     """Switch the pages' language: kept on the signed-in user (every device follows), and
     in a cookie for this browser (the sign-in page too)."""

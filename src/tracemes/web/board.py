@@ -1,12 +1,11 @@
 """The line board: a supervisor's phone view of a line today, refreshed while it is open."""
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Reader
+from tracemes.api.models import Day
 from tracemes.web.layout import render
 
 router = APIRouter(prefix="/board", tags=["pages"], include_in_schema=False)
@@ -20,7 +19,7 @@ def board_page(
     ctx: Reader,
     user: CurrentPrincipal,
     line: str = "",
-    day: date | None = None,
+    day: Day | None = None,
 ) -> Response:
     """One line's board (the first line when none is named), with tabs for the others;
     today unless another day is asked for."""
@@ -45,7 +44,7 @@ def board_panel(
     ctx: Reader,
     user: CurrentPrincipal,
     line: str,
-    day: date | None = None,
+    day: Day | None = None,
 ) -> HTMLResponse:
     """The figures alone, which the open page fetches again every few seconds."""
     values = {

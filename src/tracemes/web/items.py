@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader
+from tracemes.api.models import Text
 from tracemes.domain.boms import Bom
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.items import Tracking
@@ -52,13 +53,13 @@ def create_item(
     db: Db,
     ctx: Engineer,
     user: CurrentPrincipal,
-    code: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-    uom: Annotated[str, Form()] = "",
-    tracking: Annotated[str, Form()] = "",
-    gtin: Annotated[str, Form()] = "",
-    standard_cost: Annotated[str, Form()] = "",
-    serial_pattern: Annotated[str, Form()] = "",
+    code: Annotated[Text, Form()] = "",
+    name: Annotated[Text, Form()] = "",
+    uom: Annotated[Text, Form()] = "",
+    tracking: Annotated[Text, Form()] = "",
+    gtin: Annotated[Text, Form()] = "",
+    standard_cost: Annotated[Text, Form()] = "",
+    serial_pattern: Annotated[Text, Form()] = "",
 ) -> Response:
     """Add an item, then show it; a refusal shows the form again with the reason."""
     form = {

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader
+from tracemes.api.models import Text
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.users import Principal
 from tracemes.services.context import Context
@@ -61,9 +62,9 @@ def create_line(
     db: Db,
     ctx: Engineer,
     user: CurrentPrincipal,
-    code: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-    site: Annotated[str, Form()] = "",
+    code: Annotated[Text, Form()] = "",
+    name: Annotated[Text, Form()] = "",
+    site: Annotated[Text, Form()] = "",
 ) -> Response:
     """Add a line; a refusal shows the form again with the reason."""
     try:
@@ -80,9 +81,9 @@ def create_station(
     db: Db,
     ctx: Engineer,
     user: CurrentPrincipal,
-    code: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-    line: Annotated[str, Form()] = "",
+    code: Annotated[Text, Form()] = "",
+    name: Annotated[Text, Form()] = "",
+    line: Annotated[Text, Form()] = "",
 ) -> Response:
     """Add a station to a line; a refusal shows the form again with the reason."""
     try:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader
+from tracemes.api.models import Text
 from tracemes.domain.errors import ConflictError, DomainError
 from tracemes.domain.holds import Disposition
 from tracemes.domain.users import Principal
@@ -81,8 +82,8 @@ def close_nonconformance(
     hold: str,
     db: Db,
     ctx: Quality,
-    disposition: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
+    disposition: Annotated[Text, Form()] = "",
+    note: Annotated[Text, Form()] = "",
 ) -> Response:
     """Release the hold with a disposition. A second tap finds it closed as asked and
     shows it; closed meanwhile by someone else with another disposition is refused."""
@@ -182,7 +183,7 @@ def inspection_page(
 
 @router.post("/final-inspections")
 def open_final_inspection(
-    db: Db, ctx: Quality, work_order: Annotated[str, Form()] = ""
+    db: Db, ctx: Quality, work_order: Annotated[Text, Form()] = ""
 ) -> Response:
     """Open a work order's final inspection and go to it."""
     lot = services.inspection.open_final(db, ctx, work_order)
@@ -201,8 +202,8 @@ def inspection_report(number: str, db: Db, ctx: Reader) -> Response:
 def open_in_process_inspection(
     db: Db,
     ctx: Quality,
-    work_order: Annotated[str, Form()] = "",
-    operation: Annotated[str, Form()] = "",
+    work_order: Annotated[Text, Form()] = "",
+    operation: Annotated[Text, Form()] = "",
 ) -> Response:
     """Open an in-process inspection of a work order at an operation and go to it; when it
     is open already (a double tap, a colleague), go to that one."""
@@ -224,10 +225,10 @@ def record_sample(
     ctx: Quality,
     user: CurrentPrincipal,
     index: Annotated[int, Form()],
-    event: Annotated[str, Form()] = "",
-    check: Annotated[list[str] | None, Form()] = None,
-    value: Annotated[list[str] | None, Form()] = None,
-    defect: Annotated[list[str] | None, Form()] = None,
+    event: Annotated[Text, Form()] = "",
+    check: Annotated[list[Text] | None, Form()] = None,
+    value: Annotated[list[Text] | None, Form()] = None,
+    defect: Annotated[list[Text] | None, Form()] = None,
 ) -> HTMLResponse:
     """Record one sample: its measured values and the defects found on it."""
     measured = {c: v.strip() for c, v in zip(check or [], value or [], strict=False) if v.strip()}

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor
+from tracemes.api.models import Text
 from tracemes.domain.characteristics import number
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
@@ -72,7 +73,7 @@ def station_page(
 
 @router.post("/choose")
 def choose_station(
-    request: Request, db: Db, ctx: Reader, station: Annotated[str, Form()] = ""
+    request: Request, db: Db, ctx: Reader, station: Annotated[Text, Form()] = ""
 ) -> Response:
     """Remember which station this device is at."""
     services.lines.get_station(db, ctx, station)  # an unknown station is not found
@@ -128,9 +129,9 @@ def scan(
     db: Db,
     ctx: ShopFloor,
     user: CurrentPrincipal,
-    code: Annotated[str, Form()] = "",
-    unit: Annotated[str, Form()] = "",
-    event: Annotated[str, Form()] = "",
+    code: Annotated[Text, Form()] = "",
+    unit: Annotated[Text, Form()] = "",
+    event: Annotated[Text, Form()] = "",
 ) -> HTMLResponse:
     """One scan: a unit (start its step here), PASS / FAIL, a station label (work there
     from now on), or a part for the unit."""
@@ -172,12 +173,12 @@ def finish(
     db: Db,
     ctx: ShopFloor,
     user: CurrentPrincipal,
-    unit: Annotated[str, Form()] = "",
-    result: Annotated[str, Form()] = "",
-    defects: Annotated[str, Form()] = "",
-    event: Annotated[str, Form()] = "",
-    check: Annotated[list[str] | None, Form()] = None,
-    value: Annotated[list[str] | None, Form()] = None,
+    unit: Annotated[Text, Form()] = "",
+    result: Annotated[Text, Form()] = "",
+    defects: Annotated[Text, Form()] = "",
+    event: Annotated[Text, Form()] = "",
+    check: Annotated[list[Text] | None, Form()] = None,
+    value: Annotated[list[Text] | None, Form()] = None,
 ) -> HTMLResponse:
     """Pass or Fail the unit's running step, with what was measured and the defect codes."""
     entered = {c: v.strip() for c, v in zip(check or [], value or [], strict=False) if v.strip()}

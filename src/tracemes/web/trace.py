@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader
+from tracemes.api.models import Text
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.holds import Hold
 from tracemes.domain.trace import AffectedUnit
@@ -171,10 +172,10 @@ def hold_affected(
     db: Db,
     ctx: Quality,
     user: CurrentPrincipal,
-    reason: Annotated[str, Form()] = "",
-    item: Annotated[str, Form()] = "",
-    lot: Annotated[str, Form()] = "",
-    serial: Annotated[str, Form()] = "",
+    reason: Annotated[Text, Form()] = "",
+    item: Annotated[Text, Form()] = "",
+    lot: Annotated[Text, Form()] = "",
+    serial: Annotated[Text, Form()] = "",
 ) -> Response:
     """Hold the lot or part and every unit still in the factory that holds it."""
     origin = Origin(item=item, lot=lot, serial=serial)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
 from tracemes.api.deps import CurrentPrincipal, Db, Planner, Reader
+from tracemes.api.models import Text
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.items import Tracking
 from tracemes.domain.users import Principal
@@ -66,9 +67,10 @@ def _status(text: str) -> Status | None:
 
 def _due_on(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        due = date.fromisoformat(text) if text else None
     except ValueError:
         raise InvalidInputError("due", f"{text!r} is not a date like 2026-03-31") from None
+    return None if due is None else domain.text.check_day("due", due)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -77,11 +79,11 @@ def create_work_order(
     db: Db,
     ctx: Planner,
     user: CurrentPrincipal,
-    item: Annotated[str, Form()] = "",
-    quantity: Annotated[str, Form()] = "",
-    line: Annotated[str, Form()] = "",
-    due: Annotated[str, Form()] = "",
-    code: Annotated[str, Form()] = "",
+    item: Annotated[Text, Form()] = "",
+    quantity: Annotated[Text, Form()] = "",
+    line: Annotated[Text, Form()] = "",
+    due: Annotated[Text, Form()] = "",
+    code: Annotated[Text, Form()] = "",
 ) -> Response:
     """Plan a work order, then show it; a refusal shows the form again with the reason."""
     form = {"item": item, "quantity": quantity, "line": line, "due": due, "code": code}
@@ -133,7 +135,7 @@ def add_units(
     db: Db,
     ctx: Planner,
     user: CurrentPrincipal,
-    count: Annotated[str, Form()] = "",
+    count: Annotated[Text, Form()] = "",
 ) -> Response:
     """Create units with serials from the item's pattern."""
     try:
