@@ -44,6 +44,12 @@ def test_template_writes_the_workbook_to_fill_in(tmp_path: Path) -> None:
         "物料 Items",
         "物料清单 BOM",
         "工艺路线 Routing",
+        "工序检验项目 Checks",
+        "产线 Lines",
+        "工位 Stations",
+        "检验计划 Inspection plans",
+        "计划检验项目 Plan checks",
+        "缺陷代码 Defect codes",
         "说明 Notes",
     ]
 
@@ -66,6 +72,9 @@ def test_import_of_a_good_file_prints_what_was_stored(tmp_path: Path, database_u
         "items: 1 created, 0 updated, 0 unchanged",
         "BOMs: 0 created, 0 updated, 0 unchanged",
         "routings: 0 created, 0 updated, 0 unchanged",
+        "lines: 0 created, 0 updated, 0 unchanged",
+        "stations: 0 created, 0 updated, 0 unchanged",
+        "inspection plans: 0 created, 0 updated, 0 unchanged",
     ]
 
 
@@ -129,6 +138,9 @@ def test_export_writes_a_file_that_imports_back_unchanged(
         "items: 0 created, 0 updated, 2 unchanged",
         "BOMs: 0 created, 0 updated, 1 unchanged",
         "routings: 0 created, 0 updated, 0 unchanged",
+        "lines: 0 created, 0 updated, 0 unchanged",
+        "stations: 0 created, 0 updated, 0 unchanged",
+        "inspection plans: 0 created, 0 updated, 0 unchanged",
     ]
     book = openpyxl.load_workbook(BytesIO(exported.read_bytes()))
     assert [cell.value for cell in book["物料清单 BOM"][2]] == ["CART", "WHEEL", 4, "yes", None]

@@ -23,6 +23,7 @@ from tracemes.domain.errors import (
     NotAuthenticatedError,
     NotFoundError,
     PermissionDeniedError,
+    TooLargeError,
 )
 
 PROBLEM = "application/problem+json"
@@ -64,6 +65,8 @@ def tune_collector() -> None:
 
 
 def _status_of(error: DomainError) -> int:
+    if isinstance(error, TooLargeError):
+        return 413
     if isinstance(error, NotFoundError):
         return 404
     if isinstance(error, InvalidInputError):
@@ -104,6 +107,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     extra: dict[str, Any] = {"field": exc.field} if isinstance(exc, InvalidInputError) else {}
     if isinstance(exc, ImportRejectedError):
         extra["problems"] = [asdict(row_problem) for row_problem in exc.problems]
+        extra["more_problems"] = exc.more
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     response = problem(status, exc.code, str(exc), **extra)
     if headers:

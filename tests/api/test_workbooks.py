@@ -55,6 +55,9 @@ def test_uploading_a_good_workbook_answers_what_was_stored(
         "items": {"created": 2, "updated": 0, "unchanged": 0},
         "boms": {"created": 1, "updated": 0, "unchanged": 0},
         "routings": {"created": 0, "updated": 0, "unchanged": 0},
+        "lines": {"created": 0, "updated": 0, "unchanged": 0},
+        "stations": {"created": 0, "updated": 0, "unchanged": 0},
+        "inspection_plans": {"created": 0, "updated": 0, "unchanged": 0},
     }
     assert client.get("/api/v1/boms/CART").json()["components"][0]["key"] is True
 

@@ -222,8 +222,8 @@ def test_routing_rows_are_grouped_by_item_and_binds_split_on_any_separator() -> 
     sheet = a_sheet(
         "工艺路线 Routing",
         headers,
-        ("BIKE", 10.0, "OP10", "Frame", "L1", "L1-S1", 60, "FRAME、FORK", None),
-        ("BIKE", "20", "OP20", "Motor", "L1", None, None, "MOTOR；BATTERY, CHARGER", "外观"),
+        ("BIKE", 10.0, "OP10", "Frame", "L1", "L1-S1", 60, "FRAME、FORK", None, None),
+        ("BIKE", "20", "OP20", "Motor", "L1", None, None, "MOTOR；BATTERY, CHARGER", "外观", "OP10"),
     )
 
     contents = read([sheet])
@@ -234,7 +234,15 @@ def test_routing_rows_are_grouped_by_item_and_binds_split_on_any_separator() -> 
     assert routing.operations == (
         Operation(10, "OP10", "Frame", Decimal(60), "L1", "L1-S1", ("FRAME", "FORK"), None),
         Operation(
-            20, "OP20", "Motor", Decimal(0), "L1", None, ("MOTOR", "BATTERY", "CHARGER"), "外观"
+            20,
+            "OP20",
+            "Motor",
+            Decimal(0),
+            "L1",
+            None,
+            ("MOTOR", "BATTERY", "CHARGER"),
+            "外观",
+            rework_operation="OP10",
         ),
     )
 
@@ -277,7 +285,9 @@ def test_a_workbook_without_any_master_data_sheet_is_a_problem() -> None:
         RowProblem(
             "",
             None,
-            "the workbook has none of the sheets Items (物料), BOM (物料清单), Routing (工艺路线)",
+            "the workbook has none of the sheets Items (物料), BOM (物料清单), Routing (工艺路线), "
+            "Checks (工序检验项目), Lines (产线), Stations (工位), Inspection plans (检验计划), "
+            "Plan checks (计划检验项目), Defect codes (缺陷代码)",
         ),
     )
 

@@ -207,7 +207,18 @@ def test_the_template_imports_as_nothing(db: Engine, ctx: Context) -> None:
 def test_the_template_has_bold_bilingual_headers_and_notes() -> None:
     book = openpyxl.load_workbook(BytesIO(services.workbooks.template()))
 
-    assert book.sheetnames == ["物料 Items", "物料清单 BOM", "工艺路线 Routing", "说明 Notes"]
+    assert book.sheetnames == [
+        "物料 Items",
+        "物料清单 BOM",
+        "工艺路线 Routing",
+        "工序检验项目 Checks",
+        "产线 Lines",
+        "工位 Stations",
+        "检验计划 Inspection plans",
+        "计划检验项目 Plan checks",
+        "缺陷代码 Defect codes",
+        "说明 Notes",
+    ]
     items = book["物料 Items"]
     assert [cell.value for cell in items[1]] == [
         "编码 Code",
@@ -236,7 +247,11 @@ def test_an_export_imports_back_as_unchanged(db: Engine, ctx: Context) -> None:
     summary = services.workbooks.import_master_data(db, ctx, exported)
 
     assert summary == ImportSummary(
-        items=Tally(unchanged=6), boms=Tally(unchanged=1), routings=Tally(unchanged=1)
+        items=Tally(unchanged=6),
+        boms=Tally(unchanged=1),
+        routings=Tally(unchanged=1),
+        lines=Tally(unchanged=1),
+        stations=Tally(unchanged=len(services.lines.list_stations(db, ctx))),
     )
     assert counts(db, ctx) == before
 

@@ -32,17 +32,25 @@ class ImportSummaryOut(BaseModel):
     items: TallyOut
     boms: TallyOut
     routings: TallyOut
+    lines: TallyOut
+    stations: TallyOut
+    inspection_plans: TallyOut
 
 
 @router.post(
     "/imports/master-data",
-    responses={422: {"description": "Wrong rows, listed in `problems`; nothing was stored."}},
+    responses={
+        413: {"description": "The file is past a bound (size, unpacked size, rows, cells, time)."},
+        422: {"description": "Wrong rows, listed in `problems`; nothing was stored."},
+    },
 )
 def import_master_data(
     file: Annotated[UploadFile, File(description="An .xlsx workbook.")], db: Db, ctx: Engineer
 ) -> ImportSummaryOut:
-    """Store the items, BOMs and routings of a workbook; if any row is wrong, store nothing."""
-    summary = services.workbooks.import_master_data(db, ctx, file.file.read())
+    """Store the master data of a workbook; if any row is wrong, store nothing."""
+    # One byte past the bound is enough for the service to refuse it; the rest stays unread.
+    data = file.file.read(services.workbooks.MAX_BYTES + 1)
+    summary = services.workbooks.import_master_data(db, ctx, data)
     return ImportSummaryOut.model_validate(summary)
 
 

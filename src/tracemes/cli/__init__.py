@@ -163,7 +163,7 @@ def import_workbook(
     file: Annotated[
         Path,
         typer.Argument(
-            help="An .xlsx workbook with Items, BOM and Routing sheets.",
+            help="An .xlsx master-data workbook (Items, BOM, Routing... sheets).",
             exists=True,
             dir_okay=False,
         ),
@@ -171,7 +171,8 @@ def import_workbook(
     tenant: options.TenantCode,
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
-    """Load items, BOMs and routings from a workbook; if any row is wrong, load nothing."""
+    """Load lines, stations, items, BOMs, routings and inspection plans from a workbook; if any
+    row is wrong, load nothing."""
     db = options.database(database_url)
     try:
         summary = services.workbooks.import_master_data(
@@ -180,6 +181,8 @@ def import_workbook(
     except ImportRejectedError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
+        if error.more:
+            typer.echo(f"... and {error.more} more problems", err=True)
         typer.echo(f"nothing was imported from {file}", err=True)
         raise typer.Exit(code=1) from error
     except DomainError as error:
@@ -188,6 +191,9 @@ def import_workbook(
         ("items", summary.items),
         ("BOMs", summary.boms),
         ("routings", summary.routings),
+        ("lines", summary.lines),
+        ("stations", summary.stations),
+        ("inspection plans", summary.inspection_plans),
     ):
         typer.echo(
             f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged"
@@ -207,7 +213,7 @@ def export(
     tenant: options.TenantCode,
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
-    """Write the company's items, BOMs and routings to a workbook that imports back."""
+    """Write the company's master data to a workbook that imports back to the same."""
     db = options.database(database_url)
     try:
         data = services.workbooks.export_master_data(db, options.context(db, tenant))

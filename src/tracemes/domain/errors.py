@@ -36,6 +36,12 @@ class InvalidInputError(DomainError):
         self.field = field
 
 
+class TooLargeError(InvalidInputError):
+    """An upload past one of the bounds on its size, rows, cells or reading time."""
+
+    code = "too_large"
+
+
 class ConflictError(DomainError):
     """The input is well formed but clashes with what is stored."""
 
@@ -89,16 +95,28 @@ class RowProblem:
 
 
 class ImportRejectedError(InvalidInputError):
-    """An uploaded file with wrong rows; none of it was stored."""
+    """An uploaded file with wrong rows; none of it was stored. The first MAX_LISTED problems
+    are kept, each reason cut to MAX_REASON characters; `more` counts the rest."""
 
     code = "import_rejected"
+    MAX_LISTED = 100
+    MAX_REASON = 300
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:
-        self.problems = tuple(problems)
-        count = len(self.problems)
-        listed = "; ".join(str(problem) for problem in self.problems)
+        count = len(problems)
+        self.problems = tuple(_shortened(p, self.MAX_REASON) for p in problems[: self.MAX_LISTED])
+        self.more = count - len(self.problems)
+        listed = "; ".join(str(problem) for problem in self.problems[:10])
+        rest = count - min(count, 10)
         super().__init__(
             "file",
-            f"nothing was imported, {count} problem{'' if count == 1 else 's'}: {listed}",
+            f"nothing was imported, {count} problem{'' if count == 1 else 's'}: {listed}"
+            + (f"; and {rest} more" if rest else ""),
             code=self.code,
         )
+
+
+def _shortened(problem: RowProblem, limit: int) -> RowProblem:
+    if len(problem.reason) <= limit:
+        return problem
+    return RowProblem(problem.sheet, problem.row, problem.reason[: limit - 1] + "…")

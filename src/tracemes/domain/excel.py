@@ -12,9 +12,18 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def clean(value: object) -> object:
-    """A cell value with surrounding spaces dropped; an empty text cell is empty."""
+    """A cell value with surrounding spaces dropped; an empty text cell is empty.
+
+    Text comes as the file holds it, where a character XML cannot carry is written _xHHHH_
+    (and a literal "_x" as _x005F_x), so those are turned back into what was typed.
+    """
     if isinstance(value, str):
+        if "_x" in value:
+            value = _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), value)
         return value.strip() or None
     return value
 

@@ -61,7 +61,7 @@ def operation(
         line_code=codes.check(f"{where}.line", line_code) if line_code else None,
         station_code=codes.check(f"{where}.station", station_code) if station_code else None,
         binds=tuple(codes.check(f"{where}.binds", b) for b in binds),
-        inspection=inspection or None,
+        inspection=(inspection or "").strip() or None,
         rework_operation=(
             codes.check(f"{where}.rework_operation", rework_operation) if rework_operation else None
         ),

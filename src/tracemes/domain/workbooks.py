@@ -4,16 +4,20 @@ Pure: the service reads the cells; here they become items, BOMs and routings, an
 row becomes a RowProblem naming its sheet and row, so the engineer fixes the file in one go.
 """
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tracemes.domain import boms, codes, excel, items, routings
+from tracemes.domain import boms, characteristics, codes, excel, inspection, items, lines, routings
 from tracemes.domain.boms import Bom, BomLine
+from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import DomainError, InvalidInputError, RowProblem
+from tracemes.domain.inspection import InspectionPlan
 from tracemes.domain.items import Item
+from tracemes.domain.lines import Line, Station
 from tracemes.domain.routings import Operation, Routing
 
 
@@ -103,10 +107,81 @@ ROUTINGS = Sheet(
         Column("std_time_s", "标准工时(秒)", "Std time (s)"),
         Column("binds", "绑定关键件", "Binds"),
         Column("inspection", "检验", "Inspection"),
+        Column("rework_operation", "返工工序", "Rework operation"),
     ),
     aliases=("Routings",),
 )
-SHEETS = (ITEMS, BOMS, ROUTINGS)
+LINES = Sheet(
+    "lines",
+    "产线",
+    "Lines",
+    (
+        Column("code", "编码", "Code", required=True),
+        Column("name", "名称", "Name", required=True),
+        Column("site", "工厂", "Site"),
+    ),
+)
+STATIONS = Sheet(
+    "stations",
+    "工位",
+    "Stations",
+    (
+        Column("code", "编码", "Code", required=True),
+        Column("name", "名称", "Name", required=True),
+        Column("line", "产线", "Line", required=True),
+    ),
+)
+_CHECK_COLUMNS = (
+    Column("code", "检验项目编码", "Check code", required=True),
+    Column("name", "检验项目名称", "Check name", required=True),
+    Column("kind", "类型", "Kind"),
+    Column("unit", "单位", "Unit"),
+    Column("lsl", "下限", "LSL"),
+    Column("usl", "上限", "USL"),
+)
+CHECKS = Sheet(
+    "checks",
+    "工序检验项目",
+    "Checks",
+    (
+        Column("item", "物料", "Item", required=True),
+        Column("operation", "工序编码", "Operation code", required=True),
+        *_CHECK_COLUMNS,
+    ),
+)
+PLANS = Sheet(
+    "plans",
+    "检验计划",
+    "Inspection plans",
+    (
+        Column("code", "计划编码", "Plan code", required=True),
+        Column("item", "物料", "Item", required=True),
+        Column("stage", "阶段", "Stage", required=True),
+        Column("operation", "工序编码", "Operation code"),
+        Column("level", "检验水平", "Level"),
+        Column("aql_major", "AQL 主要", "AQL major"),
+        Column("aql_minor", "AQL 次要", "AQL minor"),
+        Column("full", "全检", "Full"),
+    ),
+)
+PLAN_CHECKS = Sheet(
+    "plan_checks",
+    "计划检验项目",
+    "Plan checks",
+    (Column("plan", "计划编码", "Plan code", required=True), *_CHECK_COLUMNS),
+)
+DEFECTS = Sheet(
+    "defects",
+    "缺陷代码",
+    "Defect codes",
+    (
+        Column("plan", "计划编码", "Plan code", required=True),
+        Column("code", "缺陷编码", "Defect code", required=True),
+        Column("name", "缺陷名称", "Defect name", required=True),
+        Column("class", "缺陷等级", "Class"),
+    ),
+)
+SHEETS = (ITEMS, BOMS, ROUTINGS, CHECKS, LINES, STATIONS, PLANS, PLAN_CHECKS, DEFECTS)
 NOTES_TITLE = "说明 Notes"
 NOTES: tuple[tuple[str, str], ...] = (
     (
@@ -128,8 +203,26 @@ NOTES: tuple[tuple[str, str], ...] = (
         "Item codes of the key parts scanned at this operation, separated by , 、 or ；.",
     ),
     (
+        "返工工序 Rework operation",
+        "The operation (this or an earlier one) a unit that fails here goes back to; "
+        "empty: this operation.",
+    ),
+    (
+        "工序检验项目 Checks",
+        "What is measured at an operation of a routing, one row per check: kind variable "
+        "(a number within LSL/USL, at least one limit) or attribute (OK / not OK, no limits). "
+        "A pass outside the limits is refused on the floor.",
+    ),
+    (
+        "检验计划 Inspection plans",
+        "One row per plan: stage incoming / in_process / final, an operation for in_process "
+        "plans, level (II...), AQLs or full = yes for 100 %. Its checks are on the Plan checks "
+        "sheet and its defect codes (class critical / major / minor) on the Defect codes sheet.",
+    ),
+    (
         "产线 Line, 工位 Station",
-        "Lines and stations must exist before a routing names them.",
+        "Lines and stations are created from their sheets, or must exist before a routing "
+        "names them; an existing line or station is not renamed by an import.",
     ),
     (
         "导入 Import",
@@ -180,6 +273,33 @@ class RoutingRows:
 
 
 @dataclass(frozen=True, slots=True)
+class LineRow:
+    """A line read from one row."""
+
+    sheet: str
+    row: int
+    line: Line
+
+
+@dataclass(frozen=True, slots=True)
+class StationRow:
+    """A station read from one row."""
+
+    sheet: str
+    row: int
+    station: Station
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """An inspection plan read from its row and the rows of its checks and defect codes."""
+
+    sheet: str
+    row: int
+    plan: InspectionPlan
+
+
+@dataclass(frozen=True, slots=True)
 class MasterData:
     """Everything a workbook holds, and every problem found while reading it."""
 
@@ -187,6 +307,9 @@ class MasterData:
     boms: tuple[BomRows, ...] = ()
     routings: tuple[RoutingRows, ...] = ()
     problems: tuple[RowProblem, ...] = ()
+    lines: tuple[LineRow, ...] = ()
+    stations: tuple[StationRow, ...] = ()
+    plans: tuple[PlanRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,11 +323,14 @@ class Tally:
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
-    """What an import did to items, BOMs and routings."""
+    """What an import did to lines, stations, items, BOMs, routings and inspection plans."""
 
     items: Tally = Tally()
     boms: Tally = Tally()
     routings: Tally = Tally()
+    lines: Tally = Tally()
+    stations: Tally = Tally()
+    inspection_plans: Tally = Tally()
 
 
 def tally(outcomes: Iterable[str]) -> Tally:
@@ -241,11 +367,21 @@ def read(raw_sheets: Sequence[RawSheet]) -> MasterData:
         problems.append(RowProblem("", None, f"the workbook has none of the sheets {names}"))
     item_rows = _read_items(found.get(ITEMS.key), problems)
     bom_rows = _read_boms(found.get(BOMS.key), problems)
-    routing_rows = _read_routings(found.get(ROUTINGS.key), problems)
-    return MasterData(item_rows, bom_rows, routing_rows, tuple(problems))
+    routing_rows = _with_checks(
+        _read_routings(found.get(ROUTINGS.key), problems), found.get(CHECKS.key), problems
+    )
+    return MasterData(
+        item_rows,
+        bom_rows,
+        routing_rows,
+        tuple(problems),
+        lines=_read_lines(found.get(LINES.key), problems),
+        stations=_read_stations(found.get(STATIONS.key), problems),
+        plans=_read_plans(found, problems),
+    )
 
 
-_INDEXED_FIELD = re.compile(r"(?:\w+\[(\d+)\]\.)?(\w+)")
+_INDEXED_FIELD = re.compile(r"(?:\w+\[(\d+)\]\.?)?(\w*)")
 
 
 def problem(sheet: Sheet, title: str, rows: Sequence[int], error: DomainError) -> RowProblem:
@@ -265,6 +401,8 @@ def problem(sheet: Sheet, title: str, rows: Sequence[int], error: DomainError) -
             column = sheet.column(key)
             if column is not None:
                 reason = f"{column.header}: {reason.removeprefix(f'{error.field}: ')}"
+            elif not key:
+                reason = reason.removeprefix(f"{error.field}: ")
     return RowProblem(title, row, reason)
 
 
@@ -323,10 +461,84 @@ def routing_cells(routing: Routing) -> list[tuple[object, ...]]:
                 "std_time_s": excel.number(op.standard_seconds),
                 "binds": ", ".join(op.binds) or None,
                 "inspection": op.inspection,
+                "rework_operation": op.rework_operation,
             },
         )
         for op in routing.operations
     ]
+
+
+def line_cells(line: Line) -> tuple[object, ...]:
+    """One Lines row."""
+    return _in_order(LINES, {"code": line.code, "name": line.name, "site": line.site})
+
+
+def station_cells(station: Station) -> tuple[object, ...]:
+    """One Stations row."""
+    return _in_order(
+        STATIONS, {"code": station.code, "name": station.name, "line": station.line_code}
+    )
+
+
+def check_cells(routing: Routing) -> list[tuple[object, ...]]:
+    """The Checks rows of one routing, one per characteristic of each operation."""
+    return [
+        _in_order(CHECKS, {"item": routing.item_code, "operation": op.code, **_check(check)})
+        for op in routing.operations
+        for check in op.checks
+    ]
+
+
+def plan_cells(plan: InspectionPlan) -> tuple[object, ...]:
+    """One Inspection plans row."""
+    return _in_order(
+        PLANS,
+        {
+            "code": plan.code,
+            "item": plan.item_code,
+            "stage": plan.stage.value,
+            "operation": plan.operation,
+            "level": plan.level,
+            "aql_major": None if plan.aql_major is None else excel.number(plan.aql_major),
+            "aql_minor": None if plan.aql_minor is None else excel.number(plan.aql_minor),
+            "full": "yes" if plan.full else "no",
+        },
+    )
+
+
+def plan_check_cells(plan: InspectionPlan) -> list[tuple[object, ...]]:
+    """The Plan checks rows of one plan."""
+    return [
+        _in_order(PLAN_CHECKS, {"plan": plan.code, **_check(check)})
+        for check in plan.characteristics
+    ]
+
+
+def defect_cells(plan: InspectionPlan) -> list[tuple[object, ...]]:
+    """The Defect codes rows of one plan."""
+    return [
+        _in_order(
+            DEFECTS,
+            {
+                "plan": plan.code,
+                "code": defect.code,
+                "name": defect.name,
+                "class": defect.defect_class.value,
+            },
+        )
+        for defect in plan.defects
+    ]
+
+
+def _check(check: Characteristic) -> dict[str, object]:
+    return {
+        "code": check.code,
+        "name": check.name,
+        "kind": check.kind.value,
+        "unit": check.unit,
+        "lsl": None if check.lsl is None else excel.number(check.lsl),
+        "usl": None if check.usl is None else excel.number(check.usl),
+    }
 
 
 def _in_order(sheet: Sheet, cells: Mapping[str, object]) -> tuple[object, ...]:
@@ -472,4 +684,198 @@ def _operation(index: int, cells: Mapping[str, object]) -> Operation:
         excel.optional_text(cells.get("station")),
         excel.code_list(cells.get("binds")),
         excel.optional_text(cells.get("inspection")),
+        _operation_rework(cells),
     )
+
+
+def _operation_rework(cells: Mapping[str, object]) -> str | None:
+    return excel.optional_text(cells.get("rework_operation"))
+
+
+def _characteristic(cells: Mapping[str, object]) -> Characteristic:
+    """One check row; the field names of its errors are placed on this row's columns."""
+    raw = {
+        "code": excel.text(cells.get("code")),
+        "name": excel.text(cells.get("name")),
+        "kind": excel.fold(excel.text(cells.get("kind"))) or None,
+        "unit": excel.optional_text(cells.get("unit")),
+        "lsl": cells.get("lsl"),
+        "usl": cells.get("usl"),
+    }
+    return characteristics.parse("checks[0]", raw)
+
+
+def _read_lines(raw: RawSheet | None, problems: list[RowProblem]) -> tuple[LineRow, ...]:
+    return tuple(
+        LineRow(title, row, line)
+        for title, row, line in _read_records(
+            LINES,
+            raw,
+            lambda cells: lines.new_line(
+                excel.text(cells.get("code")),
+                excel.text(cells.get("name")),
+                excel.optional_text(cells.get("site")),
+            ),
+            lambda line: f"line {line.code}",
+            problems,
+        )
+    )
+
+
+def _read_stations(raw: RawSheet | None, problems: list[RowProblem]) -> tuple[StationRow, ...]:
+    return tuple(
+        StationRow(title, row, station)
+        for title, row, station in _read_records(
+            STATIONS,
+            raw,
+            lambda cells: lines.new_station(
+                excel.text(cells.get("code")),
+                excel.text(cells.get("name")),
+                excel.text(cells.get("line")),
+            ),
+            lambda station: f"station {station.code}",
+            problems,
+        )
+    )
+
+
+def _read_records(
+    sheet: Sheet,
+    raw: RawSheet | None,
+    build: Callable[[Mapping[str, object]], _Value],
+    key: Callable[[_Value], str],
+    problems: list[RowProblem],
+) -> list[tuple[str, int, _Value]]:
+    """One record per row, a repeated key refused with the row it was first on."""
+    named = _columns(sheet, raw, problems) if raw else None
+    if raw is None or named is None:
+        return []
+    result: list[tuple[str, int, _Value]] = []
+    first_row: dict[str, int] = {}
+    for row, cells in _cells(raw, named):
+        try:
+            value = build(cells)
+        except DomainError as error:
+            problems.append(problem(sheet, raw.title, [row], error))
+            continue
+        name = key(value)
+        if name in first_row:
+            problems.append(
+                RowProblem(raw.title, row, f"{name} is already on row {first_row[name]}")
+            )
+            continue
+        first_row[name] = row
+        result.append((raw.title, row, value))
+    return result
+
+
+def _with_checks(
+    routing_rows: tuple[RoutingRows, ...], raw: RawSheet | None, problems: list[RowProblem]
+) -> tuple[RoutingRows, ...]:
+    """The routings with the checks of the Checks sheet put on their operations."""
+    if raw is None:
+        return routing_rows
+    groups = _read_groups(
+        CHECKS,
+        raw,
+        "item",
+        lambda _, cells: (excel.text(cells.get("operation")), _characteristic(cells)),
+        problems,
+    )
+    checks_of: dict[tuple[str, str], list[Characteristic]] = {}
+    by_item = {routing.item_code: routing for routing in routing_rows}
+    for item_code, rows, found in groups:
+        routing = by_item.get(item_code)
+        known = {op.code for op in routing.operations} if routing else set()
+        for row, (operation_code, check) in zip(rows, found, strict=True):
+            if operation_code not in known:
+                problems.append(
+                    RowProblem(
+                        raw.title,
+                        row,
+                        f"{operation_code} is not an operation of {item_code} on the "
+                        f"{ROUTINGS.english} sheet",
+                    )
+                )
+                continue
+            checks_of.setdefault((item_code, operation_code), []).append(check)
+    return tuple(
+        dataclasses.replace(
+            routing,
+            operations=tuple(
+                dataclasses.replace(
+                    op, checks=tuple(checks_of.get((routing.item_code, op.code), ()))
+                )
+                for op in routing.operations
+            ),
+        )
+        for routing in routing_rows
+    )
+
+
+def _read_plans(found: Mapping[str, RawSheet], problems: list[RowProblem]) -> tuple[PlanRow, ...]:
+    """Plans from their rows, with their checks and defect codes from the other two sheets."""
+    raw = found.get(PLANS.key)
+    checks_raw, defects_raw = found.get(PLAN_CHECKS.key), found.get(DEFECTS.key)
+    checks = (
+        _read_groups(PLAN_CHECKS, checks_raw, "plan", lambda _, c: _characteristic(c), problems)
+        if checks_raw
+        else []
+    )
+    defects = (
+        _read_groups(DEFECTS, defects_raw, "plan", lambda _, c: _defect(c), problems)
+        if defects_raw
+        else []
+    )
+    checks_of = {plan: found for plan, _, found in checks}
+    defects_of = {plan: (rows, found) for plan, rows, found in defects}
+    plan_rows = _read_records(
+        PLANS, raw, lambda cells: dict(cells), lambda cells: f"plan {cells.get('code')}", problems
+    )
+    result: list[PlanRow] = []
+    for title, row, cells in plan_rows:
+        code = excel.text(cells.get("code"))
+        defect_rows, defect_values = defects_of.get(code, ((), ()))
+        try:
+            plan = inspection.new_plan(
+                code,
+                codes.check("item", excel.text(cells.get("item"))),
+                excel.fold(excel.text(cells.get("stage"))),
+                checks_of.get(code, ()),
+                defect_values,
+                excel.text(cells.get("level")) or "II",
+                cells.get("aql_major"),
+                cells.get("aql_minor"),
+                excel.flag("full", cells.get("full")),
+                excel.optional_text(cells.get("operation")),
+            )
+        except InvalidInputError as error:
+            if error.field.startswith("defects[") and defects_raw is not None:
+                problems.append(problem(DEFECTS, defects_raw.title, defect_rows, error))
+            else:
+                problems.append(problem(PLANS, title, [row], error))
+            continue
+        except DomainError as error:
+            problems.append(problem(PLANS, title, [row], error))
+            continue
+        result.append(PlanRow(title, row, plan))
+    known = {excel.text(cells.get("code")) for _, _, cells in plan_rows}
+    for sheet_raw, groups in ((checks_raw, checks), (defects_raw, defects)):
+        for plan_code, rows, _ in groups:
+            if plan_code not in known and sheet_raw is not None:
+                problems.append(
+                    RowProblem(
+                        sheet_raw.title,
+                        rows[0],
+                        f"plan {plan_code} is not on the {PLANS.english} sheet",
+                    )
+                )
+    return tuple(result)
+
+
+def _defect(cells: Mapping[str, object]) -> Mapping[str, object]:
+    return {
+        "code": excel.text(cells.get("code")),
+        "name": excel.text(cells.get("name")),
+        "class": excel.fold(excel.text(cells.get("class"))) or None,
+    }

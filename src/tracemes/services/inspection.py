@@ -97,20 +97,40 @@ def put_plan(
         operation,
     )
     with db.begin() as conn:
-        if store.items.get(conn, ctx.tenant_id, item_code) is None:
-            raise NotFoundError("item", item_code)
-        if plan.operation is not None:
-            routing = store.routings.current(conn, ctx.tenant_id, item_code)
-            if routing is None or plan.operation not in {op.code for op in routing.operations}:
-                raise InvalidInputError(
-                    "operation",
-                    f"{plan.operation} is not an operation of {item_code}'s routing",
-                    code="unknown_operation",
-                )
-        store.inspection.put_plan(conn, ctx.tenant_id, plan, ctx.now)
-        payload = domain.inspection.plan_as_dict(plan)
-        store.ledger.append(conn, ctx.event("inspection_plan.set", plan.code, payload))
+        _put_plan(conn, ctx, plan)
     return plan
+
+
+def save_plan(conn: Connection, ctx: Context, plan: InspectionPlan) -> str:
+    """Create or replace a plan inside a caller's transaction (Excel import); return what
+    happened, and store nothing when the plan is already as given."""
+    stored = store.inspection.get_plan(conn, ctx.tenant_id, plan.code)
+    if stored == plan:
+        return "unchanged"
+    _put_plan(conn, ctx, plan)
+    return "created" if stored is None else "updated"
+
+
+def _put_plan(conn: Connection, ctx: Context, plan: InspectionPlan) -> None:
+    if store.items.get(conn, ctx.tenant_id, plan.item_code) is None:
+        raise NotFoundError("item", plan.item_code)
+    if plan.operation is not None:
+        routing = store.routings.current(conn, ctx.tenant_id, plan.item_code)
+        if routing is None or plan.operation not in {op.code for op in routing.operations}:
+            raise InvalidInputError(
+                "operation",
+                f"{plan.operation} is not an operation of {plan.item_code}'s routing",
+                code="unknown_operation",
+            )
+    store.inspection.put_plan(conn, ctx.tenant_id, plan, ctx.now)
+    payload = domain.inspection.plan_as_dict(plan)
+    store.ledger.append(conn, ctx.event("inspection_plan.set", plan.code, payload))
+
+
+def list_plans(db: Engine, ctx: Context) -> list[InspectionPlan]:
+    """Every inspection plan of the company, by code."""
+    with store.db.reading(db) as conn:
+        return store.inspection.all_plans(conn, ctx.tenant_id)
 
 
 def get_plan(db: Engine, ctx: Context, code: str) -> InspectionPlan:

@@ -1,9 +1,15 @@
 """Lines and stations."""
 
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
-from tracemes.domain.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from tracemes.domain.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
 from tracemes.domain.lines import Line, Station
 from tracemes.services.context import Context, replayed
 
@@ -43,6 +49,48 @@ def create_station(db: Engine, ctx: Context, code: str, name: str, line_code: st
             ),
         )
     return station
+
+
+def save_line(conn: Connection, ctx: Context, line: Line) -> str:
+    """Create a line inside a caller's transaction (Excel import) unless it is there as given;
+    a line is not renamed this way."""
+    stored = store.lines.get(conn, ctx.tenant_id, line.code)
+    if stored == line:
+        return "unchanged"
+    if stored is not None:
+        raise ConflictError(
+            f"line {line.code} exists as {stored.name!r} at {stored.site!r}; "
+            "an import does not rename it",
+            code="line_differs",
+        )
+    store.lines.add(conn, ctx.tenant_id, line)
+    store.ledger.append(
+        conn, ctx.event("line.created", line.code, {"name": line.name, "site": line.site})
+    )
+    return "created"
+
+
+def save_station(conn: Connection, ctx: Context, station: Station) -> str:
+    """Create a station inside a caller's transaction unless it is there as given."""
+    stored = store.lines.get_station(conn, ctx.tenant_id, station.code)
+    if stored == station:
+        return "unchanged"
+    if stored is not None:
+        raise ConflictError(
+            f"station {station.code} exists as {stored.name!r} on line {stored.line_code}; "
+            "an import does not rename or move it",
+            code="station_differs",
+        )
+    if store.lines.get(conn, ctx.tenant_id, station.line_code) is None:
+        raise InvalidInputError("line", f"unknown line {station.line_code}", code="unknown_line")
+    store.lines.add_station(conn, ctx.tenant_id, station)
+    store.ledger.append(
+        conn,
+        ctx.event(
+            "station.created", station.code, {"name": station.name, "line": station.line_code}
+        ),
+    )
+    return "created"
 
 
 def get(db: Engine, ctx: Context, code: str) -> Line:
