@@ -223,7 +223,18 @@ def test_routing_rows_are_grouped_by_item_and_binds_split_on_any_separator() -> 
         "工艺路线 Routing",
         headers,
         ("BIKE", 10.0, "OP10", "Frame", "L1", "L1-S1", 60, "FRAME、FORK", None, None),
-        ("BIKE", "20", "OP20", "Motor", "L1", None, None, "MOTOR；BATTERY, CHARGER", "外观", "OP10"),
+        (
+            "BIKE",
+            "20",
+            "OP20",
+            "Motor",
+            "L1",
+            None,
+            None,
+            "MOTOR；BATTERY, CHARGER",
+            "外观",
+            "OP10",
+        ),
     )
 
     contents = read([sheet])

@@ -176,7 +176,7 @@ def a_plant(draw: st.DrawFn) -> Plant:
         for j in range(draw(st.integers(0, 2)))
     )
     count = draw(st.integers(2, 6))
-    items = []
+    items: list[dict[str, Any]] = []
     for index in range(count):
         tracking = draw(st.sampled_from(["serial", "lot", "none"]))
         body = f"{draw(st.integers(0, 10**12 - 1)):012d}"
@@ -195,7 +195,7 @@ def a_plant(draw: st.DrawFn) -> Plant:
                 "serial_pattern": None if tracking == "none" else draw(_patterns),
             }
         )
-    codes = [item["code"] for item in items]
+    codes: list[str] = [item["code"] for item in items]
     tracked = {item["code"] for item in items if item["tracking"] != "none"}
     routings: dict[str, tuple[Operation, ...]] = {}
     boms: dict[str, tuple[BomLine, ...]] = {}

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from io import BytesIO
 from typing import Any, TypeVar
+from xml.parsers import expat
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
@@ -52,11 +53,12 @@ from tracemes.services.context import Context
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MB = 1024 * 1024
 MAX_BYTES = 20 * MB  # the upload as sent (compressed)
-MAX_UNCOMPRESSED = 100 * MB  # every part of the workbook unpacked
+MAX_UNCOMPRESSED = 64 * MB  # every part of the workbook unpacked
 MAX_MEMBERS = 1000  # parts of the zip
-MAX_ROWS = 200_000  # rows read over every sheet, empty ones included
-MAX_CELLS = 2_000_000  # cells read over every sheet, empty ones included
-MAX_SECONDS = 60  # time to unpack and read the cells
+MAX_ROWS = 100_000  # rows over every sheet, empty ones included
+MAX_CELLS = 1_000_000  # cells over every sheet, empty ones included
+MAX_COLUMNS = 16_384  # cells in one row: Excel's own limit (column XFD)
+MAX_SECONDS = 30  # time to unpack, scan and read the cells
 _NUMBER_COLUMNS = frozenset(
     {"standard_cost", "quantity", "seq", "std_time_s", "lsl", "usl", "aql_major", "aql_minor"}
 )
@@ -72,6 +74,7 @@ _UNREADABLE = (
     TypeError,
     SyntaxError,
     EOFError,
+    expat.ExpatError,
 )
 
 
@@ -235,9 +238,13 @@ def _raw_sheets(data: bytes) -> list[RawSheet]:
 
 
 def _check_archive(data: bytes, deadline: float) -> None:
-    """Refuse a workbook whose parts unpack to more than MAX_UNCOMPRESSED bytes (a zip bomb):
-    first by the sizes the zip declares, then by the bytes it really unpacks to, read in
-    chunks and never held, since declared sizes can lie."""
+    """Refuse a workbook past the bounds before openpyxl builds anything from it.
+
+    The sizes the zip declares are checked first; then every part is unpacked in chunks
+    that are counted and dropped (declared sizes can lie), and the XML of the sheets and
+    of the shared strings is scanned as it streams, counting rows and cells, so a sheet of
+    millions of tiny rows or one row of millions of cells is refused before it is parsed.
+    """
     with zipfile.ZipFile(BytesIO(data)) as archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
@@ -250,13 +257,81 @@ def _check_archive(data: bytes, deadline: float) -> None:
         if declared > MAX_UNCOMPRESSED:
             raise _unpacks_too_large(declared)
         unpacked = 0
+        scan = _Scan()
         for member in members:
+            parser = scan.parser(member.filename)
             with archive.open(member) as part:
-                while chunk := part.read(1024 * 1024):
+                while chunk := part.read(MB):
                     unpacked += len(chunk)
                     if unpacked > MAX_UNCOMPRESSED:
                         raise _unpacks_too_large(unpacked, at_least=True)
+                    if parser is not None:
+                        parser.Parse(chunk, False)
                     _in_time(deadline)
+            if parser is not None:
+                parser.Parse(b"", True)
+
+
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_STRINGS_PART = "xl/sharedStrings.xml"
+
+
+@dataclasses.dataclass(slots=True)
+class _Scan:
+    """Counts of rows, cells and shared strings over the XML parts of one workbook."""
+
+    rows: int = 0
+    cells: int = 0
+    cells_in_row: int = 0
+    strings: int = 0
+    part: str = ""
+
+    def parser(self, name: str) -> Any:
+        """An XML parser counting what the part holds; None for parts that are not XML."""
+        if not name.endswith((".xml", ".rels")):
+            return None
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.StartDoctypeDeclHandler = _no_doctype  # no entities, so no entity bombs
+        if _SHEET_PART.fullmatch(name) or name == _STRINGS_PART:
+            self.part = name
+            parser.StartElementHandler = self._element
+        return parser
+
+    def _element(self, tag: str, attributes: object) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "row":
+            self.rows += 1
+            self.cells_in_row = 0
+            if self.rows > MAX_ROWS:
+                raise _too_many("rows", MAX_ROWS, self.part)
+        elif local == "c":
+            self.cells += 1
+            self.cells_in_row += 1
+            if self.cells_in_row > MAX_COLUMNS:
+                raise TooLargeError(
+                    "file",
+                    f"has a row of more than {MAX_COLUMNS:,} cells ({self.part}); "
+                    "Excel sheets have at most that many columns",
+                    code="too_many_cells",
+                )
+            if self.cells > MAX_CELLS:
+                raise _too_many("cells", MAX_CELLS, self.part)
+        elif local == "si":
+            self.strings += 1
+            if self.strings > MAX_CELLS:
+                raise _too_many("texts", MAX_CELLS, self.part)
+
+
+def _no_doctype(*_: object) -> None:
+    raise ValueError("a workbook part declares a DOCTYPE")
+
+
+def _too_many(what: str, bound: int, part: str) -> TooLargeError:
+    return TooLargeError(
+        "file",
+        f"has more than {bound:,} {what} ({part}); split it into smaller workbooks",
+        code=f"too_many_{'cells' if what == 'texts' else what}",
+    )
 
 
 def _unpacks_too_large(size: int, at_least: bool = False) -> TooLargeError:
@@ -280,7 +355,8 @@ def _in_time(deadline: float) -> None:
 
 @dataclasses.dataclass(slots=True)
 class _Budget:
-    """Rows and cells read so far across the sheets of one workbook, and the time allowed."""
+    """Rows and cells read so far across the sheets of one workbook, and the time allowed
+    (the scan before parsing counts the same; this holds whatever openpyxl makes of it)."""
 
     deadline: float
     rows: int = 0
@@ -290,18 +366,9 @@ class _Budget:
         self.rows += 1
         self.cells += cells
         if self.rows > MAX_ROWS:
-            raise TooLargeError(
-                "file",
-                f"has more than {MAX_ROWS:,} rows (sheet {sheet}); split it into smaller workbooks",
-                code="too_many_rows",
-            )
+            raise _too_many("rows", MAX_ROWS, sheet)
         if self.cells > MAX_CELLS:
-            raise TooLargeError(
-                "file",
-                f"has more than {MAX_CELLS:,} cells (sheet {sheet}); "
-                "split it into smaller workbooks",
-                code="too_many_cells",
-            )
+            raise _too_many("cells", MAX_CELLS, sheet)
         if self.rows % 256 == 0:
             _in_time(self.deadline)
 
