@@ -8,6 +8,7 @@ Run: `.venv/bin/python bench/workbooks.py`.
 """
 
 import argparse
+import functools
 import resource
 import tempfile
 import time
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data = bomb(rows)
             answer = measured(
                 f"bomb: {rows:,} rows, {len(data) / 2**20:.2f} MiB sent",
-                lambda data=data: refused(db, copy, data),
+                functools.partial(refused, db, copy, data),
             )
             print(f"    -> {answer[:110]}")
         db.dispose()
