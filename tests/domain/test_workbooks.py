@@ -7,6 +7,7 @@ import pytest
 
 from tracemes.domain import excel, items
 from tracemes.domain.boms import Bom, BomLine
+from tracemes.domain.characteristics import Characteristic, Kind
 from tracemes.domain.errors import (
     DomainError,
     ImportRejectedError,
@@ -14,12 +15,20 @@ from tracemes.domain.errors import (
     NotFoundError,
     RowProblem,
 )
+from tracemes.domain.inspection import DefectClass, DefectCode, InspectionPlan, Stage
 from tracemes.domain.items import Tracking
+from tracemes.domain.lines import Line, Station
 from tracemes.domain.routings import Operation, Routing
 from tracemes.domain.workbooks import (
     BOMS,
+    CHECKS,
+    DEFECTS,
     ITEMS,
+    LINES,
+    PLAN_CHECKS,
+    PLANS,
     ROUTINGS,
+    STATIONS,
     ImportSummary,
     RawSheet,
     Tally,
@@ -403,3 +412,140 @@ def test_the_rejection_lists_each_problem_as_sheet_and_row() -> None:
     assert str(error) == (
         "file: nothing was imported, 3 problems: 物料 Items!row 3: bad; BOM: worse; x"
     )
+
+
+ROUTING_ROW = ("BIKE", 10, "OP10", "Test", None, None, 60, None, None, None)
+
+
+def test_checks_rows_are_put_on_their_operations_and_limits_read_exactly() -> None:
+    contents = read(
+        [
+            a_sheet("Routing", header_row(ROUTINGS), ROUTING_ROW),
+            a_sheet(
+                "Checks",
+                header_row(CHECKS),
+                ("BIKE", "OP10", "top_speed", "Top speed", "variable", "km/h", None, 25.5),
+                ("BIKE", "OP10", "lights", "Lights", "Attribute", None, None, None),
+            ),
+        ]
+    )
+
+    assert contents.problems == ()
+    (routing,) = contents.routings
+    assert routing.operations[0].checks == (
+        Characteristic("top_speed", "Top speed", Kind.VARIABLE, "km/h", None, Decimal("25.5")),
+        Characteristic("lights", "Lights", Kind.ATTRIBUTE),
+    )
+
+
+def test_a_check_of_an_operation_not_on_the_routing_sheet_is_a_problem_on_its_row() -> None:
+    contents = read(
+        [
+            a_sheet("Routing", header_row(ROUTINGS), ROUTING_ROW),
+            a_sheet(
+                "Checks",
+                header_row(CHECKS),
+                ("BIKE", "OP99", "v", "Voltage", "variable", "V", 1, 2),
+                ("CART", "OP10", "w", "Weight", "variable", "kg", 3, 2),
+            ),
+        ]
+    )
+
+    assert contents.problems == (
+        RowProblem("Checks", 3, "lsl 3 is above usl 2"),
+        RowProblem("Checks", 2, "OP99 is not an operation of BIKE on the Routing sheet"),
+    )
+
+
+def test_a_plan_is_read_with_its_checks_and_defect_codes_from_their_sheets() -> None:
+    contents = read(
+        [
+            a_sheet(
+                "Inspection plans",
+                header_row(PLANS),
+                ("IQC-1", "CELL", "incoming", None, "II", 0.65, None, "no"),
+            ),
+            a_sheet(
+                "Plan checks",
+                header_row(PLAN_CHECKS),
+                ("IQC-1", "v", "Voltage", None, "V", 3.5, 3.7),
+            ),
+            a_sheet(
+                "Defect codes",
+                header_row(DEFECTS),
+                ("IQC-1", "SWELL", "Swollen", "critical"),
+                ("IQC-1", "DENT", "Dent", None),
+            ),
+        ]
+    )
+
+    assert contents.problems == ()
+    (row,) = contents.plans
+    assert row.plan == InspectionPlan(
+        code="IQC-1",
+        item_code="CELL",
+        stage=Stage.INCOMING,
+        characteristics=(
+            Characteristic("v", "Voltage", Kind.VARIABLE, "V", Decimal("3.5"), Decimal("3.7")),
+        ),
+        defects=(
+            DefectCode("SWELL", "Swollen", DefectClass.CRITICAL),
+            DefectCode("DENT", "Dent", DefectClass.MAJOR),
+        ),
+        aql_major=Decimal("0.65"),
+    )
+
+
+def test_a_wrong_defect_class_is_named_on_its_row_and_strays_of_no_plan_too() -> None:
+    contents = read(
+        [
+            a_sheet(
+                "Inspection plans", header_row(PLANS), ("FQC", "BIKE", "final", *[None] * 4, "yes")
+            ),
+            a_sheet(
+                "Defect codes",
+                header_row(DEFECTS),
+                ("FQC", "SCRATCH", "Scratch", "minor"),
+                ("FQC", "DENT", "Dent", "awful"),
+                ("NOPLAN", "X", "X", None),
+            ),
+            a_sheet(
+                "Plan checks", header_row(PLAN_CHECKS), ("GONE", "v", "V", None, None, 1, None)
+            ),
+        ]
+    )
+
+    assert contents.plans == ()
+    assert set(contents.problems) == {
+        RowProblem("Defect codes", 3, "缺陷等级 Class: 'awful' is not critical, major or minor"),
+        RowProblem("Defect codes", 4, "plan NOPLAN is not on the Inspection plans sheet"),
+        RowProblem("Plan checks", 2, "plan GONE is not on the Inspection plans sheet"),
+    }
+
+
+def test_lines_and_stations_are_read_and_a_repeated_code_is_named() -> None:
+    contents = read(
+        [
+            a_sheet("Lines", header_row(LINES), ("L1", "Line 1", None), ("L1", "Again", "Site")),
+            a_sheet("Stations", header_row(STATIONS), ("L1-S1", "Station", "L1")),
+        ]
+    )
+
+    assert [row.line for row in contents.lines] == [Line("L1", "Line 1", None)]
+    assert [row.station for row in contents.stations] == [Station("L1-S1", "Station", "L1")]
+    assert contents.problems == (RowProblem("Lines", 3, "line L1 is already on row 2"),)
+
+
+def test_text_escaped_the_way_excel_writes_it_reads_back_as_typed() -> None:
+    assert excel.clean("Bell_x0007_ ring") == "Bell\x07 ring"
+    assert excel.clean("literal _x005F_x0041_") == "literal _x0041_"
+
+
+def test_import_problems_past_the_first_100_are_counted_not_listed() -> None:
+    error = ImportRejectedError([RowProblem("Items", n, "x" * 1000) for n in range(2, 502)])
+
+    assert len(error.problems) == 100
+    assert error.more == 400
+    assert len(error.problems[0].reason) == 300
+    assert "500 problems" in str(error)
+    assert "and 490 more" in str(error)

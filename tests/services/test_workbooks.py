@@ -309,3 +309,23 @@ def test_the_header_row_may_sit_below_empty_rows(db: Engine, ctx: Context) -> No
 
     assert rejected.value.problems[0] == RowProblem("Items", 1, "missing column 名称 Name")
     assert summary.items == Tally(created=1)
+
+
+def test_a_workbook_renaming_a_stored_line_is_refused_whole(db: Engine, ctx: Context) -> None:
+    make_line(db, ctx, "L1")
+    workbook = a_workbook(
+        {
+            "Items": [["Code", "Name", "Tracking"], ["CART", "Cart", "serial"]],
+            "Lines": [["Code", "Name"], ["L1", "Renamed line"], ["L2", "New line"]],
+        }
+    )
+    before = counts(db, ctx)
+
+    with pytest.raises(ImportRejectedError) as refused:
+        services.workbooks.import_master_data(db, ctx, workbook)
+
+    (problem,) = refused.value.problems
+    assert (problem.sheet, problem.row) == ("Lines", 2)
+    assert "an import does not rename it" in problem.reason
+    assert counts(db, ctx) == before
+    assert [line.code for line in services.lines.list_all(db, ctx)] == ["L1"]

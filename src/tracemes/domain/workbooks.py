@@ -370,14 +370,17 @@ def read(raw_sheets: Sequence[RawSheet]) -> MasterData:
     routing_rows = _with_checks(
         _read_routings(found.get(ROUTINGS.key), problems), found.get(CHECKS.key), problems
     )
+    line_rows = _read_lines(found.get(LINES.key), problems)
+    station_rows = _read_stations(found.get(STATIONS.key), problems)
+    plan_rows = _read_plans(found, problems)
     return MasterData(
         item_rows,
         bom_rows,
         routing_rows,
-        tuple(problems),
-        lines=_read_lines(found.get(LINES.key), problems),
-        stations=_read_stations(found.get(STATIONS.key), problems),
-        plans=_read_plans(found, problems),
+        tuple(problems),  # last: every sheet's problems are in
+        lines=line_rows,
+        stations=station_rows,
+        plans=plan_rows,
     )
 
 
