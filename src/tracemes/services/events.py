@@ -204,7 +204,7 @@ def load_floor(
     # and deadlock on PostgreSQL.
     lot_ids = store.floor.lot_ids_by_key(conn, tenant, lot_keys)
     lot_ids |= {e.child_id for e in edges if e.child_kind is Kind.LOT}
-    lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, lot_ids)}
+    lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, sorted(lot_ids))}
     _attach_orders(conn, ctx, loaded, plans)
 
     bindings = {
