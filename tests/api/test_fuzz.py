@@ -20,10 +20,61 @@ from tests.factories import make_plant, token_for
 from tracemes.app import create_app
 from tracemes.services.context import Context
 
-# Cases per operation, per mode (inputs that fit the schema, inputs that break it), per
-# database: about 50 operations x 2 x 15 keeps each database well under 3 minutes.
+# At most this many cases per operation, per pass and per database: 53 operations x 3
+# passes x 15 keeps each database under 3 minutes on a busy 2-core machine.
 EXAMPLES = 15
-MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
+# (mode, with the plant's codes): inputs that fit the schema, inputs that break it, and
+# inputs that fit it naming real records.
+PASSES = ((POSITIVE, False), (NEGATIVE, False), (POSITIVE, True))
+
+
+# Random codes name nothing, so most writes stop at 404/422. A third pass puts the plant's
+# own codes where a request names an item, line, lot, order or unit, so writes go through
+# and later reads meet what they stored.
+PLANT_CODES = {
+    "item": "BIKE",
+    "line": "L1",
+    "station": "L1-S1",
+    "lot": "C-1",
+    "work_order": "WO-BIKE",
+    "unit": "BK0001",
+    "serial": "BK0001",
+}
+PATH_CODES = {
+    "/items/": "BIKE",
+    "/work-orders/": "WO-BIKE",
+    "/lines/": "L1",
+    "/stations/": "L1-S1",
+}
+
+# Issue 12 finding 3 is the `numbers` slice: until numbers are ranged at the door, a huge
+# quantity stored through the plant pass poisons GET /work-orders on SQLite (500,
+# decimal.InvalidOperation) and overflows PostgreSQL's numeric column (500) on
+# POST /work-orders. Set True once that fix is merged: the plant pass then sends any number.
+NUMBERS_RANGED_AT_THE_DOOR = False
+
+
+def _sane(value: Any) -> Any:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if NUMBERS_RANGED_AT_THE_DOOR or not number:
+        return value
+    return value if 1e-6 <= abs(value) < 1e9 else 1
+
+
+def on_the_plant(case: schemathesis.Case[Any]) -> schemathesis.Case[Any]:
+    """The case with the plant's codes in the places that name records."""
+    if isinstance(case.body, dict):
+        for key in case.body.keys() & PLANT_CODES.keys():
+            case.body[key] = PLANT_CODES[key]
+        for key, value in case.body.items():
+            case.body[key] = _sane(value)
+    for key in list(case.path_parameters or {}):
+        prefix = next((p for p in PATH_CODES if case.path.startswith(f"/api/v1{p}")), None)
+        code = PATH_CODES[prefix] if key == "code" and prefix else PLANT_CODES.get(key)
+        if code is not None and case.path_parameters is not None:
+            case.path_parameters[key] = code
+    return case
 
 
 @pytest.fixture
@@ -34,16 +85,20 @@ def api_schema(db: Engine, ctx: Context) -> schemathesis.BaseSchema:
 
 
 def test_no_route_answers_a_server_error_or_an_undocumented_status(
-    db: Engine, ctx: Context, api_schema: schemathesis.BaseSchema
+    db: Engine,
+    ctx: Context,
+    api_schema: schemathesis.BaseSchema,
+    request: pytest.FixtureRequest,
 ) -> None:
     signed_in = {"Authorization": f"Bearer {token_for(db, ctx, 'admin')}"}
     failures: list[str] = []
     cases = 0
     operations = [result.ok() for result in api_schema.get_all_operations()]  # type: ignore[union-attr]
     for operation in operations:
-        for mode in MODES:
+        for mode, named in PASSES:
+            strategy = operation.as_strategy(generation_mode=mode)
 
-            @given(case=operation.as_strategy(generation_mode=mode))
+            @given(case=strategy.map(on_the_plant) if named else strategy)
             @settings(
                 max_examples=EXAMPLES,
                 derandomize=True,
@@ -62,7 +117,9 @@ def test_no_route_answers_a_server_error_or_an_undocumented_status(
             try:
                 fuzz()
             except (Exception, BaseExceptionGroup) as failure:  # try all, list every failure
-                failures.append(f"{operation.label} ({mode.value}): {failure}")
+                failures.append(f"{operation.label} ({mode.value}{named * ', plant'}): {failure}")
+    # Shown in junit reports (-o junit_family=legacy --junitxml=...).
+    request.node.user_properties += [("operations", len(operations)), ("cases", cases)]
     assert len(operations) > 40
-    assert cases > len(operations) * len(MODES)
+    assert cases > len(operations) * len(PASSES)
     assert failures == [], "\n\n".join(failures)
