@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import DecimalText, MeasurementIn, SecondsIn
 from tracemes.domain.routings import Routing
 
 router = APIRouter(prefix="/routings", tags=["master data"])
@@ -16,8 +16,8 @@ class CharacteristicIn(BaseModel):
     name: str = Field(examples=["Top speed"])
     kind: str = Field(default="variable", examples=["variable"])
     unit: str | None = Field(default=None, examples=["km/h"])
-    lsl: NumberIn | None = None
-    usl: NumberIn | None = Field(default=None, examples=[25])
+    lsl: MeasurementIn | None = None
+    usl: MeasurementIn | None = Field(default=None, examples=[25])
 
 
 class CharacteristicOut(BaseModel):
@@ -30,12 +30,12 @@ class CharacteristicOut(BaseModel):
 
 
 class OperationIn(BaseModel):
-    seq: int = Field(examples=[10])
+    seq: int = Field(ge=1, le=999_999, examples=[10])
     code: str = Field(examples=["OP10"])
     name: str = Field(examples=["Frame and fork"])
     line: str | None = None
     station: str | None = None
-    std_time_s: NumberIn = Field(default=0, examples=[90])
+    std_time_s: SecondsIn = Field(default=0, examples=[90])
     binds: list[str] = Field(default_factory=list, examples=[["FRAME-AL"]])
     inspection: str | None = None
     rework_operation: str | None = None

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from tracemes import services
 from tracemes.api.deps import Db, Planner, Reader
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import DecimalText, QuantityIn
 from tracemes.domain.work_orders import Status, WorkOrder
 from tracemes.services.work_orders import WorkOrderView
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/work-orders", tags=["work orders"])
 class WorkOrderIn(BaseModel):
     code: str | None = Field(default=None, examples=["WO-2026-0001"])
     item: str = Field(examples=["EBIKE-A1"])
-    quantity: NumberIn = Field(examples=[50])
+    quantity: QuantityIn = Field(examples=[50])
     line: str = Field(examples=["L1"])
     due: date | None = None
 
