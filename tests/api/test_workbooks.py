@@ -89,6 +89,44 @@ def test_uploading_a_bad_workbook_is_422_with_each_problem_and_stores_nothing(
     assert client.get("/api/v1/items/CART").status_code == 404
 
 
+def test_numbers_out_of_range_in_a_workbook_are_refused_like_the_api_refuses_them(
+    client: TestClient,
+) -> None:
+    workbook = a_workbook(
+        {
+            "Items": [
+                [*ITEMS, "Standard cost"],
+                ["CART", "Cart", "pcs", "serial", "1e400"],
+                ["WHEEL", "Wheel", "pcs", "lot", 1e300],
+                ["AXLE", "Axle", "pcs", "lot", "NaN"],
+            ],
+            "BOM": [["Parent item", "Component", "Quantity"], ["CART", "AXLE", "0.0000001"]],
+            "Routing": [
+                ["Item", "Seq", "Operation code", "Operation name", "Std time (s)"],
+                ["CART", 10, "OP10", "Build", "Infinity"],
+            ],
+        }
+    )
+
+    status, body = upload(client, workbook)
+
+    assert status == 422
+    reasons = [(p["sheet"], p["row"], p["reason"]) for p in body["problems"]]  # type: ignore[attr-defined]
+    assert [r[:2] for r in reasons] == [
+        ("Items", 2),
+        ("Items", 3),
+        ("Items", 4),
+        ("BOM", 2),
+        ("Routing", 2),
+    ]
+    assert "too large" in reasons[0][2]
+    assert "too large" in reasons[1][2]
+    assert "not a finite number" in reasons[2][2]
+    assert "more than 6 decimals" in reasons[3][2]
+    assert "not a finite number" in reasons[4][2]
+    assert client.get("/api/v1/items").json() == []
+
+
 def test_a_file_that_is_not_a_workbook_is_422(client: TestClient) -> None:
     status, body = upload(client, b"just text")
 

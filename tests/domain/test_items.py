@@ -4,7 +4,7 @@ import pytest
 
 from tracemes.domain import codes
 from tracemes.domain.errors import InvalidInputError
-from tracemes.domain.items import Tracking, new, to_decimal
+from tracemes.domain.items import Tracking, new
 
 
 def test_a_new_item_is_checked_and_normalised() -> None:
@@ -31,30 +31,6 @@ def test_an_unknown_tracking_mode_is_refused() -> None:
 
 def test_an_item_without_a_pattern_uses_the_default_one() -> None:
     assert new("X", "X", "pcs", "serial").pattern.text == "{item}-{yy}{MM}{dd}-{seq:4}"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("0.1", Decimal("0.1")),
-        (0.1, Decimal("0.1")),
-        (3, Decimal(3)),
-        (Decimal("2.5"), Decimal("2.5")),
-    ],
-)
-def test_numbers_become_exact_decimals(value: object, expected: Decimal) -> None:
-    assert to_decimal("quantity", value) == expected
-
-
-@pytest.mark.parametrize("value", ["abc", True, None, "NaN", "-1", float("inf")])
-def test_non_numbers_and_negatives_are_refused(value: object) -> None:
-    with pytest.raises(InvalidInputError, match="quantity"):
-        to_decimal("quantity", value)
-
-
-def test_zero_is_refused_where_a_positive_amount_is_needed() -> None:
-    with pytest.raises(InvalidInputError, match="greater than zero"):
-        to_decimal("quantity", "0", positive=True)
 
 
 @pytest.mark.parametrize(

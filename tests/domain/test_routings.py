@@ -33,7 +33,10 @@ def test_a_bad_routing_is_refused_with_the_reason(ops: list[Operation], reason: 
         check(ops)
 
 
-@pytest.mark.parametrize(("seq", "reason"), [(0, "above zero"), (True, "above zero"), ("10", "")])
+@pytest.mark.parametrize(
+    ("seq", "reason"),
+    [(0, "above zero"), (True, "above zero"), ("10", ""), (10**10, "at most 999999")],
+)
 def test_seq_must_be_a_positive_whole_number(seq: object, reason: str) -> None:
     with pytest.raises(InvalidInputError, match=rf"operations\[2\].seq: .*{reason}"):
         operation(2, seq, "OP", "Op", 10)

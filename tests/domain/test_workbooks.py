@@ -281,7 +281,9 @@ def test_a_routing_with_a_wrong_row_is_left_out_and_the_row_is_named() -> None:
 
     assert contents.routings == ()
     assert contents.problems == (
-        RowProblem("Routing", 3, "顺序 Seq: 10.5 is not a whole number above zero"),
+        RowProblem(
+            "Routing", 3, "顺序 Seq: 10.5 is not a whole number above zero (at most 999999)"
+        ),
         RowProblem("Routing", 4, "物料 Item: must not be empty"),
     )
 

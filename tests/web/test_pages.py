@@ -160,6 +160,37 @@ def test_a_refused_item_form_shows_the_reason_and_keeps_the_input(
     assert services.items.list_all(db, ctx) == []
 
 
+@pytest.mark.parametrize("cost", ["1e300", "1e400", "NaN", "Infinity", "0.0000001"])
+def test_an_item_form_with_a_cost_out_of_range_is_refused_and_the_list_still_shows(
+    db: Engine, ctx: Context, browser: TestClient, cost: str
+) -> None:
+    sign_in(browser, db, ctx, "engineer")
+    form = {"code": "X1", "name": "Thing", "uom": "pcs", "tracking": "lot", "standard_cost": cost}
+
+    response = browser.post("/admin/items", data=form)
+
+    assert response.status_code == 422
+    assert "standard_cost" in response.text
+    assert services.items.list_all(db, ctx) == []
+    assert browser.get("/admin/items").status_code == 200
+
+
+@pytest.mark.parametrize("quantity", ["1e30", "1e400", "NaN", "1000000000000"])
+def test_a_work_order_form_with_a_quantity_out_of_range_is_refused(
+    db: Engine, ctx: Context, browser: TestClient, quantity: str
+) -> None:
+    make_bike(db, ctx)
+    sign_in(browser, db, ctx, "supervisor")
+    form = {"item": "BIKE", "quantity": quantity, "line": "L1", "code": "WO-7"}
+
+    response = browser.post("/work-orders", data=form)
+
+    assert response.status_code == 422
+    assert "quantity" in response.text
+    assert browser.get("/work-orders").status_code == 200
+    assert "WO-7" not in browser.get("/work-orders").text
+
+
 def test_the_item_page_shows_its_bom_and_routing(
     db: Engine, ctx: Context, browser: TestClient
 ) -> None:

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Planner, Reader
-from tracemes.api.models import DecimalText, NumberIn
+from tracemes.api.models import DecimalText, QuantityIn
 from tracemes.domain.batches import Tally
 from tracemes.services.batches import BatchView
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["production lots"])
 
 
 class OpenLotsIn(BaseModel):
-    quantities: list[NumberIn] = Field(
+    quantities: list[QuantityIn] = Field(
         min_length=1, max_length=1000, description="One production lot per quantity"
     )
 

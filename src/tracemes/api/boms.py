@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, NumberIn, Text
+from tracemes.api.models import DecimalText, QuantityIn, Text
 from tracemes.domain.boms import Bom
 
 router = APIRouter(prefix="/boms", tags=["master data"])
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/boms", tags=["master data"])
 
 class ComponentIn(BaseModel):
     item: Text = Field(examples=["MOTOR-250W"])
-    quantity: NumberIn = Field(examples=[1])
+    quantity: QuantityIn = Field(examples=[1])
     key: bool = False
     operation: Text | None = Field(default=None, examples=["OP20"])
 

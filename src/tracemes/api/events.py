@@ -5,11 +5,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, ShopFloor
-from tracemes.api.models import Note, NumberIn, Text
+from tracemes.api.models import CountIn, EventTime, MeasuredFloat, Note, NumberIn, QuantityIn, Text
 from tracemes.domain.batches import (
     ConsumeMaterial,
     LotCommand,
@@ -36,21 +36,21 @@ class ComponentIn(BaseModel):
     serial: Code | None = None
     item: Code | None = None
     lot: Code | None = None
-    quantity: NumberIn | None = None
+    quantity: QuantityIn | None = None
     scan: Annotated[Text, Field(min_length=1, max_length=500)] | None = None
 
     def ref(self) -> ComponentRef:
         quantity = (
             None
             if self.quantity is None
-            else domain.items.to_decimal("component.quantity", self.quantity)
+            else domain.numbers.quantity("component.quantity", self.quantity)
         )
         return ComponentRef(self.serial, self.item, self.lot, quantity, self.scan)
 
 
 class _Event(BaseModel):
     id: Code = Field(description="Client-chosen id (a UUID): the same id sent twice is stored once")
-    at: AwareDatetime | None = Field(default=None, description="When it happened; default now")
+    at: EventTime | None = Field(default=None, description="When it happened; default now")
     station: Code | None = None
     operator: Code | None = None
     unit: Code
@@ -68,7 +68,7 @@ class StepCompletedIn(_Event):
     type: Literal["step.completed"]
     operation: Code
     result: Literal["pass", "fail"]
-    measurements: dict[Code, float] = Field(default_factory=dict)
+    measurements: dict[Code, MeasuredFloat] = Field(default_factory=dict)
     defects: list[Code] = Field(default_factory=list)
 
     def command(self) -> Command:
@@ -119,7 +119,7 @@ class UnitShippedIn(_Event):
 
 class _LotEvent(BaseModel):
     id: Code = Field(description="Client-chosen id (a UUID): the same id sent twice is stored once")
-    at: AwareDatetime | None = Field(default=None, description="When it happened; default now")
+    at: EventTime | None = Field(default=None, description="When it happened; default now")
     station: Code | None = None
     operator: Code | None = None
     item: Code = Field(description="The production lot's item")
@@ -127,16 +127,16 @@ class _LotEvent(BaseModel):
 
 
 def _amount(name: str, value: NumberIn | None, allow_zero: bool = True) -> Decimal:
-    return domain.batches.amount(name, 0 if value is None else value, allow_zero)
+    return domain.numbers.quantity(name, 0 if value is None else value, allow_zero=allow_zero)
 
 
 class LotStepReportedIn(_LotEvent):
     type: Literal["lot.step_reported"]
     operation: Code
-    good: NumberIn = 0
-    scrap: NumberIn = 0
-    rework: NumberIn = 0
-    defects: dict[Code, NumberIn] = Field(
+    good: CountIn = 0
+    scrap: CountIn = 0
+    rework: CountIn = 0
+    defects: dict[Code, CountIn] = Field(
         default_factory=dict, description="Scrap and rework by defect code"
     )
 
@@ -155,7 +155,7 @@ class LotStepReportedIn(_LotEvent):
 class LotTransferredIn(_LotEvent):
     type: Literal["lot.transferred"]
     operation: Code = Field(description="Where the good quantity leaves from")
-    quantity: NumberIn
+    quantity: QuantityIn
 
     def command(self) -> LotCommand:
         return TransferLot(
@@ -166,7 +166,7 @@ class LotTransferredIn(_LotEvent):
 class LotSplitIn(_LotEvent):
     type: Literal["lot.split"]
     operation: Code
-    quantity: NumberIn
+    quantity: QuantityIn
     new_lot: Code | None = Field(default=None, description="Default: {lot}-1, -2, ...")
 
     def command(self) -> LotCommand:
@@ -176,7 +176,7 @@ class LotSplitIn(_LotEvent):
 
 class MergedLotIn(BaseModel):
     lot: Code
-    quantity: NumberIn
+    quantity: QuantityIn
 
 
 class LotMergedIn(_LotEvent):
@@ -195,7 +195,7 @@ class LotMergedIn(_LotEvent):
 class MaterialIn(BaseModel):
     item: Code
     lot: Code
-    quantity: NumberIn
+    quantity: QuantityIn
 
 
 class MaterialConsumedIn(_LotEvent):
@@ -220,7 +220,7 @@ class MaterialConsumedIn(_LotEvent):
 
 class LotShippedIn(_LotEvent):
     type: Literal["lot.shipped"]
-    quantity: NumberIn
+    quantity: QuantityIn
     customer: Annotated[Text, Field(min_length=1, max_length=200)]
     order: Code | None = None
     delivery: Code | None = None

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, NumberIn, Text
+from tracemes.api.models import CostIn, DecimalText, Text
 from tracemes.domain.items import Item
 
 router = APIRouter(prefix="/items", tags=["master data"])
@@ -19,7 +19,7 @@ class ItemIn(BaseModel):
     uom: Text = Field(default="pcs", examples=["pcs"])
     tracking: Literal["serial", "lot", "none"]
     gtin: Text | None = Field(default=None, examples=["06901234567892"])
-    standard_cost: NumberIn | None = None
+    standard_cost: CostIn | None = None
     serial_pattern: Text | None = Field(default=None, examples=["EB{yy}{MM}{dd}{seq:5}"])
 
 

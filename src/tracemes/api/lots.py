@@ -3,11 +3,11 @@
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Reader, ShopFloor
-from tracemes.api.models import DecimalText, NumberIn, Text
+from tracemes.api.models import CostIn, DecimalText, EventTime, QuantityIn, Text
 from tracemes.domain.lots import Lot
 
 router = APIRouter(tags=["receipts"])
@@ -16,10 +16,10 @@ router = APIRouter(tags=["receipts"])
 class LotIn(BaseModel):
     item: Text = Field(examples=["CELL-21700"])
     lot: Text = Field(examples=["C2611-07"])
-    quantity: NumberIn = Field(examples=[5200])
+    quantity: QuantityIn = Field(examples=[5200])
     supplier: Text | None = Field(default=None, examples=["Tianjin Cell Co."])
-    received_at: AwareDatetime | None = None
-    unit_cost: NumberIn | None = None
+    received_at: EventTime | None = None
+    unit_cost: CostIn | None = None
 
 
 class LotOut(BaseModel):
@@ -51,8 +51,8 @@ class SerialsIn(BaseModel):
     serials: list[Text] = Field(min_length=1, max_length=10_000)
     supplier: Text | None = None
     lot: Text | None = Field(default=None, description="The supplier's lot the serials came in")
-    received_at: AwareDatetime | None = None
-    unit_cost: NumberIn | None = None
+    received_at: EventTime | None = None
+    unit_cost: CostIn | None = None
 
 
 class SerialsOut(BaseModel):

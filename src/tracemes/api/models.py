@@ -1,10 +1,10 @@
 """Shapes shared by several routes."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
 from tracemes.domain import text
 
@@ -12,7 +12,8 @@ from tracemes.domain import text
 DecimalText = Annotated[
     Decimal, PlainSerializer(lambda d: format(d.normalize(), "f"), return_type=str)
 ]
-# Numbers may come in as JSON numbers or strings; the domain checks them exactly.
+# Numbers may come in as JSON numbers or strings; the domain checks them exactly
+# (tracemes.domain.numbers: one rule for the API, the pages and the Excel import).
 NumberIn = int | float | str
 
 
@@ -44,3 +45,65 @@ Text = Annotated[str, AfterValidator(_one_line)]
 Note = Annotated[str, AfterValidator(_lines)]
 # Every day that comes in (due dates, report periods) lies between 1970 and 2200.
 Day = Annotated[date, AfterValidator(_day)]
+_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _number(
+    description: str, *, minimum: int | None, exclusive: bool, places: bool
+) -> WithJsonSchema:
+    """The OpenAPI schema of a number or its text, with its declared range."""
+    bounds: dict[str, Any] = {"exclusiveMaximum": 10**12}
+    if minimum is None:
+        bounds["exclusiveMinimum"] = -(10**12)
+    else:
+        bounds["exclusiveMinimum" if exclusive else "minimum"] = minimum
+    precision = "at most 6 decimals, " if places else ""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", **bounds},
+                {"type": "string", "pattern": _TEXT, "maxLength": 64},
+            ],
+            "description": f"{description}: {precision}below 10^12 in size; NaN and "
+            'infinities are refused (a number or its text, e.g. 12.5 or "12.5")',
+        }
+    )
+
+
+QuantityIn = Annotated[
+    NumberIn, _number("A quantity above zero", minimum=0, exclusive=True, places=True)
+]
+CountIn = Annotated[
+    NumberIn, _number("A quantity, zero or more", minimum=0, exclusive=False, places=True)
+]
+CostIn = Annotated[
+    NumberIn, _number("Money, zero or more", minimum=0, exclusive=False, places=True)
+]
+SecondsIn = Annotated[
+    NumberIn, _number("Seconds, zero or more", minimum=0, exclusive=False, places=True)
+]
+MeasurementIn = Annotated[
+    NumberIn, _number("A measured value or limit", minimum=None, exclusive=False, places=False)
+]
+MeasuredFloat = Annotated[
+    float,
+    WithJsonSchema(
+        {
+            "type": "number",
+            "exclusiveMinimum": -(10**12),
+            "exclusiveMaximum": 10**12,
+            "description": "A finite measured value below 10^12 in size",
+        }
+    ),
+]
+EventTime = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it happened, with its UTC offset (Z or +08:00), "
+            "from 1970-01-01 up to 2200-01-01; a time without an offset is refused",
+        }
+    ),
+]

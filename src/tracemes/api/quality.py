@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, Quality, Reader
-from tracemes.api.models import Day, Text
+from tracemes.api.models import Day, MeasuredFloat, MeasurementIn, Text
 from tracemes.api.routings import CharacteristicIn
 from tracemes.domain import characteristics, inspection, sampling, spc
 from tracemes.domain.errors import InvalidInputError
@@ -45,12 +45,12 @@ def sampling_plan(
 
 class SpcIn(BaseModel):
     chart: Literal["xbar_r", "xbar_s", "imr", "p", "np"]
-    subgroups: list[list[float]] | None = Field(default=None, examples=[[[74.03, 74.002]]])
-    values: list[float] | None = None
+    subgroups: list[list[MeasuredFloat]] | None = Field(default=None, examples=[[[74.03, 74.002]]])
+    values: list[MeasuredFloat] | None = None
     defectives: list[int] | None = None
     sample_sizes: list[int] | None = None
-    lsl: float | None = None
-    usl: float | None = None
+    lsl: MeasuredFloat | None = None
+    usl: MeasuredFloat | None = None
 
 
 def _needs(name: str, value: Any) -> Any:
@@ -245,7 +245,7 @@ def get_inspection_lot(number: str, db: Db, ctx: Reader) -> dict[str, Any]:
 class SampleIn(BaseModel):
     id: Text = Field(description="client-chosen id: the same id sent twice is stored once")
     index: int = Field(examples=[1])
-    measurements: dict[Text, float | Text] = Field(default_factory=dict)
+    measurements: dict[Text, MeasurementIn] = Field(default_factory=dict)
     defects: list[Text] = Field(default_factory=list)
 
 

@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, NumberIn, Text
+from tracemes.api.models import DecimalText, MeasurementIn, SecondsIn, Text
 from tracemes.domain.routings import Routing
 
 router = APIRouter(prefix="/routings", tags=["master data"])
@@ -16,8 +16,8 @@ class CharacteristicIn(BaseModel):
     name: Text = Field(examples=["Top speed"])
     kind: Text = Field(default="variable", examples=["variable"])
     unit: Text | None = Field(default=None, examples=["km/h"])
-    lsl: NumberIn | None = None
-    usl: NumberIn | None = Field(default=None, examples=[25])
+    lsl: MeasurementIn | None = None
+    usl: MeasurementIn | None = Field(default=None, examples=[25])
 
 
 class CharacteristicOut(BaseModel):
@@ -35,7 +35,7 @@ class OperationIn(BaseModel):
     name: Text = Field(examples=["Frame and fork"])
     line: Text | None = None
     station: Text | None = None
-    std_time_s: NumberIn = Field(default=0, examples=[90])
+    std_time_s: SecondsIn = Field(default=0, examples=[90])
     binds: list[Text] = Field(default_factory=list, examples=[["FRAME-AL"]])
     inspection: Text | None = None
     rework_operation: Text | None = None

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from tracemes import services
 from tracemes.api.deps import Db, Planner, Reader
-from tracemes.api.models import Day, DecimalText, Note, NumberIn, Text
+from tracemes.api.models import Day, DecimalText, Note, QuantityIn, Text
 from tracemes.domain.work_orders import Status, WorkOrder
 from tracemes.services.work_orders import WorkOrderView
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/work-orders", tags=["work orders"])
 class WorkOrderIn(BaseModel):
     code: Text | None = Field(default=None, examples=["WO-2026-0001"])
     item: Text = Field(examples=["EBIKE-A1"])
-    quantity: NumberIn = Field(examples=[50])
+    quantity: QuantityIn = Field(examples=[50])
     line: Text = Field(examples=["L1"])
     due: Day | None = None
 

@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tracemes.domain import numbers
 from tracemes.domain.errors import ConflictError, InvalidInputError
-from tracemes.domain.items import to_decimal
 from tracemes.domain.routings import Operation
 
 ZERO = Decimal(0)
@@ -114,15 +114,6 @@ def start(
     tallies = {op.code: Tally() for op in operations}
     tallies[operations[0].code].received = quantity
     return BatchLot(item_code, lot, work_order, tuple(operations), quantity, tallies)
-
-
-def amount(field_name: str, value: object, allow_zero: bool = True) -> Decimal:
-    """A reported quantity: a decimal, zero or more (above zero when `allow_zero` is off)."""
-    number = to_decimal(field_name, value)
-    if number < 0 or (number == 0 and not allow_zero):
-        wanted = "zero or more" if allow_zero else "above zero"
-        raise InvalidInputError(field_name, f"{number} is not {wanted}")
-    return number
 
 
 def _check_open(lot: BatchLot) -> None:
@@ -253,6 +244,10 @@ def merge(target: BatchLot, source: BatchLot, operation: str, quantity: Decimal)
             f"lot {source.lot} ({source.item_code}) and lot {target.lot} "
             f"({target.item_code}) do not follow the same item and routing",
             code="merge_not_allowed",
+        )
+    if target.tally(operation).received + quantity >= numbers.LIMIT:
+        raise InvalidInputError(
+            "quantity", f"lot {target.lot} would hold 10^12 or more at {operation}; merge less"
         )
     tally = _take(source, operation, quantity, "merge away")
     tally.moved += quantity

@@ -4,9 +4,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tracemes.domain import codes
+from tracemes.domain import codes, numbers
 from tracemes.domain.errors import ConflictError, InvalidInputError
-from tracemes.domain.items import Item, Tracking, to_decimal
+from tracemes.domain.items import Item, Tracking
 from tracemes.domain.routings import Operation
 
 
@@ -36,7 +36,7 @@ def line(
     where = f"components[{index}]"
     return BomLine(
         item_code=codes.check(f"{where}.item", item_code),
-        quantity=to_decimal(f"{where}.quantity", quantity, positive=True),
+        quantity=numbers.quantity(f"{where}.quantity", quantity),
         is_key=is_key,
         operation_code=codes.check(f"{where}.operation", operation) if operation else None,
     )

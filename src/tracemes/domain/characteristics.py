@@ -8,10 +8,10 @@ the same kind of characteristic.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
-from tracemes.domain import codes
+from tracemes.domain import codes, numbers
 from tracemes.domain.errors import ConflictError, InvalidInputError
 
 
@@ -67,19 +67,6 @@ def from_dict(stored: Mapping[str, object]) -> Characteristic:
     )
 
 
-def number(field: str, value: object) -> Decimal:
-    """A finite decimal, negative allowed (temperatures, offsets); floats via str()."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | float | int | str):
-        raise InvalidInputError(field, f"{value!r} is not a number")
-    try:
-        parsed = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidInputError(field, f"{value!r} is not a number") from None
-    if not parsed.is_finite():
-        raise InvalidInputError(field, f"{value!r} is not a number")
-    return parsed
-
-
 def parse(where: str, raw: Mapping[str, object]) -> Characteristic:
     """Check one characteristic of a request: a code, a name, limits in order; a variable
     needs at least one limit, an attribute has none."""
@@ -92,8 +79,8 @@ def parse(where: str, raw: Mapping[str, object]) -> Characteristic:
         raise InvalidInputError(
             f"{where}.kind", f"{raw.get('kind')!r} is not 'variable' or 'attribute'"
         ) from None
-    lsl = None if raw.get("lsl") is None else number(f"{where}.lsl", raw["lsl"])
-    usl = None if raw.get("usl") is None else number(f"{where}.usl", raw["usl"])
+    lsl = None if raw.get("lsl") is None else numbers.measurement(f"{where}.lsl", raw["lsl"])
+    usl = None if raw.get("usl") is None else numbers.measurement(f"{where}.usl", raw["usl"])
     if kind is Kind.VARIABLE and lsl is None and usl is None:
         raise InvalidInputError(where, "a variable characteristic needs lsl, usl or both")
     if kind is Kind.ATTRIBUTE and (lsl is not None or usl is not None):
@@ -124,7 +111,9 @@ def check_pass(
         )
     for check in checks:
         if check.kind is Kind.VARIABLE:
-            why = check.breach(number(f"measurements.{check.code}", measurements[check.code]))
+            why = check.breach(
+                numbers.measurement(f"measurements.{check.code}", measurements[check.code])
+            )
             if why:
                 raise ConflictError(
                     f"{subject} cannot pass: {why}; record it as a fail",

@@ -1,10 +1,10 @@
 """Items (material definitions): what is made or bought, and how it is tracked."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
-from tracemes.domain import codes, gs1, serials
+from tracemes.domain import codes, gs1, numbers, serials
 from tracemes.domain.errors import InvalidInputError
 
 
@@ -32,25 +32,6 @@ class Item:
     def pattern(self) -> serials.SerialPattern:
         """The serial pattern in force (the default when none was set)."""
         return serials.parse(self.serial_pattern or serials.DEFAULT_PATTERN)
-
-
-def to_decimal(field: str, value: object, *, positive: bool = False) -> Decimal:
-    """A decimal from a number or numeric string; floats go through str() to keep 0.1 exact."""
-    if isinstance(value, bool):
-        raise InvalidInputError(field, f"{value!r} is not a number")
-    try:
-        number = (
-            Decimal(str(value).strip()) if isinstance(value, Decimal | float | int | str) else None
-        )
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise InvalidInputError(field, f"{value!r} is not a number")
-    if positive and number <= 0:
-        raise InvalidInputError(field, f"must be greater than zero, got {number}")
-    if number < 0:
-        raise InvalidInputError(field, f"must not be negative, got {number}")
-    return number
 
 
 def parse_tracking(value: str) -> Tracking:
@@ -88,7 +69,7 @@ def new(
         standard_cost=(
             None
             if standard_cost is None or standard_cost == ""
-            else to_decimal("standard_cost", standard_cost)
+            else numbers.cost("standard_cost", standard_cost)
         ),
         serial_pattern=serial_pattern or None,
     )

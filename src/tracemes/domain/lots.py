@@ -5,9 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from tracemes.domain import codes
+from tracemes.domain import codes, numbers, times
 from tracemes.domain.errors import InvalidInputError
-from tracemes.domain.items import Item, Tracking, to_decimal
+from tracemes.domain.items import Item, Tracking
 
 
 class LotStatus(StrEnum):
@@ -58,13 +58,13 @@ def receive(
         raise InvalidInputError(
             "item", f"{item.code} is {item.tracking}-tracked; only lot-tracked items come in lots"
         )
-    amount = to_decimal("quantity", quantity, positive=True)
+    amount = numbers.quantity("quantity", quantity)
     return Lot(
         item_code=item.code,
         lot=codes.check("lot", lot),
         quantity=amount,
         remaining=amount,
         supplier=codes.check_name("supplier", supplier) if supplier else None,
-        received_at=received_at,
-        unit_cost=None if unit_cost in (None, "") else to_decimal("unit_cost", unit_cost),
+        received_at=times.moment("received_at", received_at),
+        unit_cost=None if unit_cost in (None, "") else numbers.cost("unit_cost", unit_cost),
     )

@@ -4,10 +4,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tracemes.domain import characteristics, codes
+from tracemes.domain import characteristics, codes, numbers
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import InvalidInputError
-from tracemes.domain.items import to_decimal
+
+MAX_SEQ = 999_999
+"""Highest operation sequence number (they are stored as 32-bit integers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +53,15 @@ def operation(
 ) -> Operation:
     """Check the fields of the operation at position `index` of a request."""
     where = f"operations[{index}]"
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise InvalidInputError(f"{where}.seq", f"{seq!r} is not a whole number above zero")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
+        raise InvalidInputError(
+            f"{where}.seq", f"{seq!r} is not a whole number above zero (at most {MAX_SEQ})"
+        )
     return Operation(
         seq=seq,
         code=codes.check(f"{where}.code", code),
         name=codes.check_name(f"{where}.name", name),
-        standard_seconds=to_decimal(f"{where}.std_time_s", standard_seconds),
+        standard_seconds=numbers.seconds(f"{where}.std_time_s", standard_seconds),
         line_code=codes.check(f"{where}.line", line_code) if line_code else None,
         station_code=codes.check(f"{where}.station", station_code) if station_code else None,
         binds=tuple(codes.check(f"{where}.binds", b) for b in binds),

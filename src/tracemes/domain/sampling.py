@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
+from tracemes.domain import numbers
 from tracemes.domain.errors import InvalidInputError
 
 LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
@@ -138,8 +139,8 @@ def code_letter(lot_size: int, level: str) -> str:
 def aql_of(value: object) -> Decimal:
     """One of the AQLs of the tables (0.010 .. 1000), from a number or its text."""
     try:
-        aql = Decimal(str(value).strip())
-    except ArithmeticError:
+        aql: Decimal | None = numbers.finite("aql", value)
+    except InvalidInputError:
         aql = None
     for preferred in AQLS:
         if aql is not None and aql == preferred:

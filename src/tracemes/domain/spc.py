@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tracemes.domain import numbers
 from tracemes.domain.errors import InvalidInputError
 
 
@@ -147,6 +148,10 @@ def _finite(field_name: str, values: Sequence[float]) -> list[float]:
             or not math.isfinite(value)
         ):
             raise InvalidInputError(f"{field_name}[{index}]", f"{value!r} is not a number")
+        if abs(value) >= numbers.LIMIT:
+            raise InvalidInputError(
+                f"{field_name}[{index}]", f"{value!r} is too large: values are below 10^12"
+            )
         out.append(float(value))
     return out
 
@@ -228,6 +233,9 @@ def _capability(
 ) -> Capability | None:
     if lsl is None and usl is None:
         return None
+    for name, limit in (("lsl", lsl), ("usl", usl)):
+        if limit is not None:
+            numbers.measurement(name, limit)
     if lsl is not None and usl is not None and lsl >= usl:
         raise InvalidInputError("lsl", f"lsl {lsl} must be below usl {usl}")
     mean = sum(values) / len(values)
@@ -297,7 +305,7 @@ def _counts(defectives: Sequence[int], sizes: Sequence[int]) -> tuple[list[int],
             "sample_sizes", f"{len(sizes)} sample sizes for {len(defectives)} samples"
         )
     for index, (d, n) in enumerate(zip(defectives, sizes, strict=True)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n < numbers.LIMIT:
             raise InvalidInputError(f"sample_sizes[{index}]", f"{n!r} is not a whole number > 0")
         if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= n:
             raise InvalidInputError(f"defectives[{index}]", f"{d!r} is not a count from 0 to {n}")

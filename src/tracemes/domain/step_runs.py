@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tracemes.domain import numbers
 from tracemes.domain.characteristics import check_pass
 from tracemes.domain.floor import Actor, Floor, StepRunState, UnitState, check_order_open, refuse
 from tracemes.domain.units import UnitStatus
@@ -92,6 +93,10 @@ def complete(floor: Floor, actor: Actor, event: CompleteStep) -> None:
             f"unit {unit.serial} has not started operation {event.operation}", "step_not_started"
         )
     plan = unit.plan
+    measured = {
+        code: float(numbers.measurement(f"measurements.{code}", value))
+        for code, value in event.measurements.items()
+    }
     if event.passed:
         missing = _missing_key_parts(floor, unit, event.operation)
         if missing:
@@ -101,10 +106,10 @@ def complete(floor: Floor, actor: Actor, event: CompleteStep) -> None:
                 "key_part_missing",
             )
         subject = f"unit {unit.serial} at {event.operation}"
-        check_pass(plan.get(event.operation).checks, event.measurements, subject)
+        check_pass(plan.get(event.operation).checks, measured, subject)
     run.completed_at = actor.occurred_at
     run.result = "pass" if event.passed else "fail"
-    run.measurements = dict(event.measurements)
+    run.measurements = measured
     run.defects = tuple(event.defects)
     floor.finish(run)
     unit.changed = True

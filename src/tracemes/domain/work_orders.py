@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from tracemes.domain import codes
+from tracemes.domain import codes, numbers
 from tracemes.domain.boms import Bom, key_part_operations
 from tracemes.domain.errors import ConflictError, InvalidInputError, InvalidTransitionError
-from tracemes.domain.items import Item, Tracking, to_decimal
+from tracemes.domain.items import Item, Tracking
 from tracemes.domain.routings import Routing
 from tracemes.domain.units import FINISHED, STARTED, UnitStatus
 
@@ -67,7 +67,7 @@ def new(
     code: str, item: Item, quantity: object, line_code: str, due_on: date | None = None
 ) -> WorkOrder:
     """Check a new order; serialised items are made in whole units."""
-    amount = to_decimal("quantity", quantity, positive=True)
+    amount = numbers.quantity("quantity", quantity)
     if item.tracking is Tracking.SERIAL and amount != amount.to_integral():
         raise InvalidInputError("quantity", f"{item.code} is serialised; use a whole number")
     return WorkOrder(

@@ -56,7 +56,7 @@ def open_lots(db: Engine, ctx: Context, order_code: str, quantities: Sequence[ob
     pattern; together they may not start more than the order's quantity."""
     if not quantities or len(quantities) > MAX_LOTS_PER_CALL:
         raise InvalidInputError("lots", f"open 1 to {MAX_LOTS_PER_CALL} lots at a time")
-    amounts = [batches.amount(f"lots[{i}]", q, allow_zero=False) for i, q in enumerate(quantities)]
+    amounts = [domain.numbers.quantity(f"lots[{i}]", q) for i, q in enumerate(quantities)]
     with db.begin() as conn:
         rows = store.floor.work_orders_by_code(conn, ctx.tenant_id, [order_code])
         if not rows:

@@ -372,7 +372,7 @@ def record(
                     Sample(
                         index,
                         {
-                            code: domain.characteristics.number(f"measurements.{code}", value)
+                            code: domain.numbers.measurement(f"measurements.{code}", value)
                             for code, value in measurements.items()
                         },
                         tuple(defects),

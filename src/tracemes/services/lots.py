@@ -12,7 +12,7 @@ from tracemes.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from tracemes.domain.items import Tracking, to_decimal
+from tracemes.domain.items import Tracking
 from tracemes.domain.lots import Lot
 from tracemes.services import inspection as services_inspection
 from tracemes.services.context import Context, replayed
@@ -90,7 +90,8 @@ def receive_serials(
     checked = [domain.codes.check(f"serials[{i}]", s) for i, s in enumerate(serials)]
     if len(set(checked)) != len(checked):
         raise InvalidInputError("serials", "a serial is listed twice")
-    cost = None if unit_cost in (None, "") else to_decimal("unit_cost", unit_cost)
+    cost = None if unit_cost in (None, "") else domain.numbers.cost("unit_cost", unit_cost)
+    at = ctx.now if received_at is None else domain.times.moment("received_at", received_at)
     with db.begin() as conn:
         if prior := replayed(conn, ctx, "serials.received", item_code):
             return list(prior.payload["serials"])
@@ -110,7 +111,7 @@ def receive_serials(
             ctx.tenant_id,
             item_code,
             checked,
-            received_at or ctx.now,
+            at,
             supplier,
             supplier_lot,
             cost,

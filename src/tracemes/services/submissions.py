@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracemes.domain import times
 from tracemes.domain.batches import LotCommand
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.floor import Actor
@@ -38,6 +39,7 @@ def actor_of(
     ctx: Context, event: FloorEvent, stations: dict[str, int], operators: dict[str, int]
 ) -> Actor:
     """When, where and by whom an event happened, with station and operator ids resolved."""
+    occurred_at = ctx.now if event.occurred_at is None else times.moment("at", event.occurred_at)
     station_id = None
     if event.station is not None:
         station_id = stations.get(event.station)
@@ -53,4 +55,4 @@ def actor_of(
                 "operator", f"unknown operator {event.operator}", code="unknown_operator"
             )
         operator_id = found
-    return Actor(event.occurred_at or ctx.now, station_id, operator_id)
+    return Actor(occurred_at, station_id, operator_id)

@@ -1,7 +1,7 @@
 """Every table. Each row belongs to one tenant, and every business key is unique per tenant."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,6 +50,11 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         return process
 
 
+_EXACT = Context(prec=100)  # wide enough for any stored quantity's digits
+_COLUMN_LIMIT = Decimal(10) ** 14  # NUMERIC(20, 6): 14 digits before the point
+_SCALE = Decimal("0.000001")  # and 6 after it
+
+
 class Quantity(sa.TypeDecorator[Decimal]):
     """An exact decimal: NUMERIC on PostgreSQL, text on SQLite (which has no decimal type)."""
 
@@ -64,14 +69,27 @@ class Quantity(sa.TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return str(value) if dialect.name == "sqlite" else value
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        # The same wall on both databases: PostgreSQL would round a 7th decimal away and
+        # SQLite would keep any size. The domain refuses such numbers before they get here.
+        if (
+            not number.is_finite()
+            or number.copy_abs() >= _COLUMN_LIMIT
+            or number != number.quantize(_SCALE, context=_EXACT)
+        ):
+            raise ValueError(f"{value} does not fit a quantity column, NUMERIC(20, 6)")
+        return str(number) if dialect.name == "sqlite" else number
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         number = Decimal(str(value))
-        # Drop storage padding (1.500000 -> 1.5) without exponents (100, not 1E+2).
-        return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+        # Drop storage padding (1.500000 -> 1.5) without exponents (100, not 1E+2). Exact at
+        # any size: a row too large for the decimal context (stored before numbers were
+        # bounded) is still read, so it can be seen and corrected.
+        if number == number.to_integral_value():
+            return Decimal(int(number))
+        return number.normalize(_EXACT)
 
 
 Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -551,7 +569,8 @@ inspection_lots = sa.Table(
     sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id")),
     sa.Column("operation", sa.String(64)),  # in-process inspection: at this operation
     sa.Column("supplier", sa.String(200)),
-    sa.Column("lot_size", sa.Integer, nullable=False),
+    # Lots hold up to 10^12 items: 64 bits (SQLite's INTEGER already is).
+    sa.Column("lot_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
     sa.Column("plan", Json, nullable=False),  # the plan as it was when the lot was opened
     sa.Column("class_plans", Json, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from tracemes import services
 from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor
 from tracemes.api.models import Text
-from tracemes.domain.characteristics import number
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.numbers import measurement
 from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.users import Principal
@@ -204,7 +204,7 @@ def _finish(
         return _page(request, db, ctx, user, unit, refusal, 409)
     try:
         measured = {
-            code: float(number(f"measurements.{code}", text)) for code, text in entered.items()
+            code: float(measurement(f"measurements.{code}", text)) for code, text in entered.items()
         }
     except InvalidInputError as error:
         refusal = ("refused", "bad_measurement", str(error))
