@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from tracemes import __version__, api, web
+from tracemes.config import Settings
 from tracemes.domain.errors import (
     DomainError,
     ImportRejectedError,
@@ -28,8 +29,13 @@ from tracemes.domain.errors import (
 PROBLEM = "application/problem+json"
 
 
-def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    """The whole application on one database; `clock` is fixed in tests."""
+def create_app(
+    db: Engine,
+    clock: Callable[[], datetime] | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """The whole application on one database; `clock` is fixed in tests, `settings` carry
+    the public URL and trusted proxies (config.from_environment() when served)."""
     app = FastAPI(
         title="TraceMES",
         version=__version__,
@@ -40,6 +46,8 @@ def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastA
     )
     app.state.db = db
     app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.settings = settings or Settings()
+    app.add_middleware(web.headers.SecurityHeaders, settings=app.state.settings)
     app.include_router(api.router)
     web.mount(app)
     app.add_exception_handler(DomainError, _domain_error)

@@ -1,10 +1,11 @@
 """The JSON API under /api/v1: parse, call one service, format."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from tracemes.api import (
     batches,
     boms,
+    csrf,
     events,
     holds,
     items,
@@ -17,7 +18,7 @@ from tracemes.api import (
     workbooks,
 )
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(csrf.refuse_cross_site_api)])
 for module in (
     items,
     boms,
@@ -37,6 +38,7 @@ for module in (
 __all__ = [
     "batches",
     "boms",
+    "csrf",
     "events",
     "holds",
     "items",

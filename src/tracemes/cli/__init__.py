@@ -118,7 +118,7 @@ def serve(
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
     """Serve the API and pages."""
-    _run(create_app(options.database(database_url)), host, port)
+    _run(create_app(options.database(database_url), settings=config.from_environment()), host, port)
 
 
 def _run(web_app: FastAPI, host: str, port: int) -> None:
@@ -152,7 +152,7 @@ def demo(
     typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
     typer.echo(f"other users, same password: {others}")
     if not no_serve:
-        _run(create_app(db), host, port)
+        _run(create_app(db, settings=config.from_environment()), host, port)
 
 
 WorkbookFile = Annotated[Path, typer.Argument(help="An .xlsx workbook.", dir_okay=False)]

@@ -3,10 +3,12 @@
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from tracemes.api import csrf
 from tracemes.web import (
     auth,
     batches,
     board,
+    headers,
     home,
     items,
     labels,
@@ -36,7 +38,7 @@ def mount(app: FastAPI) -> None:
         board,
         quality,
     ):
-        app.include_router(module.router, dependencies=[Depends(layout.refuse_cross_site)])
+        app.include_router(module.router, dependencies=[Depends(csrf.refuse_cross_site_page)])
 
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "batches",
     "board",
     "error_page",
+    "headers",
     "home",
     "items",
     "labels",
