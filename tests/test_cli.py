@@ -200,3 +200,14 @@ def test_a_tenant_keeps_its_time_zone_and_an_unknown_one_is_refused(database_url
         assert services.tenants.get(db, "KOLN").timezone == "Europe/Berlin"
     finally:
         db.dispose()
+
+
+def test_serve_refuses_a_public_url_that_is_not_http_and_says_why(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"],
+        env={"TRACEMES_PUBLIC_URL": "mes.example.cn"},
+    )
+
+    assert result.exit_code == 2
+    assert "TRACEMES_PUBLIC_URL must look like https://mes.example.cn" in result.output

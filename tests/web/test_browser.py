@@ -21,6 +21,7 @@ from tests.factories import make_plant
 from tracemes import services
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.users import Role
+from tracemes.domain.work_orders import Status
 from tracemes.services.context import Context
 from tracemes.store.db import open_database
 
@@ -582,7 +583,15 @@ def test_an_inspector_on_a_phone_rejects_a_cell_lot_sample_by_sample(demo: Serve
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        context.add_init_script(path=str(AXE))  # not add_script_tag: the CSP refuses inline
         page = context.new_page()
+        refused: list[str] = []  # what the Content-Security-Policy blocked, if anything
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         page.goto(f"{demo.base}/login?next=/quality")
         page.get_by_label("公司代码").fill("DEMO")
         page.get_by_label("工牌").fill(services.demo.DEMO_BADGES[Role.INSPECTOR])
@@ -638,6 +647,51 @@ def test_an_inspector_on_a_phone_rejects_a_cell_lot_sample_by_sample(demo: Serve
             expect(closed).to_contain_text("RMA 2611-B")
             assert services.lots.get(db, ctx, "CELL-21700", "C2611-B").status == "rejected"
             assert services.holds.get(db, ctx, hold.code).released_at is not None
+            assert refused == []
         finally:
             db.dispose()
         browser.close()
+
+
+def test_an_htmx_button_acts_under_the_content_security_policy(demo: Served) -> None:
+    """A supervisor releases next week's planned order with the Release button: htmx posts it
+    with the session's form token from the page, and the policy blocks nothing."""
+    db = open_database(demo.url)
+    try:
+        ctx = Context(tenant_id=services.tenants.get(db, "DEMO").id, user_id=None, now=DEMO_NOW)
+        (planned,) = [
+            o.code for o in services.work_orders.list_all(db, ctx, frozenset({Status.PLANNED}))
+        ]
+    finally:
+        db.dispose()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(locale="en-US").new_page()
+        refused: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        page.goto(f"{demo.base}/login?next=/work-orders/{planned}")
+        page.get_by_label("Company code").fill("DEMO")
+        page.get_by_label("User name").fill("supervisor")
+        page.get_by_label("Password").fill(services.demo.DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        url = page.url
+        with page.expect_response(f"**/work-orders/{planned}/release") as answer:
+            page.get_by_role("button", name="Release").click()
+        assert answer.value.status == 200
+        expect(page.locator(".status").first).to_have_text("released")
+        assert page.url == url  # swapped in place by htmx, no navigation
+        browser.close()
+    assert refused == []
+    db = open_database(demo.url)
+    try:
+        assert services.work_orders.get(db, ctx, planned).order.status == "released"
+    finally:
+        db.dispose()

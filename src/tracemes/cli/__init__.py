@@ -118,7 +118,16 @@ def serve(
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
     """Serve the API and pages."""
-    _run(create_app(options.database(database_url), settings=config.from_environment()), host, port)
+    _run(create_app(options.database(database_url), settings=_settings()), host, port)
+
+
+def _settings() -> config.Settings:
+    """The server's settings from TRACEMES_*; a malformed one ends the command, saying why."""
+    try:
+        return config.from_environment()
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from error
 
 
 def _run(web_app: FastAPI, host: str, port: int) -> None:
@@ -152,7 +161,7 @@ def demo(
     typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
     typer.echo(f"other users, same password: {others}")
     if not no_serve:
-        _run(create_app(db, settings=config.from_environment()), host, port)
+        _run(create_app(db, settings=_settings()), host, port)
 
 
 WorkbookFile = Annotated[Path, typer.Argument(help="An .xlsx workbook.", dir_okay=False)]
