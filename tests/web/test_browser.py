@@ -125,13 +125,18 @@ def _scan(page: Page, text: str, then: str = "scan") -> None:
     with page.expect_response("**/station/scan"):
         page.keyboard.press("Enter")
     # The page swaps in the answer and puts the cursor back in an empty scan field, or in
-    # the first measurement when that is what the operation needs next.
+    # the first measurement when that is what the operation needs next. (Locator checks,
+    # not wait_for_function: that evals its string, which the page's CSP refuses.)
     if then == "scan":
-        page.wait_for_function(
-            "document.activeElement?.id === 'scan' && document.activeElement.value === ''"
-        )
+        _ready_to_scan(page)
     else:
-        page.wait_for_function(f"document.activeElement?.id === {then!r}")
+        expect(page.locator(f"#{then}")).to_be_focused()
+
+
+def _ready_to_scan(page: Page) -> None:
+    """The cursor is back in an empty scan field."""
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator("#scan")).to_have_value("")
 
 
 def _measure(page: Page, value: str, answer: str = "ready") -> None:
@@ -140,11 +145,9 @@ def _measure(page: Page, value: str, answer: str = "ready") -> None:
     with page.expect_response("**/station/finish"):
         page.keyboard.press("Enter")
     if answer == "ready":  # passed: the cursor is back in an empty scan field
-        page.wait_for_function(
-            "document.activeElement?.id === 'scan' && document.activeElement.value === ''"
-        )
+        _ready_to_scan(page)
     else:  # refused: the cursor waits in the defect codes
-        page.wait_for_function("document.activeElement?.id === 'defects'")
+        expect(page.locator("#defects")).to_be_focused()
 
 
 def test_one_unit_through_its_operation_by_keyboard_with_a_refused_duplicate(
@@ -349,7 +352,7 @@ def test_scans_without_a_connection_wait_and_are_booked_once_when_it_is_back(
     for text in ("FR-00001", "PASS"):
         page.keyboard.type(text)
         page.keyboard.press("Enter")
-        page.wait_for_function("document.getElementById('scan').value === ''")
+        expect(page.locator("#scan")).to_have_value("")
     waiting = page.locator("#pending")
     expect(waiting).to_be_visible()
     expect(waiting).to_contain_text("2 条扫码待发送")
