@@ -259,3 +259,14 @@ def test_the_demo_warns_when_served_beyond_this_machine(database_url: str) -> No
 
     assert "warning" not in local.stderr
     assert "warning: the demo users' password is 'demo' and is published" in shared.stderr
+
+
+def test_serve_refuses_a_public_url_that_is_not_http_and_says_why(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"],
+        env={"TRACEMES_PUBLIC_URL": "mes.example.cn"},
+    )
+
+    assert result.exit_code == 2
+    assert "TRACEMES_PUBLIC_URL must look like https://mes.example.cn" in result.output

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from tracemes import __version__, api, config, web
+from tracemes.config import Settings
 from tracemes.domain.errors import (
     DomainError,
     ImportRejectedError,
@@ -31,8 +32,13 @@ from tracemes.store.db import open_database
 PROBLEM = "application/problem+json"
 
 
-def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    """The whole application on one database; `clock` is fixed in tests."""
+def create_app(
+    db: Engine,
+    clock: Callable[[], datetime] | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """The whole application on one database; `clock` is fixed in tests, `settings` carry
+    the public URL and trusted proxies (config.from_environment() when served)."""
     app = FastAPI(
         title="TraceMES",
         version=__version__,
@@ -45,6 +51,8 @@ def create_app(db: Engine, clock: Callable[[], datetime] | None = None) -> FastA
     app.openapi = lambda: api.document_problems(base_openapi())  # type: ignore[method-assign]
     app.state.db = db
     app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.settings = settings or Settings()
+    app.add_middleware(web.headers.SecurityHeaders, settings=app.state.settings)
     app.include_router(api.router)
     web.mount(app)
     app.add_exception_handler(DomainError, _domain_error)
@@ -58,7 +66,8 @@ def from_environment() -> FastAPI:
     """The app on the database `TRACEMES_DATABASE_URL` names, with the collector tuned: what
     each server process runs (`tracemes serve` hands uvicorn this factory by name, which
     several worker processes need; the command migrates the database before they start)."""
-    app = create_app(open_database(config.from_environment().database_url))
+    settings = config.from_environment()
+    app = create_app(open_database(settings.database_url), settings=settings)
     tune_collector()
     return app
 

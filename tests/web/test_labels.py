@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,8 +11,12 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import accept, make_plant, token_for
 from tracemes import services
+from tracemes.app import create_app
+from tracemes.config import Settings
 from tracemes.domain.unit_events import ScrapUnit
+from tracemes.exports import labels
 from tracemes.services.context import Context
+from tracemes.services.labels import LabelData
 
 MM = 72 / 25.4  # points per millimetre
 
@@ -61,7 +66,7 @@ def test_zpl_has_a_digital_link_qr_and_a_code_128_per_unit(
     assert "^PW480" in zpl  # 60 mm at 203 dpi
     assert "^LL320" in zpl
     for serial in bikes:
-        assert f"^FDMA,http://testserver/01/06901234567892/21/{serial}^FS" in zpl
+        assert f"^FDMA,https://id.gs1.org/01/06901234567892/21/{serial}^FS" in zpl
         assert re.search(rf"\^BCN[^\n]*\^FD{serial}\^FS", zpl)
 
 
@@ -98,3 +103,48 @@ def test_another_companys_labels_are_not_found(
     assert app_client.get(f"/units/{bikes[0]}/label.pdf").status_code == 404
     assert app_client.get(f"/01/06901234567892/21/{bikes[0]}").status_code == 404
     assert services.labels.of_work_order(db, ctx, "WO-BIKE")
+
+
+def test_label_qr_codes_lead_to_the_public_url_whatever_host_the_request_names(
+    db: Engine, ctx: Context, bikes: list[str]
+) -> None:
+    settings = Settings(public_url="https://mes.example.cn")
+    with TestClient(create_app(db, settings=settings), base_url="https://testserver") as client:
+        client.headers["Authorization"] = f"Bearer {token_for(db, ctx, 'admin')}"
+        zpl = client.get("/work-orders/WO-BIKE/labels.zpl", headers={"Host": "evil.example"}).text
+
+    assert f"^FDMA,https://mes.example.cn/01/06901234567892/21/{bikes[0]}^FS" in zpl
+    assert "evil.example" not in zpl
+
+
+def test_a_label_built_without_a_public_url_never_carries_the_host_header(
+    client: TestClient, bikes: list[str]
+) -> None:
+    zpl = client.get("/work-orders/WO-BIKE/labels.zpl", headers={"Host": "evil.example"}).text
+
+    assert "evil.example" not in zpl
+    assert f"https://id.gs1.org/01/06901234567892/21/{bikes[0]}" in zpl
+
+
+def _printed_fields(zpl: str) -> list[str]:
+    """What a printer prints for each field: ^FH\\ fields with their \\XX escapes undone."""
+    fields = re.findall(r"\^FH\\\^FD(.*?)\^FS", zpl)
+    return [
+        re.sub(rb"\\([0-9A-F]{2})", lambda m: bytes([int(m[1], 16)]), f.encode()).decode()
+        for f in fields
+    ]
+
+
+def test_a_serial_with_zpl_commands_in_it_prints_as_itself_and_starts_no_command() -> None:
+    serial = "SN^XA^FO0,0^FDpwned^FS~JR\\1"
+    label = LabelData(serial, "BIKE^XZ", "Bike", "06901234567892", date(2026, 3, 16))
+
+    zpl = labels.zpl([label], "https://mes.example.cn")
+
+    assert zpl.count("^XA") == 1
+    assert zpl.count("^XZ") == 1
+    assert zpl.count("^FS") == 5  # one per field: the serial ends none early
+    assert "~" not in zpl
+    printed = _printed_fields(zpl)
+    assert printed[1:] == ["BIKE^XZ", "2026-03-16", serial, serial]
+    assert printed[0].startswith("MA,https://mes.example.cn/01/06901234567892/21/SN%5EXA")

@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 from tracemes.api import (
     batches,
     boms,
+    csrf,
     events,
     holds,
     items,
@@ -82,7 +83,10 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     return openapi
 
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(plain_parameters)])
+router = APIRouter(
+    prefix="/api/v1",
+    dependencies=[Depends(plain_parameters), Depends(csrf.refuse_cross_site_api)],
+)
 for module in (
     items,
     boms,
@@ -107,6 +111,7 @@ __all__ = [
     "PROBLEM_SCHEMA",
     "batches",
     "boms",
+    "csrf",
     "document_problems",
     "events",
     "holds",

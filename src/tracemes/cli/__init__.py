@@ -217,8 +217,18 @@ def serve(
     workers: Workers = 1,
 ) -> None:
     """Serve the API and pages."""
+    _settings()
     options.database(database_url).dispose()
     _run(host, port, database_url, workers)
+
+
+def _settings() -> config.Settings:
+    """The server's settings from TRACEMES_*; a malformed one ends the command, saying why."""
+    try:
+        return config.from_environment()
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from error
 
 
 def _run(host: str, port: int, database_url: str, workers: int = 1) -> None:
@@ -270,6 +280,7 @@ def demo(
             err=True,
         )
     if not no_serve:
+        _settings()
         db.dispose()
         _run(host, port, database_url)
 

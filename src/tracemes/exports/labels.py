@@ -2,8 +2,8 @@
 Code 128 of the serial, the item and the day made; as PDF (A4 sheets of 3 x 7 labels, or
 one 60 x 40 mm label per page) and as ZPL for Zebra-compatible printers.
 
-Opening the Digital Link on a phone reaches this server's `/01/{gtin}/21/{serial}`, which
-shows the unit (see web.labels).
+Opening the Digital Link on a phone reaches `/01/{gtin}/21/{serial}` on the configured public
+URL, which shows the unit (see web.labels).
 """
 
 import io
@@ -19,13 +19,14 @@ from tracemes.exports import pdf as document
 from tracemes.services.labels import LabelData
 
 Layout = Literal["a4", "single"]
+GS1_RESOLVER = "https://id.gs1.org"  # GS1's own Digital Link resolver, when no URL is set
 DOTS_PER_MM = 8  # 203 dpi, the common Zebra resolution
 
 
 def qr_content(label: LabelData, base_url: str) -> str:
     """A GS1 Digital Link URI on this server where the item has a GTIN, else the serial."""
     if label.gtin:
-        return f"{base_url.rstrip('/')}/01/{label.gtin}/21/{label.serial}"
+        return f"{base_url.rstrip('/')}/01/{label.gtin}/21/{quote(label.serial, safe='')}"
     return label.serial
 
 
@@ -63,11 +64,12 @@ def zpl(labels: Sequence[LabelData], base_url: str) -> str:
                     "^CI28",  # UTF-8 field data
                     f"^PW{width}",
                     f"^LL{height}",
-                    f"^FO16,16^BQN,2,4^FDMA,{_field(content)}^FS",
-                    f"^FO200,24^A0N,28,28^FD{_field(label.item_code)}^FS",
-                    f"^FO200,64^A0N,24,24^FD{_field(label.made_on.isoformat())}^FS",
-                    f"^FO200,104^A0N,24,24^FD{_field(label.serial)}^FS",
-                    f"^FO16,200^BY2^BCN,80,N,N,N^FD{_field(label.serial)}^FS",
+                    # ^FH\ before each ^FD: field data carries \XX hex escapes (below).
+                    f"^FO16,16^BQN,2,4^FH\\^FDMA,{_field(content)}^FS",
+                    f"^FO200,24^A0N,28,28^FH\\^FD{_field(label.item_code)}^FS",
+                    f"^FO200,64^A0N,24,24^FH\\^FD{_field(label.made_on.isoformat())}^FS",
+                    f"^FO200,104^A0N,24,24^FH\\^FD{_field(label.serial)}^FS",
+                    f"^FO16,200^BY2^BCN,80,N,N,N^FH\\^FD{_field(label.serial)}^FS",
                     "^XZ",
                 ]
             )
@@ -76,5 +78,12 @@ def zpl(labels: Sequence[LabelData], base_url: str) -> str:
 
 
 def _field(text: str) -> str:
-    """Field data without ZPL's control characters (^ starts a command, ~ too)."""
-    return text.replace("^", " ").replace("~", " ")
+    """Field data that prints and scans as the text itself: ZPL's command characters (^ and
+    ~), the hex indicator (\\) and control characters become \\XX escapes of their UTF-8
+    bytes, so a serial like "A^XA" can neither end the field nor start a command."""
+    return "".join(
+        "".join(f"\\{byte:02X}" for byte in char.encode())
+        if char in "^~\\" or not char.isprintable()
+        else char
+        for char in text
+    )

@@ -107,12 +107,24 @@ def _row(affected: AffectedUnit) -> list[Any]:
     ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: object) -> str:
+    """A CSV cell a spreadsheet shows as text: one that could start a formula (= + - @, tab,
+    carriage return) gets a leading single quote, the OWASP rule, so a customer named
+    `=HYPERLINK(...)` stays a name and runs nothing when the list is opened."""
+    text = str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def to_csv(where_used: WhereUsed) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it correctly."""
+    """UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it correctly; every
+    cell as_text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    writer.writerows(rows(where_used))
+    writer.writerows([as_text(cell) for cell in row] for row in rows(where_used))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

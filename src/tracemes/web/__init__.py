@@ -3,11 +3,13 @@
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from tracemes.api import csrf
 from tracemes.api.deps import plain_parameters
 from tracemes.web import (
     auth,
     batches,
     board,
+    headers,
     home,
     items,
     labels,
@@ -39,7 +41,7 @@ def mount(app: FastAPI) -> None:
     ):
         app.include_router(
             module.router,
-            dependencies=[Depends(layout.refuse_cross_site), Depends(plain_parameters)],
+            dependencies=[Depends(csrf.refuse_cross_site_page), Depends(plain_parameters)],
         )
 
 
@@ -48,6 +50,7 @@ __all__ = [
     "batches",
     "board",
     "error_page",
+    "headers",
     "home",
     "items",
     "labels",

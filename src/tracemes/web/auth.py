@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tracemes import domain, services
+from tracemes.api import csrf
 from tracemes.api.deps import SESSION_COOKIE, Db, Now
 from tracemes.api.models import Text
 from tracemes.domain.credentials import TokenKind
@@ -66,7 +67,7 @@ def login_page(request: Request, next_path: Annotated[str, Query(alias="next")] 
 
 def _signed_in(request: Request, token: str, tenant: str, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
-    secure = request.url.scheme == "https"
+    secure = csrf.is_secure(request)  # by configuration, not by the request's scheme
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -77,7 +78,9 @@ def _signed_in(request: Request, token: str, tenant: str, target: str) -> Respon
         secure=secure,
     )
     remember = 400 * 24 * 3600
-    response.set_cookie(COMPANY_COOKIE, tenant, max_age=remember, httponly=True, samesite="lax")
+    response.set_cookie(
+        COMPANY_COOKIE, tenant, max_age=remember, httponly=True, samesite="lax", secure=secure
+    )
     return response
 
 
@@ -119,7 +122,13 @@ def log_out(request: Request, db: Db) -> Response:
     if token:
         services.users.log_out(db, token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=csrf.is_secure(request),
+    )
     return response
 
 
@@ -151,7 +160,7 @@ def choose_language(
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=csrf.is_secure(request),
     )
     return response
 

@@ -12,11 +12,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from tracemes import domain
+from tracemes.api import csrf
+from tracemes.api.deps import SESSION_COOKIE
 from tracemes.domain.errors import (
     ConflictError,
     DomainError,
     InvalidInputError,
-    PermissionDeniedError,
 )
 from tracemes.domain.users import LANGUAGES, Permission, Principal
 from tracemes.web import i18n
@@ -40,6 +41,23 @@ def html_attributes(values: Mapping[str, object]) -> Markup:
         if value is not False and value is not None
     ]
     return Markup("".join(parts))
+
+
+@jinja2.pass_context
+def csrf_token(context: jinja2.runtime.Context) -> str:
+    """The session's form token ("" before signing in), for forms and htmx headers."""
+    request: Request = context["request"]
+    session = request.cookies.get(SESSION_COOKIE)
+    return csrf.token_for(session) if session else ""
+
+
+@jinja2.pass_context
+def csrf_input(context: jinja2.runtime.Context) -> Markup:
+    """The hidden field that proves a posted form came from a page of this site."""
+    token = csrf_token(context)
+    if not token:
+        return Markup("")
+    return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{escape(token)}">')
 
 
 def can(user: Principal | None, permission: str) -> bool:
@@ -69,6 +87,8 @@ def _environment(language: str) -> jinja2.Environment:
     env.filters["iso"] = iso_time  # for machines: <time datetime="...">
     env.filters["attributes"] = html_attributes
     env.globals["can"] = can
+    env.globals["csrf_token"] = csrf_token
+    env.globals["csrf_input"] = csrf_input
     env.globals["language"] = language
     env.globals["languages"] = i18n.NAMES
     return env
@@ -117,13 +137,6 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
         return render(request, "errors/_message.html", values, status_code=status, headers=headers)
     return render(request, "errors/page.html", values, status_code=status)
-
-
-def refuse_cross_site(request: Request) -> None:
-    """Refuse a form post another site's page made the browser send (with our cookie)."""
-    crossing = request.headers.get("sec-fetch-site") == "cross-site"
-    if crossing and request.method not in {"GET", "HEAD"}:
-        raise PermissionDeniedError("a form on another site cannot act in TraceMES")
 
 
 def inline_file(body: bytes | str, media_type: str, name: str) -> Response:

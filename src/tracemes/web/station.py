@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
+from tracemes.api import csrf
 from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor
 from tracemes.api.models import Text
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
@@ -78,7 +79,7 @@ def choose_station(
     """Remember which station this device is at."""
     services.lines.get_station(db, ctx, station)  # an unknown station is not found
     response = RedirectResponse("/station", status_code=303)
-    _remember(response, station)
+    _remember(request, response, station)
     return response
 
 
@@ -97,19 +98,26 @@ def _at_station(
     down the line with nothing but the scanner."""
     message = ("ok", "station_changed", station)
     response = _page(request, db, ctx, user, "", message, station=station)
-    _remember(response, station)
+    _remember(request, response, station)
     return response
 
 
-def _remember(response: Response, station: str) -> None:
-    response.set_cookie(COOKIE, station, max_age=400 * 24 * 3600, httponly=True, samesite="lax")
+def _remember(request: Request, response: Response, station: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        station,
+        max_age=400 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=csrf.is_secure(request),
+    )
 
 
 @router.post("/forget")
-def forget_station() -> Response:
+def forget_station(request: Request) -> Response:
     """Choose another station."""
     response = RedirectResponse("/station", status_code=303)
-    response.delete_cookie(COOKIE, httponly=True, samesite="lax")
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=csrf.is_secure(request))
     return response
 
 

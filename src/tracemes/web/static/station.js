@@ -33,11 +33,13 @@ const enqueue = (entry) => withStore("readwrite", (store) => store.add(entry));
 const dequeue = (seq) => withStore("readwrite", (store) => store.delete(seq));
 
 function post(url, entries) {
+  // The token of the session signed in now: an entry queued before a new sign-in still goes.
+  const token = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
   return fetch(url, {
     method: "POST",
     body: new URLSearchParams(entries),
     credentials: "same-origin",
-    headers: { Accept: "text/html" },
+    headers: { Accept: "text/html", "X-CSRF-Token": token },
   });
 }
 
