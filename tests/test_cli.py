@@ -200,3 +200,45 @@ def test_a_tenant_keeps_its_time_zone_and_an_unknown_one_is_refused(database_url
         assert services.tenants.get(db, "KOLN").timezone == "Europe/Berlin"
     finally:
         db.dispose()
+
+
+def test_ledger_verify_reports_ok_then_names_the_first_edited_event(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+    _run(database_url, "user", "create", "li", "--tenant", "ACME", "--role", "operator")
+    _run(database_url, "tenant", "create", "BETA", "Beta Blades")
+
+    before = _run(database_url, "ledger", "verify")
+    db = open_database(database_url)
+    with db.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE events SET payload = '{\"role\": \"admin\"}' WHERE type = 'user.created'"
+        )
+        row_id = conn.exec_driver_sql("SELECT id FROM events WHERE type = 'user.created'")
+        broken_row = row_id.scalar_one()
+    db.dispose()
+    after = _run(database_url, "ledger", "verify", "--tenant", "ACME")
+
+    assert before.exit_code == 0, before.output
+    assert before.stdout.startswith("ACME: OK, 2 events, head ")
+    assert "BETA: OK, 1 events" in before.stdout
+    assert after.exit_code == 1
+    assert after.stdout.startswith("ACME: BROKEN (edited) after 1 good events: event ")
+    assert f"(row {broken_row}, position 2) was edited or forged" in after.stdout
+
+
+def test_ledger_head_prints_the_last_link_to_keep_elsewhere(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+
+    head = _run(database_url, "ledger", "head", "--tenant", "ACME")
+    verify = _run(database_url, "ledger", "verify", "--tenant", "ACME")
+
+    code, position, last_hash = head.stdout.strip().split("\t")
+    assert (code, position) == ("ACME", "1")
+    assert verify.stdout.strip().endswith(f"head {last_hash}")
+
+
+def test_ledger_verify_of_an_unknown_tenant_is_refused(database_url: str) -> None:
+    result = _run(database_url, "ledger", "verify", "--tenant", "NOPE")
+
+    assert result.exit_code == 1
+    assert "error: tenant NOPE not found" in result.stderr

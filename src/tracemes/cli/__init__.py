@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from tracemes import config, services
 from tracemes.app import create_app, tune_collector
-from tracemes.cli import options, trace
+from tracemes.cli import ledger, options, trace
 from tracemes.domain.errors import DomainError, ImportRejectedError
 from tracemes.domain.tenants import DEFAULT_TIMEZONE
 from tracemes.domain.users import Role
@@ -218,3 +218,4 @@ def export(
 
 
 app.add_typer(trace.trace_app, name="trace")
+app.add_typer(ledger.ledger_app, name="ledger")

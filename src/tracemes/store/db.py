@@ -27,13 +27,14 @@ def open_database(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, **_JSON)
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON column's text, as both databases are handed it."""
     # orjson writes a ledger payload in a fifth of the stdlib's time; the options keep what
     # json.dumps accepted (integer keys).
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-_JSON: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+_JSON: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,6 +82,18 @@ def reading(engine: Engine) -> Iterator[sa.Connection]:
         # Ended by COMMIT, not by the pool's ROLLBACK: psycopg forgets every prepared
         # statement on a rollback, so reads would never reuse one (nothing is written here).
         conn.commit()
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection for questions whose several queries must see one moment (PostgreSQL
+    REPEATABLE READ; on SQLite a read transaction already does)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.execution_options(read_only=True)
+        with conn.begin():
+            yield conn
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
