@@ -232,9 +232,19 @@ def test_ledger_head_prints_the_last_link_to_keep_elsewhere(database_url: str) -
     head = _run(database_url, "ledger", "head", "--tenant", "ACME")
     verify = _run(database_url, "ledger", "verify", "--tenant", "ACME")
 
+    _run(database_url, "user", "create", "li", "--tenant", "ACME", "--role", "operator")
+    later = _run(database_url, "ledger", "head", "--tenant", "ACME")
+    kept = _run(database_url, "ledger", "head", "--tenant", "ACME", "--at", "1")
+    beyond = _run(database_url, "ledger", "head", "--tenant", "ACME", "--at", "3")
+
     code, position, last_hash = head.stdout.strip().split("\t")
     assert (code, position) == ("ACME", "1")
     assert verify.stdout.strip().endswith(f"head {last_hash}")
+    assert later.stdout.split("\t")[1] == "2"
+    assert later.stdout.split("\t")[2] != f"{last_hash}\n"
+    assert kept.stdout == head.stdout
+    assert beyond.exit_code == 1
+    assert "error: ledger position 3 not found" in beyond.stderr
 
 
 def test_ledger_verify_of_an_unknown_tenant_is_refused(database_url: str) -> None:

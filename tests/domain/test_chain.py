@@ -4,6 +4,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+
 from tracemes.domain import chain
 from tracemes.domain.events import Event
 
@@ -55,6 +57,10 @@ def test_a_number_hashes_by_value_whatever_the_database_hands_back() -> None:
     assert b'"q":"2.50"' in chain.canonical_bytes(an_event(q=Decimal("2.50")), 1)
 
 
+def test_true_false_and_null_are_json_words() -> None:
+    assert b'"q":[true,false,null]' in chain.canonical_bytes(an_event(q=[True, False, None]), 1)
+
+
 def test_unicode_stays_as_written() -> None:
     assert b'"subject":"S1","tenant_id"' in chain.canonical_bytes(an_event(), 1)
     assert "电池".encode() in chain.canonical_bytes(an_event(name="电池"), 1)
@@ -76,7 +82,15 @@ def test_an_untouched_chain_is_intact() -> None:
 
 def test_an_empty_ledger_is_intact() -> None:
     assert walked([], chain.Head()).is_intact
-    assert walked([], None).is_intact
+    assert chain.walk(1, [], set(), None).is_intact
+
+
+def test_a_deleted_chain_head_is_found() -> None:
+    links = a_chain(2)
+    verdict = chain.walk(1, links, {1, 2}, None)
+    assert verdict.broken is not None
+    assert verdict.broken.damage == chain.Damage.HEAD
+    assert "the chain head is missing" in verdict.broken.message
 
 
 def test_an_edited_payload_is_named_as_the_first_broken_link() -> None:
@@ -129,3 +143,21 @@ def test_an_event_recomputed_without_its_successors_breaks_the_next_link() -> No
     assert verdict.broken is not None
     assert verdict.broken.event_id == "e-3"
     assert verdict.broken.damage == chain.Damage.EDITED
+
+
+def test_a_chain_head_that_does_not_match_the_last_event_is_found() -> None:
+    links = a_chain(3)
+    verdict = walked(links, chain.Head(3, chain.GENESIS))
+    assert verdict.broken is not None
+    assert verdict.broken.damage == chain.Damage.HEAD
+    assert "does not match the ledger's last link" in verdict.broken.message
+
+
+def test_values_the_database_cannot_hold_still_hash_without_failing() -> None:
+    """SQLite kept NaN and infinities before numbers were checked at the door (issue 12)."""
+    assert b'"q":["nan","inf"]' in chain.canonical_bytes(an_event(q=(float("nan"), 1e400)), 1)
+
+
+def test_a_payload_value_json_cannot_hold_is_refused() -> None:
+    with pytest.raises(TypeError, match="cannot hold set"):
+        chain.canonical_bytes(an_event(q={1}), 1)

@@ -45,12 +45,19 @@ def verify(
 @ledger_app.command("head")
 def head(
     tenant: SomeTenant = None,
+    at: Annotated[
+        int | None,
+        typer.Option("--at", help="The link at this position, to compare with a kept head."),
+    ] = None,
     database_url: options.DatabaseUrl = config.DEFAULT_DATABASE_URL,
 ) -> None:
     """Print each tenant's last link (events chained, last hash) to keep somewhere else."""
     db = options.database(database_url)
     for each in _tenants(db, tenant):
-        last = services.ledger.head(db, each.id)
+        try:
+            last = services.ledger.head(db, each.id, at)
+        except DomainError as error:
+            raise options.fail(error) from error
         typer.echo(f"{each.code}\t{last.position}\t{last.hash}")
 
 

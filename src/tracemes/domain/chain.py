@@ -141,6 +141,9 @@ def walk(
                 ),
             )
         head = Head(stored.position, sealed)
+    if recorded_head is None and head.position > 0:
+        message = f"the chain head is missing: {head.position} events have no head to end at"
+        return Verdict(tenant_id, head.position, head, Break(None, None, Damage.HEAD, message))
     if recorded_head is not None and recorded_head != head:
         if recorded_head.position > head.position:
             message = (

@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import store
 from tracemes.domain import chain
+from tracemes.domain.errors import NotFoundError
 
 
 def verify(db: Engine, tenant_id: int) -> chain.Verdict:
@@ -17,7 +18,13 @@ def verify(db: Engine, tenant_id: int) -> chain.Verdict:
             return chain.walk(tenant_id, links, positions, recorded)
 
 
-def head(db: Engine, tenant_id: int) -> chain.Head:
-    """The tenant's last link (how many events, last hash), to write down somewhere else."""
+def head(db: Engine, tenant_id: int, at: int | None = None) -> chain.Head:
+    """The tenant's last link (how many events, last hash), to write down somewhere else;
+    with `at`, the link at that position, to compare with one written down before."""
     with store.db.reading(db) as conn:
-        return store.ledger.head(conn, tenant_id) or chain.Head()
+        if at is None:
+            return store.ledger.head(conn, tenant_id) or chain.Head()
+        link = store.ledger.link_at(conn, tenant_id, at)
+    if link is None:
+        raise NotFoundError("ledger position", at)
+    return link

@@ -102,6 +102,16 @@ def head(conn: Connection, tenant_id: int) -> chain.Head | None:
     return chain.Head(row.position, row.hash) if row else None
 
 
+def link_at(conn: Connection, tenant_id: int, position: int) -> chain.Head | None:
+    """The chain as it stood after the event at `position`, if there is one."""
+    sealed = conn.execute(
+        sa.select(events.c.chain_hash).where(
+            events.c.tenant_id == tenant_id, events.c.chain_position == position
+        )
+    ).scalar_one_or_none()
+    return chain.Head(position, sealed) if sealed is not None else None
+
+
 def chain_links(conn: Connection, tenant_id: int) -> Generator[chain.StoredLink]:
     """The tenant's events in the order they were written, with their chain fields."""
     query = sa.select(events).where(events.c.tenant_id == tenant_id).order_by(events.c.id)
