@@ -47,11 +47,12 @@ def test_the_same_moment_in_another_offset_hashes_the_same() -> None:
 
 
 def test_a_number_hashes_by_value_whatever_the_database_hands_back() -> None:
-    """PostgreSQL's jsonb hands 1e30 back as an integer and 2.50 as 2.5; SQLite keeps text."""
+    """PostgreSQL's jsonb hands 1e16 back as an integer; SQLite keeps the float."""
     assert chain.canonical_bytes(an_event(q=2), 1) == chain.canonical_bytes(an_event(q=2.0), 1)
-    assert chain.canonical_bytes(an_event(q=1e30), 1) == chain.canonical_bytes(
-        an_event(q=10**30), 1
+    assert chain.canonical_bytes(an_event(q=1e16), 1) == chain.canonical_bytes(
+        an_event(q=10**16), 1
     )
+    assert b'"q":1e+30' in chain.canonical_bytes(an_event(q=1e30), 1)
     assert chain.canonical_bytes(an_event(q=-0.0), 1) == chain.canonical_bytes(an_event(q=0), 1)
     assert b'"q":0.1' in chain.canonical_bytes(an_event(q=0.1), 1)
     assert b'"q":"2.50"' in chain.canonical_bytes(an_event(q=Decimal("2.50")), 1)
@@ -155,9 +156,9 @@ def test_a_chain_head_that_does_not_match_the_last_event_is_found() -> None:
 
 def test_values_the_database_cannot_hold_still_hash_without_failing() -> None:
     """SQLite kept NaN and infinities before numbers were checked at the door (issue 12)."""
-    assert b'"q":["nan","inf"]' in chain.canonical_bytes(an_event(q=(float("nan"), 1e400)), 1)
+    assert b'"q":[null,null]' in chain.canonical_bytes(an_event(q=(float("nan"), 1e400)), 1)
 
 
 def test_a_payload_value_json_cannot_hold_is_refused() -> None:
-    with pytest.raises(TypeError, match="cannot hold set"):
+    with pytest.raises(TypeError, match="not JSON serializable: set"):
         chain.canonical_bytes(an_event(q={1}), 1)

@@ -1,21 +1,22 @@
 """The ledger's hash chain: each event sealed with the hash of the one before it, per tenant.
 
 hash_n = SHA-256(hash_{n-1} || canonical bytes of event n), with hash_0 = GENESIS. The
-canonical bytes are the same whichever database stored the event: times as UTC ISO text with
-microseconds, the payload as JSON with sorted keys and no whitespace, numbers by value (the
-integer 2, the float 2.0 and PostgreSQL's numeric 2.00 are one number), decimals as exact
-strings. Changing an event, dropping one or moving one breaks every later link, so a walk from
-the first event finds the first place the ledger was touched.
+canonical bytes are the same whichever database stored the event: compact UTF-8 JSON with
+sorted keys, times as UTC ISO text with microseconds, whole numbers as integers (the float
+1e16 and PostgreSQL's 10000000000000000 are one number), decimals as exact strings.
+Changing an event, dropping one or moving one breaks every later link, so a walk from the first
+event finds the first place the ledger was touched.
 """
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 from tracemes.domain.events import Event
 
@@ -28,7 +29,7 @@ def canonical_bytes(event: Event, position: int) -> bytes:
     fields = {
         "event_id": event.event_id,
         "occurred_at": _time(event.occurred_at),
-        "payload": event.payload,
+        "payload": _numbers(event.payload),
         "position": position,
         "recorded_at": _time(event.recorded_at),
         "station": event.station,
@@ -37,7 +38,7 @@ def canonical_bytes(event: Event, position: int) -> bytes:
         "type": event.type,
         "user_id": event.user_id,
     }
-    return _json(fields).encode()
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
 def link(previous: str, event: Event, position: int) -> str:
@@ -184,38 +185,30 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def _json(value: Any) -> str:
-    """JSON with sorted keys, no whitespace, every number in one exact form, decimals as text."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, Mapping):
-        items = sorted(((str(key), item) for key, item in value.items()), key=_first)
-        return "{" + ",".join(f"{_json(key)}:{_json(item)}" for key, item in items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_json(item) for item in value) + "]"
+_INTEGERS = (-(2**63), 2**64)  # what a JSON integer reads back as, not as a float
+
+
+def _numbers(value: Any) -> Any:
+    """The payload with each number in the form both databases hand back.
+
+    A whole float becomes an integer: PostgreSQL's jsonb returns 1e16 as 10000000000000000
+    while SQLite returns it as written. Other floats come back as the same float from both.
+    Decimals are their exact text. The rest is written by orjson with the options the
+    database columns use (integer keys as text, datetimes as RFC 3339), so an event hashes
+    the same before it is stored and after it is read back; orjson because this runs for
+    every event ingested.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: _numbers(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_numbers(item) for item in value]
+    if kind is float:
+        if value.is_integer() and _INTEGERS[0] <= value < _INTEGERS[1]:
+            return int(value)
+        return value
     if isinstance(value, Decimal):
-        return _json(str(value))
-    if isinstance(value, int | float):
-        return _number(value)
-    raise TypeError(f"a ledger payload cannot hold {type(value).__name__}")
-
-
-def _first(pair: tuple[str, Any]) -> str:
-    return pair[0]
-
-
-def _number(value: int | float) -> str:
-    if isinstance(value, int):
         return str(value)
-    exact = Decimal(repr(value))
-    if not exact.is_finite():
-        return json.dumps(repr(value))
-    if exact == exact.to_integral_value():
-        return str(int(exact))
-    return str(exact.normalize())
+    if isinstance(value, Mapping):
+        return {key: _numbers(item) for key, item in value.items()}
+    return value

@@ -27,14 +27,13 @@ def open_database(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, **_JSON)
 
 
-def json_text(value: Any) -> str:
-    """A JSON column's text, as both databases are handed it."""
+def _json_text(value: Any) -> str:
     # orjson writes a ledger payload in a fifth of the stdlib's time; the options keep what
     # json.dumps accepted (integer keys).
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-_JSON: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+_JSON: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

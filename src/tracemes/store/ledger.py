@@ -3,7 +3,6 @@
 import dataclasses
 from collections.abc import Generator, Iterable, Sequence
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,7 +11,6 @@ from tracemes.domain import chain
 from tracemes.domain.events import Event
 from tracemes.store.bulk import insert_rows
 from tracemes.store.chunks import TENANT, VALUES, rows_in
-from tracemes.store.db import json_text
 from tracemes.store.schema import event_subjects, events, ledger_heads
 
 
@@ -21,7 +19,7 @@ def append(conn: Connection, event: Event) -> bool:
     if get(conn, event.tenant_id, event.event_id) is not None:
         return False
     head = _locked_head(conn, event.tenant_id)
-    [(position, sealed)], new_head = chain.seal(head, [_as_stored(event)])
+    [(position, sealed)], new_head = chain.seal(head, [event])
     conn.execute(
         sa.insert(events).values(**_row(event), chain_position=position, chain_hash=sealed)
     )
@@ -47,7 +45,7 @@ def append_many(conn: Connection, batch: Sequence[Event]) -> None:
     for tenant_id in sorted(by_tenant):  # one order for every writer: no lock cycles
         tenant_events = by_tenant[tenant_id]
         head = _locked_head(conn, tenant_id)
-        links, new_head = chain.seal(head, [_as_stored(event) for event in tenant_events])
+        links, new_head = chain.seal(head, tenant_events)
         insert_rows(
             conn,
             events,
@@ -83,13 +81,6 @@ def _move_head(conn: Connection, tenant_id: int, head: chain.Head) -> None:
         .where(ledger_heads.c.tenant_id == tenant_id)
         .values(position=head.position, hash=head.hash)
     )
-
-
-def _as_stored(event: Event) -> Event:
-    """The event as it reads back: its payload through the database's JSON, so the hash
-    sealed now is the hash a later check computes (integer keys become text, and so on)."""
-    payload = orjson.loads(json_text(event.payload))
-    return dataclasses.replace(event, payload=payload)
 
 
 def head(conn: Connection, tenant_id: int) -> chain.Head | None:
