@@ -270,3 +270,55 @@ def test_serve_refuses_a_public_url_that_is_not_http_and_says_why(tmp_path: Path
 
     assert result.exit_code == 2
     assert "TRACEMES_PUBLIC_URL must look like https://mes.example.cn" in result.output
+
+
+def test_ledger_verify_reports_ok_then_names_the_first_edited_event(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+    _run(database_url, "user", "create", "li", "--tenant", "ACME", "--role", "operator")
+    _run(database_url, "tenant", "create", "BETA", "Beta Blades")
+
+    before = _run(database_url, "ledger", "verify")
+    db = open_database(database_url)
+    with db.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE events SET payload = '{\"role\": \"admin\"}' WHERE type = 'user.created'"
+        )
+        row_id = conn.exec_driver_sql("SELECT id FROM events WHERE type = 'user.created'")
+        broken_row = row_id.scalar_one()
+    db.dispose()
+    after = _run(database_url, "ledger", "verify", "--tenant", "ACME")
+
+    assert before.exit_code == 0, before.output
+    assert before.stdout.startswith("ACME: OK, 2 events, head ")
+    assert "BETA: OK, 1 events" in before.stdout
+    assert after.exit_code == 1
+    assert after.stdout.startswith("ACME: BROKEN (edited) after 1 good events: event ")
+    assert f"(row {broken_row}, position 2) was edited or forged" in after.stdout
+
+
+def test_ledger_head_prints_the_last_link_to_keep_elsewhere(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+
+    head = _run(database_url, "ledger", "head", "--tenant", "ACME")
+    verify = _run(database_url, "ledger", "verify", "--tenant", "ACME")
+
+    _run(database_url, "user", "create", "li", "--tenant", "ACME", "--role", "operator")
+    later = _run(database_url, "ledger", "head", "--tenant", "ACME")
+    kept = _run(database_url, "ledger", "head", "--tenant", "ACME", "--at", "1")
+    beyond = _run(database_url, "ledger", "head", "--tenant", "ACME", "--at", "3")
+
+    code, position, last_hash = head.stdout.strip().split("\t")
+    assert (code, position) == ("ACME", "1")
+    assert verify.stdout.strip().endswith(f"head {last_hash}")
+    assert later.stdout.split("\t")[1] == "2"
+    assert later.stdout.split("\t")[2] != f"{last_hash}\n"
+    assert kept.stdout == head.stdout
+    assert beyond.exit_code == 1
+    assert "error: ledger position 3 not found" in beyond.stderr
+
+
+def test_ledger_verify_of_an_unknown_tenant_is_refused(database_url: str) -> None:
+    result = _run(database_url, "ledger", "verify", "--tenant", "NOPE")
+
+    assert result.exit_code == 1
+    assert "error: tenant NOPE not found" in result.stderr

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from tracemes import services
 from tracemes.store.db import alembic_config, migrate, open_database
 from tracemes.store.schema import metadata
 
@@ -157,4 +158,60 @@ def test_final_inspections_keep_the_units_they_sampled(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("SELECT count(*) FROM inspection_lots").scalar_one() == 3
     command.upgrade(config, "head")
     assert schema_drift(engine) == []
+    engine.dispose()
+
+
+def _events_before_the_chain(engine: sa.Engine) -> None:
+    """Two tenants' events written before the chain existed, interleaved by id."""
+    command.upgrade(alembic_config(engine), "8f0154553d4f")  # before the ledger was chained
+    at = "2026-03-16 08:00:00.250000"
+    payloads = ['{"quantity": 2.50, "n": 1}', '{"b": [1, 2.0, null], "a": "电池"}', "{}"]
+    with engine.begin() as conn:
+        for tenant in (1, 2):
+            conn.exec_driver_sql(
+                f"INSERT INTO tenants (id, code, name, created_at) "
+                f"VALUES ({tenant}, 'T{tenant}', 'T', '{at}')"
+            )
+        for n in range(9):
+            conn.exec_driver_sql(
+                "INSERT INTO events (tenant_id, event_id, type, subject, occurred_at, "
+                f"recorded_at, payload) VALUES ({1 + n % 2}, 'e{n}', 'line.created', 'L', "
+                f"'{at}', '{at}', '{payloads[n % 3]}')"
+            )
+
+
+def _chained(engine: sa.Engine) -> list[tuple[int, int]]:
+    verdicts = [services.ledger.verify(engine, tenant) for tenant in (1, 2)]
+    assert all(verdict.is_intact for verdict in verdicts)
+    assert [services.ledger.head(engine, tenant) for tenant in (1, 2)] == [
+        verdict.head for verdict in verdicts
+    ]
+    return [(verdict.tenant_id, verdict.checked) for verdict in verdicts]
+
+
+def test_existing_events_are_chained_in_id_order_per_tenant(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'chain.db'}")
+    _events_before_the_chain(engine)
+
+    command.upgrade(alembic_config(engine), "head")
+
+    assert _chained(engine) == [(1, 5), (2, 4)]
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_existing_events_are_chained_on_postgres(postgres_url: str) -> None:
+    engine = open_database(postgres_url)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    command.downgrade(alembic_config(engine), "8f0154553d4f")
+    _events_before_the_chain(engine)
+
+    command.upgrade(alembic_config(engine), "head")
+
+    assert _chained(engine) == [(1, 5), (2, 4)]
+    assert schema_drift(engine) == []
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

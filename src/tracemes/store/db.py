@@ -114,6 +114,18 @@ def reading(engine: Engine) -> Iterator[sa.Connection]:
         conn.commit()
 
 
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection for questions whose several queries must see one moment (PostgreSQL
+    REPEATABLE READ; on SQLite a read transaction already does)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.execution_options(read_only=True)
+        with conn.begin():
+            yield conn
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     """Alembic configuration pointing at our migrations (and at `engine` when given)."""
     config = Config()

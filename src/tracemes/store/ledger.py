@@ -1,22 +1,29 @@
 """The event ledger: append-only, idempotent by the client's event id."""
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 
+from tracemes.domain import chain
 from tracemes.domain.events import Event
 from tracemes.store.bulk import insert_rows
 from tracemes.store.chunks import TENANT, VALUES, rows_in
-from tracemes.store.schema import event_subjects, events
+from tracemes.store.schema import event_subjects, events, ledger_heads
 
 
 def append(conn: Connection, event: Event) -> bool:
-    """Append one event. Return False when this event_id is already in the ledger."""
+    """Append one event, chained to the tenant's last. False when its event_id is stored."""
     if get(conn, event.tenant_id, event.event_id) is not None:
         return False
-    conn.execute(sa.insert(events).values(**_row(event)))
+    head = _locked_head(conn, event.tenant_id)
+    [(position, sealed)], new_head = chain.seal(head, [event])
+    conn.execute(
+        sa.insert(events).values(**_row(event), chain_position=position, chain_hash=sealed)
+    )
+    _move_head(conn, event.tenant_id, new_head)
     return True  # the unique (tenant_id, event_id) constraint still guards races
 
 
@@ -31,8 +38,86 @@ def existing_ids(conn: Connection, tenant_id: int, event_ids: Iterable[str]) -> 
 
 
 def append_many(conn: Connection, batch: Sequence[Event]) -> None:
-    """Append events already checked to be new (one statement for the batch)."""
-    insert_rows(conn, events, _EVENT_COLUMNS, [_values(event) for event in batch])
+    """Append events already checked to be new (one statement per tenant), chained in order."""
+    by_tenant: dict[int, list[Event]] = {}
+    for event in batch:
+        by_tenant.setdefault(event.tenant_id, []).append(event)
+    for tenant_id in sorted(by_tenant):  # one order for every writer: no lock cycles
+        tenant_events = by_tenant[tenant_id]
+        head = _locked_head(conn, tenant_id)
+        links, new_head = chain.seal(head, tenant_events)
+        insert_rows(
+            conn,
+            events,
+            _CHAINED_COLUMNS,
+            [(*_values(event), *link) for event, link in zip(tenant_events, links, strict=True)],
+        )
+        _move_head(conn, tenant_id, new_head)
+
+
+def _locked_head(conn: Connection, tenant_id: int) -> chain.Head:
+    """The tenant's chain head, locked until the transaction ends (PostgreSQL: row lock;
+    SQLite: the writer already holds the database since BEGIN IMMEDIATE)."""
+    query = (
+        sa.select(ledger_heads.c.position, ledger_heads.c.hash)
+        .where(ledger_heads.c.tenant_id == tenant_id)
+        .with_for_update()
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        # The tenant's first event: make its head; a writer racing here waits on the key.
+        values = {"tenant_id": tenant_id, "position": 0, "hash": chain.GENESIS}
+        if conn.dialect.name == "postgresql":
+            conn.execute(postgresql.insert(ledger_heads).values(values).on_conflict_do_nothing())
+        else:
+            conn.execute(sqlite.insert(ledger_heads).values(values).on_conflict_do_nothing())
+        row = conn.execute(query).one()
+    return chain.Head(row.position, row.hash)
+
+
+def _move_head(conn: Connection, tenant_id: int, head: chain.Head) -> None:
+    conn.execute(
+        sa.update(ledger_heads)
+        .where(ledger_heads.c.tenant_id == tenant_id)
+        .values(position=head.position, hash=head.hash)
+    )
+
+
+def head(conn: Connection, tenant_id: int) -> chain.Head | None:
+    """The tenant's recorded chain head, or None before its first chained event."""
+    row = conn.execute(
+        sa.select(ledger_heads.c.position, ledger_heads.c.hash).where(
+            ledger_heads.c.tenant_id == tenant_id
+        )
+    ).first()
+    return chain.Head(row.position, row.hash) if row else None
+
+
+def link_at(conn: Connection, tenant_id: int, position: int) -> chain.Head | None:
+    """The chain as it stood after the event at `position`, if there is one."""
+    sealed = conn.execute(
+        sa.select(events.c.chain_hash).where(
+            events.c.tenant_id == tenant_id, events.c.chain_position == position
+        )
+    ).scalar_one_or_none()
+    return chain.Head(position, sealed) if sealed is not None else None
+
+
+def chain_links(conn: Connection, tenant_id: int) -> Generator[chain.StoredLink]:
+    """The tenant's events in the order they were written, with their chain fields."""
+    query = sa.select(events).where(events.c.tenant_id == tenant_id).order_by(events.c.id)
+    with conn.execute(query, execution_options={"yield_per": 2000}) as rows:
+        for row in rows.mappings():
+            yield chain.StoredLink(row["id"], _event(row), row["chain_position"], row["chain_hash"])
+
+
+def chain_positions(conn: Connection, tenant_id: int) -> set[int]:
+    """Every chain position the tenant's events carry."""
+    return set(
+        conn.execute(
+            sa.select(events.c.chain_position).where(events.c.tenant_id == tenant_id)
+        ).scalars()
+    )
 
 
 def add_subjects(conn: Connection, tenant_id: int, pairs: Sequence[tuple[str, str]]) -> None:
@@ -101,6 +186,7 @@ def _row(event: Event) -> dict[str, object]:
 
 
 _EVENT_COLUMNS = tuple(field.name for field in dataclasses.fields(Event))
+_CHAINED_COLUMNS = (*_EVENT_COLUMNS, "chain_position", "chain_hash")
 
 
 def _values(event: Event) -> tuple[object, ...]:

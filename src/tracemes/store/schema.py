@@ -173,9 +173,24 @@ events = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id")),
     sa.Column("station", sa.String(64)),
     sa.Column("payload", Json, nullable=False),
+    sa.Column("chain_position", sa.BigInteger, nullable=False),
+    sa.Column("chain_hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("tenant_id", "event_id"),
+    sa.UniqueConstraint("tenant_id", "chain_position"),
     sa.Index(None, "tenant_id", "subject"),
+    # Each event is sealed by chain_hash = SHA-256(the tenant's previous hash || the event),
+    # at chain_position 1, 2, 3... per tenant (domain/chain.py).
     comment="The append-only ledger of everything that happened; never updated or deleted.",
+)
+
+ledger_heads = sa.Table(
+    "ledger_heads",
+    metadata,
+    sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id"), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    comment="The last link of each tenant's ledger chain; a writer locks it, so the chain "
+    "never forks.",
 )
 
 lines = sa.Table(
