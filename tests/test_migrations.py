@@ -1,5 +1,7 @@
 """Migrations build the schema from empty on both databases and match store/schema.py."""
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -215,3 +217,116 @@ def test_existing_events_are_chained_on_postgres(postgres_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """An empty database on each engine, with no migration run yet."""
+    if request.param == "sqlite":
+        engine = open_database(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    base = request.getfixturevalue("postgres_url").split("?")[0]
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine = open_database(f"{base}?options=-csearch_path%3D{schema}")
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+BEFORE_THE_WALL = "8f0154553d4f"
+
+
+def _a_plant_with_data(engine: sa.Engine, unit_order_tenant: int = 1) -> None:
+    at = "2026-03-16 08:00:00+00"
+    rows = [
+        f"INSERT INTO tenants (id, code, name, created_at) VALUES (1, 'A', 'A', '{at}')",
+        f"INSERT INTO tenants (id, code, name, created_at) VALUES (2, 'B', 'B', '{at}')",
+        "INSERT INTO users (id, tenant_id, name, role, created_at) "
+        f"VALUES (1, 1, 'ann', 'operator', '{at}')",
+        "INSERT INTO lines (id, tenant_id, code, name) VALUES (1, 1, 'L1', 'L')",
+        "INSERT INTO lines (id, tenant_id, code, name) VALUES (2, 2, 'L1', 'L')",
+        "INSERT INTO stations (id, tenant_id, line_id, code, name) VALUES (1, 1, 1, 'S1', 'S')",
+        "INSERT INTO items (id, tenant_id, code, name, uom, tracking) "
+        "VALUES (1, 1, 'BIKE', 'Bike', 'pcs', 'serial')",
+        "INSERT INTO items (id, tenant_id, code, name, uom, tracking) "
+        "VALUES (2, 2, 'SAW', 'Saw', 'pcs', 'lot')",
+        "INSERT INTO work_orders (id, tenant_id, code, item_id, line_id, quantity, status, "
+        f"created_at) VALUES (1, 1, 'WO-1', 1, 1, '3', 'in_progress', '{at}')",
+        "INSERT INTO work_orders (id, tenant_id, code, item_id, line_id, quantity, status, "
+        f"created_at) VALUES (2, 2, 'WO-2', 2, 2, '3', 'released', '{at}')"
+        if unit_order_tenant == 2
+        else "SELECT 1",
+        "INSERT INTO units (id, tenant_id, item_id, serial, work_order_id, status, created_at) "
+        f"VALUES (1, 1, 1, 'S1', {unit_order_tenant}, 'in_progress', '{at}')",
+        "INSERT INTO lots (id, tenant_id, item_id, lot, quantity, remaining, received_at) "
+        f"VALUES (1, 1, 1, 'L1', '10', '4', '{at}')",
+        "INSERT INTO bindings (tenant_id, parent_kind, parent_id, child_kind, child_id, item_id, "
+        f"quantity, station_id, operator_id, bound_at) VALUES (1, 'unit', 1, 'lot', 1, 1, '2', "
+        f"1, 1, '{at}')",
+        "INSERT INTO step_runs (tenant_id, unit_id, operation_code, station_id, operator_id, "
+        f"started_at) VALUES (1, 1, 'OP10', 1, 1, '{at}')",
+    ]
+    with engine.begin() as conn:
+        for row in rows:
+            conn.exec_driver_sql(row)
+
+
+def _counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+            for table in ("tenants", "users", "items", "work_orders", "units", "lots", "bindings")
+        }
+
+
+def test_the_wall_goes_up_over_a_database_with_data(unmigrated: sa.Engine) -> None:
+    config = alembic_config(unmigrated)
+    command.upgrade(config, BEFORE_THE_WALL)
+    _a_plant_with_data(unmigrated)
+    before = _counts(unmigrated)
+
+    command.upgrade(config, "head")
+
+    assert _counts(unmigrated) == before
+    assert schema_drift(unmigrated) == []
+    negative_stock = "UPDATE lots SET remaining = '-1' WHERE id = 1"
+    with pytest.raises(sa.exc.IntegrityError), unmigrated.begin() as conn:
+        conn.exec_driver_sql(negative_stock)
+    with pytest.raises(sa.exc.IntegrityError), unmigrated.begin() as conn:
+        conn.exec_driver_sql("UPDATE units SET item_id = 2 WHERE id = 1")  # BETA's item
+    with unmigrated.connect() as conn:
+        if unmigrated.dialect.name == "sqlite":  # keys back on; the live-serial index partial
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+            index = "SELECT sql FROM sqlite_master WHERE name = 'uq_bindings_live_serial'"
+            assert "WHERE unbound_at IS NULL" in conn.exec_driver_sql(index).scalar_one()
+
+    command.downgrade(config, BEFORE_THE_WALL)  # and down again, data in place
+    assert _counts(unmigrated) == before
+    with unmigrated.begin() as conn:
+        conn.exec_driver_sql(negative_stock)  # the old schema took it
+        conn.exec_driver_sql("UPDATE lots SET remaining = '4' WHERE id = 1")
+    command.upgrade(config, "head")
+    assert schema_drift(unmigrated) == []
+
+
+def test_the_wall_does_not_go_up_over_rows_that_cross_tenants(unmigrated: sa.Engine) -> None:
+    config = alembic_config(unmigrated)
+    command.upgrade(config, BEFORE_THE_WALL)
+    _a_plant_with_data(unmigrated, unit_order_tenant=2)  # ACME's unit on BETA's order
+    before = _counts(unmigrated)
+
+    with pytest.raises((sa.exc.IntegrityError, RuntimeError)) as refused:
+        command.upgrade(config, "head")
+
+    assert "units" in str(refused.value)
+    assert _counts(unmigrated) == before
+    with unmigrated.connect() as conn:
+        version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    assert version == BEFORE_THE_WALL

@@ -1,12 +1,28 @@
-"""Every table. Each row belongs to one tenant, and every business key is unique per tenant."""
+"""Every table. Each row belongs to one tenant, and every business key is unique per tenant.
+
+The database is the last wall behind the code: quantities and stock are checked (CHECK), enum
+columns hold only their enum's values, and a reference names a row of the same tenant
+(composite foreign keys on (x_id, tenant_id) -> (id, tenant_id); every referenced table is
+UNIQUE (tenant_id, id)). A binding's parent and child, and a hold member's target, are a unit
+or a lot by kind: no foreign key can follow them, so the code checks those ids.
+"""
 
 from datetime import UTC, datetime
 from decimal import Context, Decimal
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+
+from tracemes.domain.floor import Kind
+from tracemes.domain.holds import Disposition
+from tracemes.domain.inspection import Stage
+from tracemes.domain.items import Tracking
+from tracemes.domain.units import UnitStatus
+from tracemes.domain.users import Role
+from tracemes.domain.work_orders import Status
 
 metadata = sa.MetaData(
     naming_convention={
@@ -103,6 +119,49 @@ def _tenant() -> sa.Column[int]:
     return sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id"), nullable=False)
 
 
+def _referable() -> sa.UniqueConstraint:
+    """What a composite foreign key of a child points at: this row, of this tenant."""
+    return sa.UniqueConstraint("tenant_id", "id")
+
+
+def _ref(column: str, parent: str) -> sa.ForeignKeyConstraint:
+    """`column` names a row of `parent` that belongs to the same tenant."""
+    return sa.ForeignKeyConstraint([column, "tenant_id"], [f"{parent}.id", f"{parent}.tenant_id"])
+
+
+# The columns that hold an enum's values, and the enum. Their CHECKs are built from here, so
+# a value added to an enum reaches the database's list only by a migration (a test compares).
+ENUM_COLUMNS: dict[str, dict[str, type[StrEnum]]] = {
+    "users": {"role": Role},
+    "items": {"tracking": Tracking},
+    "work_orders": {"status": Status},
+    "units": {"status": UnitStatus},
+    "bindings": {"parent_kind": Kind, "child_kind": Kind},
+    "holds": {"disposition": Disposition},
+    "hold_members": {"kind": Kind},
+    "inspection_plans": {"stage": Stage},
+}
+
+
+def _known(table: str) -> list[sa.CheckConstraint]:
+    """CHECK that each enum column of `table` holds one of its enum's values (or null)."""
+    return [
+        sa.CheckConstraint(
+            f"{column} IN ({', '.join(repr(str(value)) for value in enum)})", name=f"{column}_known"
+        )
+        for column, enum in ENUM_COLUMNS[table].items()
+    ]
+
+
+# Quantities are text on SQLite: compared as numbers only once cast (a no-op on PostgreSQL).
+def _positive(column: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(f"CAST({column} AS NUMERIC) > 0", name=f"{column}_positive")
+
+
+def _not_negative(column: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(f"CAST({column} AS NUMERIC) >= 0", name=f"{column}_not_negative")
+
+
 tenants = sa.Table(
     "tenants",
     metadata,
@@ -126,6 +185,8 @@ users = sa.Table(
     sa.Column("language", sa.String(10)),
     sa.Column("badge_hash", sa.String(64)),  # sha256 of the badge card's code; null = none
     sa.Column("disabled_at", UtcDateTime),  # set: no sign-in, no session, no token works
+    _referable(),
+    *_known("users"),
     sa.UniqueConstraint("tenant_id", "name"),
     sa.UniqueConstraint("tenant_id", "badge_hash"),
     comment="People who sign in; each belongs to one tenant with one role.",
@@ -136,11 +197,12 @@ tokens = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
+    _ref("user_id", "users"),
     sa.UniqueConstraint("token_hash"),
     sa.Index(None, "tenant_id", "user_id"),
     comment="API tokens and browser sessions, stored only as SHA-256 hashes.",
@@ -170,11 +232,12 @@ events = sa.Table(
     sa.Column("subject", sa.String(200), nullable=False),
     sa.Column("occurred_at", UtcDateTime, nullable=False),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("user_id", sa.Integer),
     sa.Column("station", sa.String(64)),
     sa.Column("payload", Json, nullable=False),
     sa.Column("chain_position", sa.BigInteger, nullable=False),
     sa.Column("chain_hash", sa.String(64), nullable=False),
+    _ref("user_id", "users"),
     sa.UniqueConstraint("tenant_id", "event_id"),
     sa.UniqueConstraint("tenant_id", "chain_position"),
     sa.Index(None, "tenant_id", "subject"),
@@ -201,6 +264,7 @@ lines = sa.Table(
     sa.Column("code", sa.String(64), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("site", sa.String(200)),
+    _referable(),
     sa.UniqueConstraint("tenant_id", "code"),
     comment="Production lines (ISA-95 work centres).",
 )
@@ -210,9 +274,11 @@ stations = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("line_id", sa.Integer, sa.ForeignKey("lines.id"), nullable=False),
+    sa.Column("line_id", sa.Integer, nullable=False),
     sa.Column("code", sa.String(64), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
+    _referable(),
+    _ref("line_id", "lines"),
     sa.UniqueConstraint("tenant_id", "code"),
     comment="Stations on a line, where operators scan.",
 )
@@ -229,6 +295,9 @@ items = sa.Table(
     sa.Column("gtin", sa.String(14)),
     sa.Column("standard_cost", Quantity),
     sa.Column("serial_pattern", sa.String(100)),
+    _referable(),
+    *_known("items"),
+    _not_negative("standard_cost"),
     sa.UniqueConstraint("tenant_id", "code"),
     comment="Material definitions: part numbers with tracking mode and standard cost.",
 )
@@ -238,9 +307,12 @@ boms = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    _referable(),
+    _ref("item_id", "items"),
+    sa.CheckConstraint("version > 0", name="version_positive"),
     sa.UniqueConstraint("tenant_id", "item_id", "version"),
     comment="BOM versions of an item; the highest is current, older ones serve released orders.",
 )
@@ -250,12 +322,15 @@ bom_lines = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("bom_id", sa.Integer, sa.ForeignKey("boms.id"), nullable=False),
+    sa.Column("bom_id", sa.Integer, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("quantity", Quantity, nullable=False),
     sa.Column("is_key", sa.Boolean, nullable=False),
     sa.Column("operation_code", sa.String(64)),
+    _ref("bom_id", "boms"),
+    _ref("item_id", "items"),
+    _positive("quantity"),
     sa.UniqueConstraint("tenant_id", "bom_id", "item_id"),
     comment="Components of one BOM version.",
 )
@@ -265,9 +340,12 @@ routings = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    _referable(),
+    _ref("item_id", "items"),
+    sa.CheckConstraint("version > 0", name="version_positive"),
     sa.UniqueConstraint("tenant_id", "item_id", "version"),
     comment="Routing versions of an item; the highest is current.",
 )
@@ -277,17 +355,21 @@ operations = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("routing_id", sa.Integer, sa.ForeignKey("routings.id"), nullable=False),
+    sa.Column("routing_id", sa.Integer, nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("code", sa.String(64), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("line_id", sa.Integer, sa.ForeignKey("lines.id")),
-    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id")),
+    sa.Column("line_id", sa.Integer),
+    sa.Column("station_id", sa.Integer),
     sa.Column("standard_seconds", Quantity, nullable=False),
     sa.Column("binds", Json, nullable=False),
     sa.Column("inspection", sa.String(200)),
     sa.Column("rework_operation", sa.String(64)),
     sa.Column("checks", Json),  # characteristics measured here; null = none
+    _ref("routing_id", "routings"),
+    _ref("line_id", "lines"),
+    _ref("station_id", "stations"),
+    _not_negative("standard_seconds"),
     sa.UniqueConstraint("tenant_id", "routing_id", "seq"),
     sa.UniqueConstraint("tenant_id", "routing_id", "code"),
     comment="Operations of one routing version, in seq order.",
@@ -299,16 +381,24 @@ work_orders = sa.Table(
     _id(),
     _tenant(),
     sa.Column("code", sa.String(64), nullable=False),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
-    sa.Column("line_id", sa.Integer, sa.ForeignKey("lines.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
+    sa.Column("line_id", sa.Integer, nullable=False),
     sa.Column("quantity", Quantity, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("due_on", sa.Date),
-    sa.Column("bom_id", sa.Integer, sa.ForeignKey("boms.id")),
-    sa.Column("routing_id", sa.Integer, sa.ForeignKey("routings.id")),
+    sa.Column("bom_id", sa.Integer),
+    sa.Column("routing_id", sa.Integer),
     sa.Column("created_at", UtcDateTime, nullable=False),
     # Units that passed their last operation; decides when the order is complete.
     sa.Column("finished_units", sa.Integer, nullable=False, server_default="0"),
+    _referable(),
+    _ref("item_id", "items"),
+    _ref("line_id", "lines"),
+    _ref("bom_id", "boms"),
+    _ref("routing_id", "routings"),
+    *_known("work_orders"),
+    _positive("quantity"),
+    sa.CheckConstraint("finished_units >= 0", name="finished_units_not_negative"),
     sa.UniqueConstraint("tenant_id", "code"),
     sa.Index(None, "tenant_id", "status"),
     comment="Orders to make an item on a line; bom_id/routing_id are the versions snapshotted "
@@ -320,9 +410,9 @@ units = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("serial", sa.String(64), nullable=False),
-    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id")),
+    sa.Column("work_order_id", sa.Integer),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("current_operation", sa.String(64)),
@@ -335,6 +425,11 @@ units = sa.Table(
     sa.Column("sales_order", sa.String(64)),
     sa.Column("delivery", sa.String(64)),
     sa.Column("shipped_at", UtcDateTime),
+    _referable(),
+    _ref("item_id", "items"),
+    _ref("work_order_id", "work_orders"),
+    *_known("units"),
+    _not_negative("unit_cost"),
     sa.UniqueConstraint("tenant_id", "item_id", "serial"),
     sa.Index(None, "tenant_id", "serial"),
     sa.Index(None, "tenant_id", "work_order_id", "status"),
@@ -348,7 +443,7 @@ lots = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("lot", sa.String(64), nullable=False),
     sa.Column("quantity", Quantity, nullable=False),
     sa.Column("remaining", Quantity, nullable=False),
@@ -357,6 +452,14 @@ lots = sa.Table(
     sa.Column("unit_cost", Quantity),
     sa.Column("on_hold", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("rejected", sa.Boolean, nullable=False, server_default=sa.false()),
+    _referable(),
+    _ref("item_id", "items"),
+    _positive("quantity"),
+    _not_negative("remaining"),
+    _not_negative("unit_cost"),
+    sa.CheckConstraint(
+        "CAST(remaining AS NUMERIC) <= CAST(quantity AS NUMERIC)", name="remaining_within_quantity"
+    ),
     sa.UniqueConstraint("tenant_id", "item_id", "lot"),
     # Lots are looked up by number (scans, events naming item and lot): SQLite cannot use the
     # unique index for (item code, lot) pairs across a join, and read every lot instead.
@@ -373,14 +476,19 @@ bindings = sa.Table(
     sa.Column("parent_id", sa.Integer, nullable=False),
     sa.Column("child_kind", sa.String(4), nullable=False),
     sa.Column("child_id", sa.Integer, nullable=False),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("quantity", Quantity, nullable=False),
     sa.Column("operation_code", sa.String(64)),
-    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id")),
-    sa.Column("operator_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("station_id", sa.Integer),
+    sa.Column("operator_id", sa.Integer),
     sa.Column("bound_at", UtcDateTime, nullable=False),
     sa.Column("unbound_at", UtcDateTime),
     sa.Column("unbound_reason", sa.String(200)),
+    _ref("item_id", "items"),
+    _ref("station_id", "stations"),
+    _ref("operator_id", "users"),
+    *_known("bindings"),
+    _positive("quantity"),
     # The trace walks read only these covering indexes of live edges, never the table:
     # down (backward trace, binding checks) and up (where-used). `unbound_at` is in the key
     # because SQLite reads the table for a column of the WHERE clause that is not in the
@@ -435,15 +543,18 @@ step_runs = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("unit_id", sa.Integer, nullable=False),
     sa.Column("operation_code", sa.String(64), nullable=False),
-    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id")),
-    sa.Column("operator_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("station_id", sa.Integer),
+    sa.Column("operator_id", sa.Integer),
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("completed_at", UtcDateTime),
     sa.Column("result", sa.String(10)),
     sa.Column("measurements", Json),
     sa.Column("defects", Json),
+    _ref("unit_id", "units"),
+    _ref("station_id", "stations"),
+    _ref("operator_id", "users"),
     # a unit's runs; with the operation, "was there an earlier run here?" (first-pass yield)
     # is answered from the index alone
     sa.Index(None, "tenant_id", "unit_id", "operation_code"),
@@ -460,10 +571,14 @@ batch_lots = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id"), nullable=False),
-    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id"), nullable=False),
+    sa.Column("lot_id", sa.Integer, nullable=False),
+    sa.Column("work_order_id", sa.Integer, nullable=False),
     sa.Column("started", Quantity, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    _referable(),
+    _ref("lot_id", "lots"),
+    _ref("work_order_id", "work_orders"),
+    _positive("started"),
     sa.UniqueConstraint("tenant_id", "lot_id"),
     sa.Index(None, "tenant_id", "work_order_id"),
     comment="A production lot of a work order; its stock (finished good) is lots.remaining.",
@@ -474,7 +589,7 @@ batch_steps = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batch_lots.id"), nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
     sa.Column("operation_code", sa.String(64), nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("received", Quantity, nullable=False),
@@ -484,6 +599,13 @@ batch_steps = sa.Table(
     sa.Column("moved", Quantity, nullable=False),
     sa.Column("sent", Quantity, nullable=False),
     sa.Column("defects", Json, nullable=False),
+    _ref("batch_id", "batch_lots"),
+    _not_negative("received"),
+    _not_negative("good"),
+    _not_negative("scrap"),
+    _not_negative("rework"),
+    _not_negative("moved"),
+    _not_negative("sent"),
     sa.UniqueConstraint("tenant_id", "batch_id", "operation_code"),
     comment="One operation of a production lot: received = good + scrap + rework + moved + "
     "in process; sent <= good. The ledger holds the events that made these numbers.",
@@ -494,12 +616,14 @@ lot_shipments = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id"), nullable=False),
+    sa.Column("lot_id", sa.Integer, nullable=False),
     sa.Column("quantity", Quantity, nullable=False),
     sa.Column("customer", sa.String(200), nullable=False),
     sa.Column("sales_order", sa.String(64)),
     sa.Column("delivery", sa.String(64)),
     sa.Column("shipped_at", UtcDateTime, nullable=False),
+    _ref("lot_id", "lots"),
+    _positive("quantity"),
     sa.Index(None, "tenant_id", "lot_id"),
     comment="Quantities of a lot sent to a customer; forward trace names them.",
 )
@@ -523,11 +647,15 @@ holds = sa.Table(
     sa.Column("code", sa.String(64), nullable=False),
     sa.Column("reason", sa.String(500), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("created_by", sa.Integer),
     sa.Column("released_at", UtcDateTime),
-    sa.Column("released_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("released_by", sa.Integer),
     sa.Column("disposition", sa.String(30)),
     sa.Column("note", sa.String(500)),
+    _referable(),
+    _ref("created_by", "users"),
+    _ref("released_by", "users"),
+    *_known("holds"),
     sa.UniqueConstraint("tenant_id", "code"),
     comment="Quality holds: units and lots that may not move on until released.",
 )
@@ -537,9 +665,11 @@ hold_members = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("hold_id", sa.Integer, sa.ForeignKey("holds.id"), nullable=False),
+    sa.Column("hold_id", sa.Integer, nullable=False),
     sa.Column("kind", sa.String(4), nullable=False),
     sa.Column("target_id", sa.Integer, nullable=False),
+    _ref("hold_id", "holds"),
+    *_known("hold_members"),
     sa.UniqueConstraint("tenant_id", "hold_id", "kind", "target_id"),
     sa.Index(None, "tenant_id", "kind", "target_id"),
     comment="What a hold covers: units and lots by kind and id.",
@@ -550,9 +680,11 @@ serial_counters = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("scope", sa.String(100), nullable=False),
     sa.Column("last_seq", sa.Integer, nullable=False),
+    _ref("item_id", "items"),
+    sa.CheckConstraint("last_seq >= 0", name="last_seq_not_negative"),
     sa.UniqueConstraint("tenant_id", "item_id", "scope"),
     comment="The last sequence number used per item and serial prefix.",
 )
@@ -563,10 +695,12 @@ inspection_plans = sa.Table(
     _id(),
     _tenant(),
     sa.Column("code", sa.String(64), nullable=False),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
     sa.Column("stage", sa.String(20), nullable=False),
     sa.Column("plan", Json, nullable=False),  # the whole plan, as the domain writes it
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    _ref("item_id", "items"),
+    *_known("inspection_plans"),
     sa.UniqueConstraint("tenant_id", "code"),
     sa.Index(None, "tenant_id", "item_id", "stage"),
     comment="Inspection plans: what to check on an item at a stage, and how to sample it.",
@@ -578,10 +712,10 @@ inspection_lots = sa.Table(
     _id(),
     _tenant(),
     sa.Column("number", sa.String(64), nullable=False),
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
-    sa.Column("lot_id", sa.Integer, sa.ForeignKey("lots.id")),
+    sa.Column("item_id", sa.Integer, nullable=False),
+    sa.Column("lot_id", sa.Integer),
     # final and in-process inspection: the order whose units are inspected
-    sa.Column("work_order_id", sa.Integer, sa.ForeignKey("work_orders.id")),
+    sa.Column("work_order_id", sa.Integer),
     sa.Column("operation", sa.String(64)),  # in-process inspection: at this operation
     sa.Column("supplier", sa.String(200)),
     # Lots hold up to 10^12 items: 64 bits (SQLite's INTEGER already is).
@@ -593,6 +727,11 @@ inspection_lots = sa.Table(
     sa.Column("hold_code", sa.String(64)),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("decided_at", UtcDateTime),
+    _referable(),
+    _ref("item_id", "items"),
+    _ref("lot_id", "lots"),
+    _ref("work_order_id", "work_orders"),
+    sa.CheckConstraint("lot_size >= 0", name="lot_size_not_negative"),
     sa.UniqueConstraint("tenant_id", "number"),
     sa.Index(None, "tenant_id", "status"),
     comment="One inspection of one lot: its sampling plans, status and verdict.",
@@ -603,8 +742,10 @@ inspection_lot_units = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("inspection_lot_id", sa.Integer, sa.ForeignKey("inspection_lots.id"), nullable=False),
-    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("inspection_lot_id", sa.Integer, nullable=False),
+    sa.Column("unit_id", sa.Integer, nullable=False),
+    _ref("inspection_lot_id", "inspection_lots"),
+    _ref("unit_id", "units"),
     sa.UniqueConstraint("tenant_id", "inspection_lot_id", "unit_id"),
     sa.Index(None, "tenant_id", "unit_id"),  # is a unit already in an inspection lot?
     comment="The units an inspection lot of a work order's output covers, fixed when it opens.",
@@ -615,13 +756,15 @@ inspection_samples = sa.Table(
     metadata,
     _id(),
     _tenant(),
-    sa.Column("inspection_lot_id", sa.Integer, sa.ForeignKey("inspection_lots.id"), nullable=False),
+    sa.Column("inspection_lot_id", sa.Integer, nullable=False),
     sa.Column("event_id", sa.String(64), nullable=False),
     sa.Column("sample_index", sa.Integer, nullable=False),
     sa.Column("measurements", Json, nullable=False),
     sa.Column("defects", Json, nullable=False),
-    sa.Column("inspector_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("inspector_id", sa.Integer),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
+    _ref("inspection_lot_id", "inspection_lots"),
+    _ref("inspector_id", "users"),
     sa.UniqueConstraint("tenant_id", "event_id"),
     sa.Index(None, "tenant_id", "inspection_lot_id"),
     # Append-only: a sample recorded again is a correction; the latest record counts.

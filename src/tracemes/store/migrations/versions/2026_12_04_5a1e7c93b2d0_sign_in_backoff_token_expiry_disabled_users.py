@@ -6,7 +6,7 @@ before this revision get 90 days from the upgrade, the default lifetime); a user
 disabled.
 
 Revision ID: 5a1e7c93b2d0
-Revises: 8f0154553d4f
+Revises: 5b0d2e7c91a4
 Create Date: 2026-12-04 10:30:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import tracemes.store.schema
 
 revision: str = "5a1e7c93b2d0"
-down_revision: str | None = "8f0154553d4f"
+down_revision: str | None = "5b0d2e7c91a4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ tenant's last link: writers lock it, so two writers cannot fork a chain, and it 
 deleted from the end. Existing events are chained in event id order per tenant.
 
 Revision ID: cc01a3e7cb3a
-Revises: 8f0154553d4f
+Revises: 5a1e7c93b2d0
 Create Date: 2026-12-04 10:29:41
 """
 
@@ -23,7 +23,7 @@ from tracemes.domain import chain
 from tracemes.domain.events import Event
 
 revision: str = "cc01a3e7cb3a"
-down_revision: str | None = "8f0154553d4f"
+down_revision: str | None = "5a1e7c93b2d0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
