@@ -240,7 +240,7 @@ def unmigrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.En
     admin.dispose()
 
 
-BEFORE_THE_WALL = "8f0154553d4f"
+BEFORE_THE_WALL = "5b1e0c7d2a94"  # the revision the wall follows
 
 
 def _a_plant_with_data(engine: sa.Engine, unit_order_tenant: int = 1) -> None:

@@ -252,7 +252,7 @@ RULES: list[tuple[sa.Table, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         s.tokens,
-        _row(user_id=1, token_hash="h" * 64, kind="api", created_at=AT),
+        _row(user_id=1, token_hash="h" * 64, kind="api", created_at=AT, expires_at=AT),
         {"user_id": BETA},
         "fk_tokens_user_id_users",
     ),
@@ -343,6 +343,8 @@ RULES: list[tuple[sa.Table, dict[str, Any], dict[str, Any], str]] = [
             recorded_at=AT,
             user_id=1,
             payload={},
+            chain_position=1,
+            chain_hash="0" * 64,
         ),
         {"user_id": BETA},
         "fk_events_user_id_users",
