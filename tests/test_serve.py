@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2
@@ -67,7 +69,8 @@ def _started(log: Path) -> set[str]:
 def test_two_workers_serve_one_database_and_every_write_is_read_back(
     db: Engine, ctx: Context, tmp_path: Path
 ) -> None:
-    token = token_for(db, ctx, "admin")
+    # The server runs on the real clock, so the token must be valid now, not at ctx's fixed time.
+    token = token_for(db, replace(ctx, now=datetime.now(UTC)), "admin")
     url = db.url.render_as_string(hide_password=False)
     log = tmp_path / "serve.log"
     headers = {"Authorization": f"Bearer {token}"}

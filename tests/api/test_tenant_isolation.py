@@ -53,7 +53,11 @@ OBJECT_ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
         {"samples": [{"id": "s-1", "index": 1, "defects": []}]},
     ),
     ("POST", "/api/v1/quality/inspection-lots/{number}/decide", None),
+    ("DELETE", "/api/v1/tokens/{token_id}", None),
+    ("POST", "/api/v1/users/{name}/disable", None),
+    ("POST", "/api/v1/users/{name}/enable", None),
 ]
+ACME_USER = "acme-wang"
 # ACME's object each route names, by the first path segment after /api/v1/.
 ACME_KEYS: dict[str, dict[str, str]] = {
     "lines": {"code": "L1"},
@@ -64,8 +68,12 @@ ACME_KEYS: dict[str, dict[str, str]] = {
     "trace": {"serial": "BK0001", "item": "CELL", "lot": "C-1"},
     "holds": {"code": "H20260316-001"},
     "quality": {"code": "IQC-CELL", "number": "IQC20260316-001"},
+    "tokens": {"token_id": "1"},  # ACME's token is the first made (acme_token)
+    "users": {"name": ACME_USER},
 }
 NO_SUCH = {
+    "token_id": "999999",
+    "name": "NO-SUCH",
     "code": "NO-SUCH",
     "item": "NO-SUCH",
     "lot": "NO-SUCH",
@@ -80,7 +88,14 @@ def acme_keys(path: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def beta(db: Engine, ctx: Context, other_ctx: Context) -> Iterator[TestClient]:
+def acme_token(db: Engine, ctx: Context) -> str:
+    """An API token of ACME's user ACME_USER, the first token of the database (id 1)."""
+    services.users.create(db, ctx, ACME_USER, "operator")
+    return services.users.create_token(db, ctx, ACME_USER)
+
+
+@pytest.fixture
+def beta(db: Engine, ctx: Context, other_ctx: Context, acme_token: str) -> Iterator[TestClient]:
     """ACME has a plant with a built bike, a planned order and a hold; the client is BETA's."""
     plant = make_plant(db, ctx, bikes=1, packs=1)
     build_pack(db, ctx, plant.packs[0])
@@ -115,6 +130,7 @@ def test_another_tenants_object_is_not_found(
     db: Engine,
     ctx: Context,
     beta: TestClient,
+    acme_token: str,
     method: str,
     path: str,
     body: dict[str, object] | None,
@@ -137,6 +153,8 @@ def test_another_tenants_object_is_not_found(
         False,
         ["DENT"],
     )
+    acme = {"Authorization": f"Bearer {acme_token}"}
+    assert beta.get("/api/v1/items", headers=acme).status_code == 200  # not revoked, not disabled
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,10 @@ def test_label_qr_codes_lead_to_the_public_url_whatever_host_the_request_names(
     db: Engine, ctx: Context, bikes: list[str]
 ) -> None:
     settings = Settings(public_url="https://mes.example.cn")
-    with TestClient(create_app(db, settings=settings), base_url="https://testserver") as client:
+    with TestClient(
+        create_app(db, clock=lambda: ctx.now, settings=settings),
+        base_url="https://testserver",
+    ) as client:
         client.headers["Authorization"] = f"Bearer {token_for(db, ctx, 'admin')}"
         zpl = client.get("/work-orders/WO-BIKE/labels.zpl", headers={"Host": "evil.example"}).text
 
