@@ -48,6 +48,7 @@ PATH_CODES = {
     "/stations/": "L1-S1",
 }
 
+
 def on_the_plant(case: schemathesis.Case[Any]) -> schemathesis.Case[Any]:
     """The case with the plant's codes in the places that name records."""
     if isinstance(case.body, dict):
