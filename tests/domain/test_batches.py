@@ -107,6 +107,16 @@ def test_over_consumption_needs_a_reason() -> None:
     assert lot.consumed["STEEL"] == D(106)
 
 
+@pytest.mark.parametrize("quantity", [D(0), D(-1)])
+def test_consuming_nothing_is_refused_and_books_nothing(quantity: Decimal) -> None:
+    """A zero draw would write a genealogy edge of nothing (the database refuses it too)."""
+    lot = _lot(500)
+    with pytest.raises(InvalidInputError) as refused:
+        batches.check_consumption(lot, "STEEL", quantity, D("0.2"), None)
+    assert refused.value.field == "quantity"
+    assert "STEEL" not in lot.consumed
+
+
 def test_unknown_operation_and_held_lot_are_refused() -> None:
     lot = _lot()
     with pytest.raises(InvalidInputError, match="not an operation of lot B-001"):

@@ -265,6 +265,8 @@ def check_consumption(
     """Refuse material beyond the BOM quantity for the lot (per unit of output x the lot's
     start quantity) plus the tolerance, unless a reason is given."""
     _check_open(lot)
+    if quantity <= 0:
+        raise InvalidInputError("quantity", f"consume a quantity above zero, not {quantity}")
     allowed = per_unit * lot.started * (1 + CONSUMPTION_TOLERANCE)
     total = lot.consumed.get(material, ZERO) + quantity
     if total > allowed and not reason:
