@@ -105,15 +105,10 @@ def units_by_id(
     return [_unit(row) for row in rows_in(conn, _UNITS_BY_ID, tenant_id, ids)]
 
 
-_LOTS = (
-    sa.select(
-        lots.c.id, items.c.code, lots.c.lot, lots.c.remaining, lots.c.on_hold, lots.c.rejected
-    )
-    .select_from(lots.join(items, lots.c.item_id == items.c.id))
-    .where(lots.c.tenant_id == TENANT)
-    .order_by(lots.c.id)
-    .with_for_update(of=lots)
-)
+_LOT_ROWS = sa.select(
+    lots.c.id, items.c.code, lots.c.lot, lots.c.remaining, lots.c.on_hold, lots.c.rejected
+).select_from(lots.join(items, lots.c.item_id == items.c.id))
+_LOTS = _LOT_ROWS.where(lots.c.tenant_id == TENANT).order_by(lots.c.id).with_for_update(of=lots)
 _LOTS_BY_NUMBER = _LOTS.where(lots.c.lot.in_(VALUES))
 _LOTS_BY_ID = _LOTS.where(lots.c.id.in_(VALUES))
 
@@ -132,11 +127,9 @@ def lots_by_key(
     return [_lot(row) for row in rows if (row[1], row[2]) in wanted]
 
 
-_LOT_IDS_BY_NUMBER = (
-    sa.select(lots.c.id, items.c.code, lots.c.lot)
-    .select_from(lots.join(items, lots.c.item_id == items.c.id))
-    .where(lots.c.tenant_id == TENANT, lots.c.lot.in_(VALUES))
-)
+# Whole rows, though only ids are used: asked for (id, item, lot) alone, SQLite's planner
+# prefers the covering UNIQUE (tenant_id, item_id, lot) and walks every lot of the tenant.
+_LOT_IDS_BY_NUMBER = _LOT_ROWS.where(lots.c.tenant_id == TENANT, lots.c.lot.in_(VALUES))
 
 
 def lot_ids_by_key(conn: Connection, tenant_id: int, keys: Iterable[tuple[str, str]]) -> set[int]:
@@ -220,10 +213,15 @@ def add_units(
         ],
     )
     ids: dict[tuple[int, str], int] = {}
+    made_of = sorted({item_id[unit.item_code] for unit in new})
     for chunk in chunks(unit.serial for unit in new):
+        # By the whole key (tenant, item, serial): with the serial alone SQLite's planner
+        # walked every unit of the tenant through this covering key instead.
         rows = conn.execute(
             sa.select(units.c.item_id, units.c.serial, units.c.id).where(
-                units.c.tenant_id == tenant_id, units.c.serial.in_(chunk)
+                units.c.tenant_id == tenant_id,
+                units.c.item_id.in_(made_of),
+                units.c.serial.in_(chunk),
             )
         )
         ids.update({(item, serial): int(unit_id) for item, serial, unit_id in rows})

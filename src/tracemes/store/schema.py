@@ -3,7 +3,7 @@
 The database is the last wall behind the code: quantities and stock are checked (CHECK), enum
 columns hold only their enum's values, and a reference names a row of the same tenant
 (composite foreign keys on (x_id, tenant_id) -> (id, tenant_id); every referenced table is
-UNIQUE (tenant_id, id)). A binding's parent and child, and a hold member's target, are a unit
+UNIQUE (id, tenant_id)). A binding's parent and child, and a hold member's target, are a unit
 or a lot by kind: no foreign key can follow them, so the code checks those ids.
 """
 
@@ -121,7 +121,10 @@ def _tenant() -> sa.Column[int]:
 
 def _referable() -> sa.UniqueConstraint:
     """What a composite foreign key of a child points at: this row, of this tenant."""
-    return sa.UniqueConstraint("tenant_id", "id")
+    # (id, tenant_id), not (tenant_id, id): an index that leads with the tenant is one the
+    # SQLite planner takes to walk a whole tenant in id order for `tenant_id = ? AND serial
+    # IN (...) ORDER BY id`, instead of finding the serials (issue #12: ingest 20 % slower).
+    return sa.UniqueConstraint("id", "tenant_id")
 
 
 def _ref(column: str, parent: str) -> sa.ForeignKeyConstraint:
