@@ -73,6 +73,20 @@ def test_each_link_seals_the_one_before() -> None:
     assert len(first) == 64
 
 
+def test_ledgers_sealed_before_keep_their_hashes() -> None:
+    """The hashes of chains already stored must not change with a faster or tidier seal:
+    these were sealed by the first release of the chain."""
+    batch = [an_event(n, n=n, q=n / 4, d={"x": [1.0, None]}) for n in range(1, 4)]
+    links, head = chain.seal(chain.Head(), batch)
+    assert links == [
+        (1, "10169a6dd73dd85447888461f0b74a00f8ede3f96eac28ba80c42018db624ce8"),
+        (2, "338e766170ee9e342075b4f4171b3b88f5b30e47f13ccfa19394ee77f11edf89"),
+        (3, "b946f8c5af01d696380745532087ffad98bfc6fb2991c03335f30a911562b152"),
+    ]
+    assert head == chain.Head(3, links[-1][1])
+    assert chain.seal(head, []) == ([], head)
+
+
 def test_an_untouched_chain_is_intact() -> None:
     links = a_chain(5)
     verdict = walked(links)

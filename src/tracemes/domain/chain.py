@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -43,18 +44,28 @@ def canonical_bytes(event: Event, position: int) -> bytes:
 
 def link(previous: str, event: Event, position: int) -> str:
     """The hash sealing `event` at `position` after the link `previous` (hex)."""
-    return hashlib.sha256(bytes.fromhex(previous) + canonical_bytes(event, position)).hexdigest()
+    return _digest(bytes.fromhex(previous), event, position).hex()
 
 
 def seal(head: "Head", batch: Sequence[Event]) -> tuple[list[tuple[int, str]], "Head"]:
-    """The (position, hash) of each event appended after `head`, and the new head."""
-    position, previous = head.position, head.hash
+    """The (position, hash) of each event appended after `head`, and the new head.
+
+    Runs for every event ingested, so the links are carried as raw digests and only
+    written out as hex.
+    """
+    position, previous = head.position, bytes.fromhex(head.hash)
     links: list[tuple[int, str]] = []
     for event in batch:
         position += 1
-        previous = link(previous, event, position)
-        links.append((position, previous))
-    return links, Head(position, previous)
+        previous = _digest(previous, event, position)
+        links.append((position, previous.hex()))
+    return links, Head(position, links[-1][1] if links else head.hash)
+
+
+def _digest(previous: bytes, event: Event, position: int) -> bytes:
+    sha = hashlib.sha256(previous)
+    sha.update(canonical_bytes(event, position))
+    return sha.digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +192,13 @@ def _misplaced(stored: StoredLink, expected: int, positions: frozenset[int] | se
     )
 
 
+@lru_cache(maxsize=1024)  # a batch shares its recorded time, and often its occurred times
 def _time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 _INTEGERS = (-(2**63), 2**64)  # what a JSON integer reads back as, not as a float
+_AS_IS = frozenset((str, int, bool, type(None)))  # leaves written as they are: no call
 
 
 def _numbers(value: Any) -> Any:
@@ -196,13 +209,14 @@ def _numbers(value: Any) -> Any:
     Decimals are their exact text. The rest is written by orjson with the options the
     database columns use (integer keys as text, datetimes as RFC 3339), so an event hashes
     the same before it is stored and after it is read back; orjson because this runs for
-    every event ingested.
+    every event ingested, and plain leaves are passed over without a call for the same
+    reason.
     """
     kind = type(value)
     if kind is dict:
-        return {key: _numbers(item) for key, item in value.items()}
+        return {k: v if type(v) in _AS_IS else _numbers(v) for k, v in value.items()}
     if kind is list or kind is tuple:
-        return [_numbers(item) for item in value]
+        return [v if type(v) in _AS_IS else _numbers(v) for v in value]
     if kind is float:
         if value.is_integer() and _INTEGERS[0] <= value < _INTEGERS[1]:
             return int(value)
@@ -210,5 +224,5 @@ def _numbers(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
-        return {key: _numbers(item) for key, item in value.items()}
+        return {k: v if type(v) in _AS_IS else _numbers(v) for k, v in value.items()}
     return value

@@ -55,15 +55,24 @@ def append_many(conn: Connection, batch: Sequence[Event]) -> None:
         _move_head(conn, tenant_id, new_head)
 
 
+# Built once: two statements in every transaction that writes events, where building and
+# caching a statement cost more than running it.
+_LOCKED_HEAD = (
+    sa.select(ledger_heads.c.position, ledger_heads.c.hash)
+    .where(ledger_heads.c.tenant_id == TENANT)
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    sa.update(ledger_heads)
+    .where(ledger_heads.c.tenant_id == sa.bindparam("b_tenant"))
+    .values(position=sa.bindparam("b_position"), hash=sa.bindparam("b_hash"))
+)
+
+
 def _locked_head(conn: Connection, tenant_id: int) -> chain.Head:
     """The tenant's chain head, locked until the transaction ends (PostgreSQL: row lock;
     SQLite: the writer already holds the database since BEGIN IMMEDIATE)."""
-    query = (
-        sa.select(ledger_heads.c.position, ledger_heads.c.hash)
-        .where(ledger_heads.c.tenant_id == tenant_id)
-        .with_for_update()
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_LOCKED_HEAD, {"tenant_id": tenant_id}).first()
     if row is None:
         # The tenant's first event: make its head; a writer racing here waits on the key.
         values = {"tenant_id": tenant_id, "position": 0, "hash": chain.GENESIS}
@@ -71,15 +80,13 @@ def _locked_head(conn: Connection, tenant_id: int) -> chain.Head:
             conn.execute(postgresql.insert(ledger_heads).values(values).on_conflict_do_nothing())
         else:
             conn.execute(sqlite.insert(ledger_heads).values(values).on_conflict_do_nothing())
-        row = conn.execute(query).one()
+        row = conn.execute(_LOCKED_HEAD, {"tenant_id": tenant_id}).one()
     return chain.Head(row.position, row.hash)
 
 
 def _move_head(conn: Connection, tenant_id: int, head: chain.Head) -> None:
     conn.execute(
-        sa.update(ledger_heads)
-        .where(ledger_heads.c.tenant_id == tenant_id)
-        .values(position=head.position, hash=head.hash)
+        _MOVE_HEAD, {"b_tenant": tenant_id, "b_position": head.position, "b_hash": head.hash}
     )
 
 

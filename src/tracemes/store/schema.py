@@ -7,9 +7,10 @@ UNIQUE (id, tenant_id)). A binding's parent and child, and a hold member's targe
 or a lot by kind: no foreign key can follow them, so the code checks those ids.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from decimal import Context, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +48,24 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value} cannot be stored; give it a time zone")
         return value.astimezone(UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        # A batch's rows share the moment they were recorded, and often the moment they
+        # happened: each moment is converted once (5 us a value on SQLite, on every event's
+        # ledger line and binding). Only fixed offsets are kept: equal instants are then one
+        # key and convert alike, while a zone's ambiguous hour (fold) compares equal to the
+        # other hour. A naive time raises and is not kept.
+        once = lru_cache(maxsize=256)(process)
+
+        def convert(value: datetime | None) -> Any:
+            if value is not None and type(value.tzinfo) is timezone:
+                return once(value)
+            return process(value)
+
+        return convert
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
