@@ -165,6 +165,23 @@ RULES: list[tuple[sa.Table, dict[str, Any], dict[str, Any], str]] = [
     (s.bindings, BINDING, {"operator_id": BETA}, "fk_bindings_operator_id_users"),
     (s.bindings, BINDING, {"station_id": BETA}, "fk_bindings_station_id_stations"),
     (s.bindings, BINDING, {"item_id": 999}, "fk_bindings_item_id_items"),
+    # a unit or lot named by kind: of this tenant, and there
+    (s.bindings, BINDING, {"parent_id": BETA}, "fk_bindings_parent_unit_id_units"),
+    (s.bindings, BINDING, {"parent_id": 999}, "fk_bindings_parent_unit_id_units"),
+    (s.bindings, BINDING, {"child_id": BETA}, "fk_bindings_child_lot_id_lots"),
+    (s.bindings, BINDING, {"child_id": 999}, "fk_bindings_child_lot_id_lots"),
+    (
+        s.bindings,
+        BINDING | {"parent_kind": "lot", "parent_id": 3, "child_kind": "unit"},
+        {"parent_id": BETA},
+        "fk_bindings_parent_lot_id_lots",
+    ),
+    (
+        s.bindings,
+        BINDING | {"child_kind": "unit", "child_id": 1, "parent_kind": "lot", "parent_id": 3},
+        {"child_id": BETA},
+        "fk_bindings_child_unit_id_units",
+    ),
     (s.units, UNIT, {"status": "lost"}, "ck_units_status_known"),
     (s.units, UNIT, {"unit_cost": -1}, "ck_units_unit_cost_not_negative"),
     (s.units, UNIT, {"work_order_id": BETA}, "fk_units_work_order_id_work_orders"),
@@ -285,6 +302,18 @@ RULES: list[tuple[sa.Table, dict[str, Any], dict[str, Any], str]] = [
         _row(hold_id=1, kind="lot", target_id=1),
         {"hold_id": BETA},
         "fk_hold_members_hold_id_holds",
+    ),
+    (
+        s.hold_members,
+        _row(hold_id=1, kind="lot", target_id=1),
+        {"target_id": BETA},
+        "fk_hold_members_target_lot_id_lots",
+    ),
+    (
+        s.hold_members,
+        _row(hold_id=1, kind="unit", target_id=1),
+        {"target_id": 999},
+        "fk_hold_members_target_unit_id_units",
     ),
     (
         s.inspection_plans,

@@ -4,7 +4,7 @@ The database is the last wall behind the code: quantities and stock are checked 
 columns hold only their enum's values, and a reference names a row of the same tenant
 (composite foreign keys on (x_id, tenant_id) -> (id, tenant_id); every referenced table is
 UNIQUE (id, tenant_id)). A binding's parent and child, and a hold member's target, are a unit
-or a lot by kind: no foreign key can follow them, so the code checks those ids.
+or a lot by kind: the database copies each into a computed column per kind, which a key follows.
 """
 
 from datetime import UTC, datetime, timezone
@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import SchemaItem
 
 from tracemes.domain.floor import Kind
 from tracemes.domain.holds import Disposition
@@ -149,6 +150,22 @@ def _referable() -> sa.UniqueConstraint:
 def _ref(column: str, parent: str) -> sa.ForeignKeyConstraint:
     """`column` names a row of `parent` that belongs to the same tenant."""
     return sa.ForeignKeyConstraint([column, "tenant_id"], [f"{parent}.id", f"{parent}.tenant_id"])
+
+
+def _unit_or_lot(prefix: str, kind: str, id_column: str) -> list[SchemaItem]:
+    """`id_column` names a unit or a lot of this tenant, as `kind` says. No key can follow
+    one column into two tables, so the database copies the id into a column per kind
+    (computed, never written: `{prefix}_unit_id`, `{prefix}_lot_id`) and a composite key
+    follows each (issue #12: a binding could name another tenant's unit, or none)."""
+    items: list[SchemaItem] = []
+    for target, table in ((Kind.UNIT, "units"), (Kind.LOT, "lots")):
+        column = f"{prefix}_{target.value}_id"
+        case = f"CASE WHEN {kind} = '{target.value}' THEN {id_column} END"
+        items += [
+            sa.Column(column, sa.Integer, sa.Computed(case, persisted=True)),
+            _ref(column, table),
+        ]
+    return items
 
 
 # The columns that hold an enum's values, and the enum. Their CHECKs are built from here, so
@@ -509,6 +526,8 @@ bindings = sa.Table(
     _ref("item_id", "items"),
     _ref("station_id", "stations"),
     _ref("operator_id", "users"),
+    *_unit_or_lot("parent", "parent_kind", "parent_id"),
+    *_unit_or_lot("child", "child_kind", "child_id"),
     *_known("bindings"),
     _positive("quantity"),
     # The trace walks read only these covering indexes of live edges, never the table:
@@ -691,6 +710,7 @@ hold_members = sa.Table(
     sa.Column("kind", sa.String(4), nullable=False),
     sa.Column("target_id", sa.Integer, nullable=False),
     _ref("hold_id", "holds"),
+    *_unit_or_lot("target", "kind", "target_id"),
     *_known("hold_members"),
     sa.UniqueConstraint("tenant_id", "hold_id", "kind", "target_id"),
     sa.Index(None, "tenant_id", "kind", "target_id"),
