@@ -11,7 +11,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
-from tracemes.api.models import Text
+from tracemes.api.models import Day as Day  # the checked text and day types, for pages too
+from tracemes.api.models import Note as Note
+from tracemes.api.models import Text as Text
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import NotAuthenticatedError
 from tracemes.domain.users import Permission, Principal

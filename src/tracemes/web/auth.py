@@ -9,8 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from tracemes import domain, services
 from tracemes.api import csrf
-from tracemes.api.deps import SESSION_COOKIE, Db, Now
-from tracemes.api.models import Text
+from tracemes.api.deps import SESSION_COOKIE, Db, Now, Text
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import (
     NotAuthenticatedError,

@@ -4,8 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Reader
-from tracemes.api.models import Day
+from tracemes.api.deps import CurrentPrincipal, Day, Db, Reader
 from tracemes.web.layout import render
 
 router = APIRouter(prefix="/board", tags=["pages"], include_in_schema=False)

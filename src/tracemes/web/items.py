@@ -7,8 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader
-from tracemes.api.models import Text
+from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader, Text
 from tracemes.domain.boms import Bom
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.items import Tracking

@@ -8,8 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader
-from tracemes.api.models import Text
+from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader, Text
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.users import Principal
 from tracemes.services.context import Context

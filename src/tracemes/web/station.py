@@ -17,8 +17,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api import csrf
-from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor
-from tracemes.api.models import Text
+from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor, Text
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.numbers import measurement

@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader
-from tracemes.api.models import Text
+from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader, Text
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.holds import Hold
 from tracemes.domain.trace import AffectedUnit

@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
-from tracemes.api.deps import CurrentPrincipal, Db, Planner, Reader
-from tracemes.api.models import Text
+from tracemes.api.deps import CurrentPrincipal, Db, Planner, Reader, Text
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.items import Tracking
 from tracemes.domain.users import Principal
