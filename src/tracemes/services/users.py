@@ -269,18 +269,24 @@ def log_in_badge(db: Engine, now: datetime, tenant_code: str, badge: str, addres
         elif user.disabled_at is not None:
             refusal = UserDisabledError(f"user {user.name} is disabled; ask an administrator")
         else:
-            raw = _new_token()
-            store.users.add_token(
-                conn,
-                user.tenant_id,
-                user.id,
-                _token_hash(raw),
-                TokenKind.SESSION,
-                now,
-                now + SESSION_LIFETIME,
-            )
+            raw = _open_session(conn, user, now)
     if refusal is not None:
         raise refusal
+    return raw
+
+
+def _open_session(conn: Connection, user: StoredUser, now: datetime) -> str:
+    """A new browser session for a user who has proved who they are; its raw token."""
+    raw = _new_token()
+    store.users.add_token(
+        conn,
+        user.tenant_id,
+        user.id,
+        _token_hash(raw),
+        TokenKind.SESSION,
+        now,
+        now + SESSION_LIFETIME,
+    )
     return raw
 
 
@@ -334,16 +340,7 @@ def log_in(
                 new_hash = _hasher.hash(password)
                 store.users.set_password_hash(conn, user.tenant_id, user.id, new_hash)
             store.sign_in.clear(conn, account)
-            raw = _new_token()
-            store.users.add_token(
-                conn,
-                user.tenant_id,
-                user.id,
-                _token_hash(raw),
-                TokenKind.SESSION,
-                now,
-                now + SESSION_LIFETIME,
-            )
+            raw = _open_session(conn, user, now)
     if refusal is not None:
         raise refusal
     return raw
