@@ -44,7 +44,7 @@ def create_app(
         version=__version__,
         summary="Manufacturing execution: trace every unit.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # web.api_docs serves it from local files
         redoc_url=None,
     )
     base_openapi = app.openapi

@@ -698,3 +698,32 @@ def test_an_htmx_button_acts_under_the_content_security_policy(demo: Served) -> 
         assert services.work_orders.get(db, ctx, planned).order.status == "released"
     finally:
         db.dispose()
+
+
+def test_the_api_reference_runs_from_this_server_alone(served: Served) -> None:
+    """An integrator opens /api/docs on a plant network with no way out: every file comes
+    from the server itself, the policy blocks nothing, and each operation is listed."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(locale="en-US").new_page()
+        requested: list[str] = []
+        refused: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        page.goto(f"{served.base}/api/docs")
+        expect(
+            page.locator(".opblock-summary-path", has_text="/api/v1/events/batch")
+        ).to_be_visible()
+        page.locator(".opblock-summary", has_text="/api/v1/events/batch").first.click()
+        expect(page.get_by_text("Idempotency-Key").first).to_be_visible()
+        browser.close()
+    assert refused == []
+    assert [url for url in requested if not url.startswith(served.base)] == []
+    assert f"{served.base}/api/v1/openapi.json" in requested

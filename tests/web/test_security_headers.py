@@ -103,3 +103,20 @@ def test_a_forwarded_https_is_believed_only_from_a_trusted_proxy(db: Engine, ctx
     assert "secure" not in spoofed["tracemes_session"].lower()
     assert "; secure" in forwarded["tracemes_session"].lower()
     assert "; secure" in forwarded["tracemes_company"].lower()
+
+
+def test_the_api_reference_page_loads_nothing_from_elsewhere(app_client: TestClient) -> None:
+    """Swagger UI from our own files, started by a static script: no CDN, no inline script;
+    only style attributes (its widgets set them) are allowed, on that page alone."""
+    response = app_client.get("/api/docs")
+
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self' 'unsafe-inline'"
+    assert "http" not in policy
+    sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert len(sources) == 3  # the style sheet, the bundle, the script that starts it
+    assert all(source.startswith("/static/") for source in sources)
+    assert INLINE.search(response.text) is None

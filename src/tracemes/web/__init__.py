@@ -6,6 +6,7 @@ from fastapi.staticfiles import StaticFiles
 from tracemes.api import csrf
 from tracemes.api.deps import plain_parameters
 from tracemes.web import (
+    api_docs,
     auth,
     batches,
     board,
@@ -27,6 +28,7 @@ def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=layout.STATIC_DIR), name="static")
     for module in (
+        api_docs,
         auth,
         home,
         items,
@@ -46,6 +48,7 @@ def mount(app: FastAPI) -> None:
 
 
 __all__ = [
+    "api_docs",
     "auth",
     "batches",
     "board",

@@ -2,25 +2,21 @@
 
 The pages run no inline script or style (charts read their data from data-* attributes in
 static files; htmx is told not to inject its indicator style nor to eval), so the policy can
-forbid both. FastAPI's own /api/docs page is the exception: its inline start-up script and
-the Swagger UI it loads from a CDN get a policy of their own on that path only.
+forbid both. The API reference at /api/docs (Swagger UI, served from our own files) runs no
+inline script either, but its widgets set style attributes: that path alone allows them.
 """
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracemes.config import Settings
+from tracemes.web.api_docs import PATH as DOCS_PATH
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_PATH = "/api/docs"
+DOCS_POLICY = POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 HSTS_SECONDS = 365 * 24 * 3600
 
 
