@@ -390,6 +390,7 @@ def _write(
     floor: _Floor,
     accepted: Sequence[tuple[FloorEvent, LotCommand, Actor, list[str]]],
 ) -> None:
+    store.db.plan_as_usual(conn)
     if not accepted:
         return
     tenant = ctx.tenant_id

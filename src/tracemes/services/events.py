@@ -85,11 +85,11 @@ def record_in(
     taken in runs of one kind, in order, so a unit may consume a lot finished earlier in
     the same batch.
     """
-    if len(events) > FEW:
-        store.db.plan_each_statement(conn)  # long IN lists over a growing ledger
     outcomes: list[Outcome] = []
     for about_lots, run in groupby(events, lambda e: isinstance(e.command, LotCommand)):
         batch = list(run)
+        if len(batch) > FEW:  # long IN lists over a growing ledger; each run's _write ends it
+            store.db.plan_each_statement(conn)
         if about_lots:
             outcomes += services_batches.record_in(conn, ctx, batch, plans)
         else:
@@ -261,6 +261,7 @@ def _write(
     accepted: Sequence[tuple[FloorEvent, Command, Actor]],
 ) -> None:
     tenant = ctx.tenant_id
+    store.db.plan_as_usual(conn)
     if not accepted:
         return
     codes = {u.item_code for u in floor.new_units} | {b.item_code for b in floor.new_bindings}
