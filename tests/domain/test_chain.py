@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -44,6 +45,19 @@ def test_the_same_moment_in_another_offset_hashes_the_same() -> None:
     shanghai = AT.astimezone(timezone(timedelta(hours=8)))
     moved = replace(an_event(), occurred_at=shanghai, recorded_at=shanghai)
     assert chain.canonical_bytes(moved, 1) == chain.canonical_bytes(an_event(), 1)
+
+
+def test_the_two_times_of_the_hour_a_zone_repeats_hash_apart() -> None:
+    """Python calls 02:30 before and after the clocks go back equal; the ledger stores
+    them an hour apart in UTC, and the chain must hash what is stored."""
+    berlin = ZoneInfo("Europe/Berlin")
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=berlin)
+    second = first.replace(fold=1)
+    hashed = [
+        chain.canonical_bytes(replace(an_event(), occurred_at=at), 1) for at in (first, second)
+    ]
+    assert b'"occurred_at":"2026-10-25T00:30:00.000000Z"' in hashed[0]
+    assert b'"occurred_at":"2026-10-25T01:30:00.000000Z"' in hashed[1]
 
 
 def test_a_number_hashes_by_value_whatever_the_database_hands_back() -> None:

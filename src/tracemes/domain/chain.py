@@ -192,9 +192,14 @@ def _misplaced(stored: StoredLink, expected: int, positions: frozenset[int] | se
     )
 
 
-@lru_cache(maxsize=1024)  # a batch shares its recorded time, and often its occurred times
 def _time(value: datetime) -> str:
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # Keyed by the UTC instant: two times of a zone's repeated hour (fold) compare equal.
+    return _utc_text(value.astimezone(UTC))
+
+
+@lru_cache(maxsize=1024)  # a batch shares its recorded time, and often its occurred times
+def _utc_text(value: datetime) -> str:
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 _INTEGERS = (-(2**63), 2**64)  # what a JSON integer reads back as, not as a float
@@ -224,5 +229,5 @@ def _numbers(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
-        return {k: v if type(v) in _AS_IS else _numbers(v) for k, v in value.items()}
+        return _numbers(dict(value))
     return value

@@ -7,7 +7,7 @@ UNIQUE (id, tenant_id)). A binding's parent and child, and a hold member's targe
 or a lot by kind: the database copies each into a computed column per kind, which a key follows.
 """
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from decimal import Context, Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -56,14 +56,13 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
             return None
         # A batch's rows share the moment they were recorded, and often the moment they
         # happened: each moment is converted once (5 us a value on SQLite, on every event's
-        # ledger line and binding). Only fixed offsets are kept: equal instants are then one
-        # key and convert alike, while a zone's ambiguous hour (fold) compares equal to the
-        # other hour. A naive time raises and is not kept.
+        # ledger line and binding), keyed by its UTC instant, since two times of a zone's
+        # repeated hour (fold) compare equal. A naive time raises and is not kept.
         once = lru_cache(maxsize=256)(process)
 
         def convert(value: datetime | None) -> Any:
-            if value is not None and type(value.tzinfo) is timezone:
-                return once(value)
+            if value is not None and value.tzinfo is not None:
+                return once(value.astimezone(UTC))
             return process(value)
 
         return convert
