@@ -2,9 +2,13 @@
 
 import itertools
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
@@ -18,6 +22,22 @@ from tracemes.services.context import Context
 from tracemes.services.events import FloorEvent, Outcome
 
 _numbers = itertools.count(1)
+
+
+@contextmanager
+def statements_run(db: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement the block sends to the database, with its parameters (the first
+    row's, for an executemany)."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
+        seen.append((statement, params[0] if many and params else params))
+
+    sa.event.listen(db, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db, "before_cursor_execute", record)
 
 
 def token_for(db: Engine, ctx: Context, role: str) -> str:

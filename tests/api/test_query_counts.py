@@ -1,34 +1,15 @@
 """List endpoints cost a fixed number of queries, however many rows they return."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import make_bike, make_item
+from tests.factories import make_bike, make_item, statements_run
 from tracemes import services
 from tracemes.services.context import Context
 
 
-@contextmanager
-def counting(db: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db, "before_cursor_execute", record)
-
-
 def queries_for(db: Engine, client: TestClient, path: str) -> int:
-    with counting(db) as statements:
+    with statements_run(db) as statements:
         assert client.get(path).status_code == 200
     return len(statements)
 

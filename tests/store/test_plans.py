@@ -12,10 +12,9 @@ import re
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tests.factories import make_plant, send
+from tests.factories import make_plant, send, statements_run
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.services.context import Context
@@ -29,18 +28,10 @@ _WALK = re.compile(
 
 def _plans_of_recording(db: Engine, ctx: Context, *commands: Any) -> list[tuple[str, str]]:
     """(statement, plan line) of every read and update a batch of events runs."""
-    seen: list[tuple[str, Any]] = []
-
-    def remember(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "UPDATE")):
-            seen.append((statement, params[0] if many else params))
-
-    sa.event.listen(db, "before_cursor_execute", remember)
-    try:
+    with statements_run(db) as run:
         outcomes = send(db, ctx, *commands, station="L1-S1")
-    finally:
-        sa.event.remove(db, "before_cursor_execute", remember)
     assert [o.error for o in outcomes] == [None] * len(commands)
+    seen = [(s, p) for s, p in run if s.lstrip().upper().startswith(("SELECT", "UPDATE"))]
     plans: list[tuple[str, str]] = []
     with db.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
