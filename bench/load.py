@@ -121,12 +121,7 @@ def build(kind: str, finished: int, workdir: Path, postgres_url: str) -> Floor:
             plant_builder.receive_lot(
                 db, plant, item, lot, quantity + plant_builder.spare_of(quantity)
             )
-        for item, lot in (
-            (plant_builder.SCREW, "S-NEW"),
-            (plant_builder.BOLT, "B-NEW"),
-            (plant_builder.CELL, "C-NEW"),
-            (plant_builder.NICKEL, "N-NEW"),
-        ):
+        for item, lot in plant_builder.NEW_LOTS:
             plant_builder.receive_lot(db, plant, item, lot, 100_000_000)
         ctx = plant.ctx
         plant.pack_order_id = plant_builder.release_order(

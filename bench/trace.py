@@ -69,6 +69,8 @@ TENANT = "BENCH"
 BIKE, PACK = "EB-X1", "BP-48V"
 FRAME, MOTOR, CTRL, BMS = "FRAME-X1", "MOTOR-350W", "CTRL-48V", "BMS-48V"
 CELL, NICKEL, SCREW, BOLT, CABLE = "CELL-21700", "NICKEL-STRIP", "SCREW-M5", "BOLT-M8", "CABLE-2C"
+# The lots new work draws on (bench/trace.py, load.py, ingest_cost.py): one per lot-tracked part.
+NEW_LOTS = ((SCREW, "S-NEW"), (BOLT, "B-NEW"), (CELL, "C-NEW"), (NICKEL, "N-NEW"))
 
 # (code, name, uom, tracking, serial pattern)
 ITEMS = (
@@ -1008,7 +1010,7 @@ def run(kind: str, settings: Settings) -> dict[str, float]:
         used = layout.lots()
         for (item, lot), quantity in sorted(used.items()):
             receive_lot(db, plant, item, lot, quantity + spare_of(quantity))
-        for item, lot in ((SCREW, "S-NEW"), (BOLT, "B-NEW"), (CELL, "C-NEW"), (NICKEL, "N-NEW")):
+        for item, lot in NEW_LOTS:
             receive_lot(db, plant, item, lot, 100_000_000)
         plant.pack_order_id = release_order(db, plant.ctx, "WO-PACK", PACK, layout.finished, "L2")
         plant.bike_order_id = release_order(db, plant.ctx, "WO-BIKE", BIKE, layout.finished, "L1")
