@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tests.conftest import NOW
+from tests.factories import make_plant, send, statements_run
 from tracemes import services
+from tracemes.domain.step_runs import StartStep
+from tracemes.services.context import Context
 from tracemes.store import schema
 from tracemes.store.db import open_database, plan_as_usual, plan_each_statement, reading
 
@@ -39,6 +42,28 @@ def test_a_batch_writes_under_postgresqls_usual_plans(db: Engine) -> None:
         plan_as_usual(conn)
         writing_mode = _plan_mode(conn)
     assert (reading_mode, writing_mode) == ("force_custom_plan", "auto")
+
+
+def test_a_long_batch_reads_under_custom_plans_and_writes_under_the_usual_ones(
+    db: Engine, ctx: Context
+) -> None:
+    """The wiring in the floor engine: the setting goes up before the batch's reads and down
+    before its first write, in that order, once."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no plans between statements: nothing to set")
+    plant = make_plant(db, ctx, bikes=60, packs=1)
+    events = [StartStep(bike, "OP10") for bike in plant.bikes]
+    with statements_run(db) as run:
+        outcomes = send(db, ctx, *events)
+    assert all(o.error is None for o in outcomes)
+    sql = [" ".join(statement.split()) for statement, _ in run]
+    custom = sql.index("SET LOCAL plan_cache_mode = force_custom_plan")
+    usual = sql.index("SET LOCAL plan_cache_mode TO DEFAULT")
+    assert custom < usual
+    assert any(s.startswith("SELECT") and "FOR UPDATE" in s for s in sql[custom:usual])
+    floor_reads = [s for s in sql[usual:] if "FOR UPDATE" in s and "ledger_heads" not in s]
+    assert floor_reads == []  # the floor was read before; the ledger head is locked to write
+    assert any(s.startswith(("INSERT", "UPDATE")) for s in sql[usual:])  # the writes after
 
 
 def _plan_mode(conn: sa.Connection) -> str:

@@ -101,7 +101,7 @@ def plan_each_statement(conn: sa.Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-        conn.info[_CUSTOM_PLANS] = True
+        conn.info[_CUSTOM_PLANS] = conn.get_transaction()  # a rolled-back one leaves no mark
 
 
 def plan_as_usual(conn: sa.Connection) -> None:
@@ -109,7 +109,8 @@ def plan_as_usual(conn: sa.Connection) -> None:
     foreign keys, whose lookups PostgreSQL keeps as cached plans, and under custom plans it
     planned each of them again, for every row (issue #12: 80 us a key, five keys a binding,
     ingest a third slower)."""
-    if conn.info.pop(_CUSTOM_PLANS, False):
+    transaction = conn.info.pop(_CUSTOM_PLANS, None)
+    if transaction is not None and transaction is conn.get_transaction():
         conn.exec_driver_sql("SET LOCAL plan_cache_mode TO DEFAULT")
 
 
