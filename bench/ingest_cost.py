@@ -6,7 +6,7 @@
     .venv/bin/python bench/ingest_cost.py --smoke                  # seconds (CI)
 
 A wall-clock figure of one bench/trace.py run moves by 10-20 % from noise alone. This times
-`services.events.record` itself: `part.bound` events on the trace benchmark's plant (master
+`services.shop_floor.record` itself: `part.bound` events on the trace benchmark's plant (master
 data and new work through the services, bench/trace.py), after a warm-up, in batches of
 1,000 and of 10,000 and one event per transaction. On SQLite it counts the process's CPU
 time (SQLite runs in the process; pin it with `taskset -c 1` for steadier figures); on
@@ -44,7 +44,7 @@ from tracemes import services
 from tracemes.app import tune_collector
 from tracemes.domain import chain
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.shop_floor import FloorEvent
 from tracemes.store import bulk, ledger
 from tracemes.store.db import migrate
 
@@ -134,7 +134,7 @@ def _timed(
     for first in range(0, len(work), size):
         batch, ctx = work[first : first + size], plant.context()
         start = clock()
-        outcomes = services.events.record(db, ctx, batch)
+        outcomes = services.shop_floor.record(db, ctx, batch)
         per_event.append((clock() - start) / len(batch))
         refused = [o.error for o in outcomes if o.error is not None]
         if refused:

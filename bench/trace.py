@@ -45,10 +45,11 @@ import batch_scenario
 from tracemes import services
 from tracemes.app import tune_collector
 from tracemes.domain.boms import BomLine
+from tracemes.domain.event_types import EventType
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.routings import Operation
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.shop_floor import FloorEvent
 from tracemes.store import schema
 from tracemes.store.db import migrate, open_database
 
@@ -726,7 +727,7 @@ def event_json(event: FloorEvent) -> dict[str, Any]:
     component = {"serial": part.serial, "item": part.item, "lot": part.lot}
     return {
         "id": event.event_id,
-        "type": "part.bound",
+        "type": EventType.PART_BOUND,
         "unit": command.unit,
         "station": event.station,
         "component": {k: v for k, v in component.items() if v is not None},
@@ -734,7 +735,7 @@ def event_json(event: FloorEvent) -> dict[str, Any]:
 
 
 def service_ingest(db: Engine, plant: Plant, wanted: int) -> dict[str, float]:
-    """part.bound events through services.events.record, then the same edges raw."""
+    """part.bound events through services.shop_floor.record, then the same edges raw."""
     figures: dict[str, float] = {}
     for size in SERVICE_BATCHES:
         work = new_work(db, plant, f"S{size}", wanted)
@@ -744,7 +745,7 @@ def service_ingest(db: Engine, plant: Plant, wanted: int) -> dict[str, float]:
         for first in range(0, len(work.events), size):
             batch = work.events[first : first + size]
             ctx = Context(plant.ctx.tenant_id, plant.ctx.user_id, datetime.now(UTC))
-            ms, outcomes = timed(lambda b=batch, c=ctx: services.events.record(db, c, b))  # type: ignore[misc]
+            ms, outcomes = timed(lambda b=batch, c=ctx: services.shop_floor.record(db, c, b))  # type: ignore[misc]
             elapsed += ms
             refused = [o for o in outcomes if not o.accepted]
             if refused:
@@ -1043,7 +1044,7 @@ def run(kind: str, settings: Settings) -> dict[str, float]:
         log(f"{kind}: tracing in the service layer")
         figures.update(service_traces(db, plant, layout, sample, settings.repeats))
         figures.update(batch_scenario.measure(db, plant.ctx, lots, settings.repeats))
-        log(f"{kind}: ingesting through services.events.record")
+        log(f"{kind}: ingesting through services.shop_floor.record")
         figures.update(service_ingest(db, plant, settings.ingest_events))
         log(f"{kind}: over HTTP")
         figures.update(

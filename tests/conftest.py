@@ -15,8 +15,10 @@ from sqlalchemy.engine import Engine
 from tests.factories import token_for
 from tracemes import services
 from tracemes.app import create_app
+from tracemes.domain.event_types import unexpected_facts
 from tracemes.services.context import Context
 from tracemes.store.db import migrate, open_database
+from tracemes.store.schema import events as ledger
 from tracemes.store.schema import metadata
 
 NOW = datetime(2026, 3, 16, 8, 30, tzinfo=UTC)
@@ -73,7 +75,17 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
         with engine.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield engine
+    if request.node.get_closest_marker("any_payload") is None:
+        _check_vocabulary(engine)
     engine.dispose()
+
+
+def _check_vocabulary(engine: Engine) -> None:
+    """Every ledger line a test wrote speaks the event vocabulary of domain/event_types.py."""
+    with engine.connect() as conn:
+        lines = conn.execute(sa.select(ledger.c.type, ledger.c.payload)).all()
+    wrong = {found for type_, facts in lines if (found := unexpected_facts(type_, facts or {}))}
+    assert not wrong, sorted(wrong)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.work_orders import WorkOrder
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent, Outcome
+from tracemes.services.shop_floor import FloorEvent, Outcome
 
 _numbers = itertools.count(1)
 
@@ -237,7 +237,7 @@ def send(
 ) -> list[Outcome]:
     """Record shop-floor events, each with a fresh id."""
     events = [FloorEvent(uuid.uuid4().hex, command, station=station) for command in commands]
-    return services.events.record(db, ctx, events)
+    return services.shop_floor.record(db, ctx, events)
 
 
 def accept(db: Engine, ctx: Context, *commands: Command | LotCommand) -> None:

@@ -10,15 +10,13 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from tracemes.app import create_app
 from tracemes.cli import app as cli_app
-from tracemes.domain.batches import LOT_EVENT_TYPES
-from tracemes.domain.shop_floor import EVENT_TYPES
+from tracemes.domain.event_types import PAYLOAD, EventType
 from tracemes.store.db import open_database
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
-SERVICES = ROOT / "src" / "tracemes" / "services"
 _HEADING = re.compile(r"^#{2,4} ", re.MULTILINE)
-_EVENT = re.compile(r"""ctx\.event\(\s*["']([^"']+)["']""")
+_EVENT_ROW = re.compile(r"^\| `([a-z_]+\.[a-z_]+)` \|.*$", re.MULTILINE)
 _ERROR_CODE = re.compile(r"""\bcode ?= ?["']([a-z][a-z_]*)["']""")
 _SETTING = re.compile(r"\bTRACEMES_[A-Z0-9_]*[A-Z0-9]\b")
 
@@ -81,20 +79,25 @@ def test_every_api_route_is_documented() -> None:
     assert not missing, f"missing from docs/api.md: {missing}"
 
 
-def test_every_event_type_is_documented() -> None:
+def test_every_event_type_is_documented_with_its_payload() -> None:
+    """docs/events.md has a row for each type of the vocabulary and no other, and names each
+    payload key of the type in its row or in the prose of its section."""
     text = _read("events.md")
-    types = (
-        {
-            event_type
-            for source in sorted(SERVICES.glob("*.py"))
-            for event_type in _EVENT.findall(source.read_text(encoding="utf-8"))
-        }
-        | set(EVENT_TYPES.values())
-        | set(LOT_EVENT_TYPES.values())
-    )  # named by command type
-    assert {"work_order.released", "part.bound"} <= types
-    missing = sorted(t for t in types if f"`{t}`" not in text)
-    assert not missing, f"missing from docs/events.md: {missing}"
+    rows = {m.group(1): m.group(0) for m in _EVENT_ROW.finditer(text)}
+    assert sorted(rows) == sorted(EventType), "docs/events.md and domain/event_types.py differ"
+    sections = {
+        event_type: section
+        for section in re.split(r"^### ", text, flags=re.MULTILINE)
+        for event_type in _EVENT_ROW.findall(section)
+    }
+    undocumented = [
+        (event_type.value, key)
+        for event_type, keys in PAYLOAD.items()
+        for key in sorted(keys)
+        if f"`{key}`" not in rows[event_type]
+        and f"`{key}`" not in sections[event_type].split("\n| type |")[0]
+    ]
+    assert not undocumented, f"payload keys missing from docs/events.md: {undocumented}"
 
 
 def test_every_setting_is_documented() -> None:

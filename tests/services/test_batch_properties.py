@@ -26,7 +26,7 @@ from tracemes.domain.batches import (
     TransferLot,
 )
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.shop_floor import FloorEvent
 from tracemes.store.db import open_database
 
 NOW = datetime(2026, 3, 16, 8, 30, tzinfo=UTC)
@@ -148,7 +148,9 @@ def test_random_lot_events_keep_every_balance(
                 break
             batch = events[start : start + cut]
             start += cut
-            for event, outcome in zip(batch, services.events.record(db, CTX, batch), strict=True):
+            for event, outcome in zip(
+                batch, services.shop_floor.record(db, CTX, batch), strict=True
+            ):
                 sent = event.command
                 if outcome.accepted:
                     kinds.add(type(sent).__name__)

@@ -20,7 +20,7 @@ from tracemes.domain.errors import ConflictError, NotFoundError
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.shop_floor import FloorEvent
 
 D = Decimal
 
@@ -157,7 +157,7 @@ def test_replayed_lot_events_are_booked_once(db: Engine, ctx: Context) -> None:
     (lot,) = _open(db, ctx, 100)
     event = FloorEvent(uuid.uuid4().hex, ReportLotStep("BLADE", lot, "CUT", D(60)))
     for _ in range(2):
-        outcomes = services.events.record(db, ctx, [event, event])
+        outcomes = services.shop_floor.record(db, ctx, [event, event])
         assert [o.accepted for o in outcomes] == [True, True]
     assert services.batches.get(db, ctx, "BLADE", lot).operations[0][2].good == D(60)
 

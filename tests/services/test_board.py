@@ -16,7 +16,7 @@ from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.shop_floor import FloorEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # ACME's zone by default; NOW is 16:30 there
 
@@ -30,7 +30,7 @@ def at_local(
         FloorEvent(uuid.uuid4().hex, command, start + timedelta(minutes=n))
         for n, command in enumerate(commands)
     ]
-    for outcome in services.events.record(db, ctx, events):
+    for outcome in services.shop_floor.record(db, ctx, events):
         assert outcome.error is None, outcome.error
 
 

@@ -21,7 +21,7 @@ from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import StartStep
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.shop_floor import FloorEvent
 from tracemes.store.db import open_database
 
 FRAMES = ["F-1", "F-2", "F-3"]
@@ -114,7 +114,9 @@ def test_binds_and_unbinds_keep_serials_single_and_stock_non_negative(
             batches.append(events[start : start + cut])
             start += cut
         for batch in batches:
-            for event, outcome in zip(batch, services.events.record(db, CTX, batch), strict=True):
+            for event, outcome in zip(
+                batch, services.shop_floor.record(db, CTX, batch), strict=True
+            ):
                 command_ = event.command
                 if outcome.accepted and isinstance(command_, BindPart) and command_.component.lot:
                     drawn[command_.component.lot] += command_.component.quantity or 0

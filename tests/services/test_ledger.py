@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -59,6 +60,7 @@ def test_each_tenant_has_its_own_chain(db: Engine, ctx: Context, other_ctx: Cont
         assert other.checked == store.ledger.count(conn, other_ctx.tenant_id) >= 1
 
 
+@pytest.mark.any_payload
 def test_a_payload_edited_with_sql_is_the_first_broken_link(db: Engine, ctx: Context) -> None:
     ids = a_busy_ledger(db, ctx)
     target = ids[len(ids) // 2]
@@ -176,6 +178,7 @@ def an_event(ctx: Context, event_id: str) -> Event:
     return Event(ctx.tenant_id, event_id, "line.created", uuid.uuid4().hex, ctx.now, ctx.now)
 
 
+@pytest.mark.any_payload
 def test_payloads_of_every_shape_verify_after_the_database_reads_them_back(
     db: Engine, ctx: Context
 ) -> None:

@@ -193,26 +193,26 @@ def test_steps_keep_station_operator_and_time(db: Engine, ctx: Context) -> None:
     bike = make_plant(db, ctx).bikes[0]
     services.users.create(db, ctx, "zhang.san", "operator")
     events = [
-        services.events.FloorEvent(
+        services.shop_floor.FloorEvent(
             "e-1", StartStep(bike, "OP10"), ctx.now, station="L1-S1", operator="zhang.san"
         )
     ]
-    assert services.events.record(db, ctx, events)[0].error is None
+    assert services.shop_floor.record(db, ctx, events)[0].error is None
 
     run = services.trace.backward(db, ctx, bike).step_runs[0]
     assert (run.station, run.operator, run.started_at) == ("L1-S1", "zhang.san", ctx.now)
     unknown = replace(events[0], event_id="e-2", station="NOPE")
-    outcome = services.events.record(db, ctx, [unknown])[0]
+    outcome = services.shop_floor.record(db, ctx, [unknown])[0]
     assert outcome.error is not None
     assert outcome.error.code == "unknown_station"
 
 
 def test_a_replayed_event_is_answered_accepted_and_stored_once(db: Engine, ctx: Context) -> None:
     bike = make_plant(db, ctx).bikes[0]
-    event = services.events.FloorEvent("same-id", StartStep(bike, "OP10"))
+    event = services.shop_floor.FloorEvent("same-id", StartStep(bike, "OP10"))
 
-    first = services.events.record(db, ctx, [event])
-    again = services.events.record(db, ctx, [event, event])
+    first = services.shop_floor.record(db, ctx, [event])
+    again = services.shop_floor.record(db, ctx, [event, event])
 
     assert [o.accepted for o in first + again] == [True, True, True]
     with db.connect() as conn:

@@ -20,6 +20,7 @@ def _stored(db: Engine, tenant_id: int, event_id: str) -> Event:
     return found
 
 
+@pytest.mark.any_payload
 def test_bulk_rows_read_back_like_single_inserts(db: Engine, ctx: Context) -> None:
     """Times in another zone come back as the same instant in UTC; JSON payloads with
     non-ASCII text, nested lists and integer keys keep their content."""

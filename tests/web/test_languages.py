@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import make_bike
 from tracemes import services, store
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import SESSION_COOKIE
 from tracemes.app import create_app
 from tracemes.services.context import Context
@@ -42,7 +42,7 @@ def _sign_in(client: TestClient, db: Engine, ctx: Context, name: str) -> None:
     )
     assert response.status_code == 303
     # What the page's forms send with every post (the form token of the session).
-    client.headers["X-CSRF-Token"] = csrf.token_for(client.cookies[SESSION_COOKIE])
+    client.headers["X-CSRF-Token"] = deps.csrf_token_for(client.cookies[SESSION_COOKIE])
 
 
 @pytest.mark.parametrize(

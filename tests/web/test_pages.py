@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import make_bike, make_work_order
 from tracemes import services
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import SESSION_COOKIE
 from tracemes.services.context import Context
 
@@ -30,7 +30,7 @@ def sign_in(client: TestClient, db: Engine, ctx: Context, role: str, tenant: str
     )
     assert response.status_code == 303
     # What the page's htmx and forms send with every post (the form token of the session).
-    client.headers["X-CSRF-Token"] = csrf.token_for(client.cookies[SESSION_COOKIE])
+    client.headers["X-CSRF-Token"] = deps.csrf_token_for(client.cookies[SESSION_COOKIE])
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from fastapi.routing import APIRoute
 from tracemes.api import (
     batches,
     boms,
-    csrf,
     events,
     holds,
     items,
@@ -16,12 +15,13 @@ from tracemes.api import (
     lots,
     quality,
     routings,
+    station,
     trace,
     users,
     work_orders,
     workbooks,
 )
-from tracemes.api.deps import plain_parameters
+from tracemes.api.deps import plain_parameters, refuse_cross_site_api
 
 PROBLEM = "application/problem+json"
 # RFC 9457 problem details, the body of every refusal (app.problem writes them).
@@ -85,7 +85,7 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
 
 router = APIRouter(
     prefix="/api/v1",
-    dependencies=[Depends(plain_parameters), Depends(csrf.refuse_cross_site_api)],
+    dependencies=[Depends(plain_parameters), Depends(refuse_cross_site_api)],
 )
 for module in (
     items,
@@ -96,6 +96,7 @@ for module in (
     batches,
     lots,
     events,
+    station,
     trace,
     holds,
     quality,
@@ -111,7 +112,6 @@ __all__ = [
     "PROBLEM_SCHEMA",
     "batches",
     "boms",
-    "csrf",
     "document_problems",
     "events",
     "holds",
@@ -121,6 +121,7 @@ __all__ = [
     "quality",
     "router",
     "routings",
+    "station",
     "trace",
     "users",
     "work_orders",

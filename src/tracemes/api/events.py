@@ -20,11 +20,12 @@ from tracemes.domain.batches import (
     TransferLot,
 )
 from tracemes.domain.errors import InvalidInputError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.unit_events import ScrapUnit, ShipUnit
-from tracemes.services.events import FloorEvent, Outcome
+from tracemes.services.shop_floor import FloorEvent, Outcome
 
 router = APIRouter(prefix="/events", tags=["shop floor"])
 Code = Annotated[Text, Field(min_length=1, max_length=64)]
@@ -57,7 +58,7 @@ class _Event(BaseModel):
 
 
 class StepStartedIn(_Event):
-    type: Literal["step.started"]
+    type: Literal[EventType.STEP_STARTED]
     operation: Code
 
     def command(self) -> Command:
@@ -65,7 +66,7 @@ class StepStartedIn(_Event):
 
 
 class StepCompletedIn(_Event):
-    type: Literal["step.completed"]
+    type: Literal[EventType.STEP_COMPLETED]
     operation: Code
     result: Literal["pass", "fail"]
     measurements: dict[Code, MeasuredFloat] = Field(default_factory=dict)
@@ -82,7 +83,7 @@ class StepCompletedIn(_Event):
 
 
 class PartBoundIn(_Event):
-    type: Literal["part.bound"]
+    type: Literal[EventType.PART_BOUND]
     component: ComponentIn
     operation: Code | None = None
 
@@ -91,7 +92,7 @@ class PartBoundIn(_Event):
 
 
 class PartUnboundIn(_Event):
-    type: Literal["part.unbound"]
+    type: Literal[EventType.PART_UNBOUND]
     component: ComponentIn
     reason: Annotated[Note, Field(min_length=1, max_length=200)]
 
@@ -100,7 +101,7 @@ class PartUnboundIn(_Event):
 
 
 class UnitScrappedIn(_Event):
-    type: Literal["unit.scrapped"]
+    type: Literal[EventType.UNIT_SCRAPPED]
     reason: Annotated[Note, Field(min_length=1, max_length=200)]
 
     def command(self) -> Command:
@@ -108,7 +109,7 @@ class UnitScrappedIn(_Event):
 
 
 class UnitShippedIn(_Event):
-    type: Literal["unit.shipped"]
+    type: Literal[EventType.UNIT_SHIPPED]
     customer: Annotated[Text, Field(min_length=1, max_length=200)]
     order: Code | None = None
     delivery: Code | None = None
@@ -131,7 +132,7 @@ def _amount(name: str, value: NumberIn | None, allow_zero: bool = True) -> Decim
 
 
 class LotStepReportedIn(_LotEvent):
-    type: Literal["lot.step_reported"]
+    type: Literal[EventType.LOT_STEP_REPORTED]
     operation: Code
     good: CountIn = 0
     scrap: CountIn = 0
@@ -153,7 +154,7 @@ class LotStepReportedIn(_LotEvent):
 
 
 class LotTransferredIn(_LotEvent):
-    type: Literal["lot.transferred"]
+    type: Literal[EventType.LOT_TRANSFERRED]
     operation: Code = Field(description="Where the good quantity leaves from")
     quantity: QuantityIn
 
@@ -164,7 +165,7 @@ class LotTransferredIn(_LotEvent):
 
 
 class LotSplitIn(_LotEvent):
-    type: Literal["lot.split"]
+    type: Literal[EventType.LOT_SPLIT]
     operation: Code
     quantity: QuantityIn
     new_lot: Code | None = Field(default=None, description="Default: {lot}-1, -2, ...")
@@ -180,7 +181,7 @@ class MergedLotIn(BaseModel):
 
 
 class LotMergedIn(_LotEvent):
-    type: Literal["lot.merged"]
+    type: Literal[EventType.LOT_MERGED]
     operation: Code
     sources: list[MergedLotIn] = Field(min_length=1, max_length=100)
 
@@ -199,7 +200,7 @@ class MaterialIn(BaseModel):
 
 
 class MaterialConsumedIn(_LotEvent):
-    type: Literal["material.consumed"]
+    type: Literal[EventType.MATERIAL_CONSUMED]
     material: MaterialIn
     operation: Code | None = None
     reason: Annotated[Note, Field(min_length=1, max_length=200)] | None = Field(
@@ -219,7 +220,7 @@ class MaterialConsumedIn(_LotEvent):
 
 
 class LotShippedIn(_LotEvent):
-    type: Literal["lot.shipped"]
+    type: Literal[EventType.LOT_SHIPPED]
     quantity: QuantityIn
     customer: Annotated[Text, Field(min_length=1, max_length=200)]
     order: Code | None = None
@@ -255,7 +256,7 @@ _event_adapter: TypeAdapter[EventIn] = TypeAdapter(EventIn)
 
 
 class BatchIn(BaseModel):
-    events: list[dict[str, Any]] = Field(max_length=services.events.MAX_BATCH)
+    events: list[dict[str, Any]] = Field(max_length=services.shop_floor.MAX_BATCH)
 
 
 class ResultOut(BaseModel):
@@ -290,7 +291,7 @@ def _result(outcome: Outcome) -> ResultOut:
 @router.post("", status_code=201)
 def record_event(event: EventIn, db: Db, ctx: ShopFloor) -> ResultOut:
     """Record one event; a refusal is a problem (409/422/404) and changes nothing."""
-    outcome = services.events.record(db, ctx, [_floor_event(event)])[0]
+    outcome = services.shop_floor.record(db, ctx, [_floor_event(event)])[0]
     if outcome.error is not None:
         raise outcome.error
     return _result(outcome)
@@ -306,7 +307,7 @@ def record_batch(body: BatchIn, db: Db, ctx: ShopFloor) -> BatchOut:
         except (ValidationError, InvalidInputError) as error:
             parsed.append(_invalid(index, raw, error))
     outcomes = iter(
-        services.events.record(db, ctx, [p for p in parsed if isinstance(p, FloorEvent)])
+        services.shop_floor.record(db, ctx, [p for p in parsed if isinstance(p, FloorEvent)])
     )
     results = [p if isinstance(p, ResultOut) else _result(next(outcomes)) for p in parsed]
     accepted = sum(1 for r in results if r.status == "accepted")

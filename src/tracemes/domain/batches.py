@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from tracemes.domain import numbers
 from tracemes.domain.errors import ConflictError, InvalidInputError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.routings import Operation
 
 ZERO = Decimal(0)
@@ -354,13 +355,13 @@ class ShipLot:
 
 LotCommand = ReportLotStep | TransferLot | SplitLot | MergeLots | ConsumeMaterial | ShipLot
 
-LOT_EVENT_TYPES: dict[type[LotCommand], str] = {
-    ReportLotStep: "lot.step_reported",
-    TransferLot: "lot.transferred",
-    SplitLot: "lot.split",
-    MergeLots: "lot.merged",
-    ConsumeMaterial: "material.consumed",
-    ShipLot: "lot.shipped",
+LOT_EVENT_TYPES: dict[type[LotCommand], EventType] = {
+    ReportLotStep: EventType.LOT_STEP_REPORTED,
+    TransferLot: EventType.LOT_TRANSFERRED,
+    SplitLot: EventType.LOT_SPLIT,
+    MergeLots: EventType.LOT_MERGED,
+    ConsumeMaterial: EventType.MATERIAL_CONSUMED,
+    ShipLot: EventType.LOT_SHIPPED,
 }
 
 

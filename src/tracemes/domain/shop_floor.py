@@ -1,6 +1,7 @@
 """One entry point for every shop-floor event: which rule applies, and what it is about."""
 
 from tracemes.domain import genealogy, step_runs, unit_events
+from tracemes.domain.event_types import EventType
 from tracemes.domain.floor import Actor, Floor
 
 Command = (
@@ -12,13 +13,13 @@ Command = (
     | unit_events.ShipUnit
 )
 
-EVENT_TYPES: dict[type[Command], str] = {
-    step_runs.StartStep: "step.started",
-    step_runs.CompleteStep: "step.completed",
-    genealogy.BindPart: "part.bound",
-    genealogy.UnbindPart: "part.unbound",
-    unit_events.ScrapUnit: "unit.scrapped",
-    unit_events.ShipUnit: "unit.shipped",
+EVENT_TYPES: dict[type[Command], EventType] = {
+    step_runs.StartStep: EventType.STEP_STARTED,
+    step_runs.CompleteStep: EventType.STEP_COMPLETED,
+    genealogy.BindPart: EventType.PART_BOUND,
+    genealogy.UnbindPart: EventType.PART_UNBOUND,
+    unit_events.ScrapUnit: EventType.UNIT_SCRAPPED,
+    unit_events.ShipUnit: EventType.UNIT_SHIPPED,
 }
 
 

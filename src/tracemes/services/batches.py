@@ -35,6 +35,7 @@ from tracemes.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from tracemes.domain.event_types import EventType
 from tracemes.domain.events import Event
 from tracemes.domain.floor import Actor, LotState, Plan
 from tracemes.domain.items import Tracking
@@ -134,7 +135,7 @@ def _add_lot(
     store.ledger.append(
         conn,
         ctx.event(
-            "lot.started",
+            EventType.LOT_STARTED,
             f"{item_code}/{number}",
             {"item": item_code, "lot": number, "work_order": order_code, "quantity": str(quantity)},
         ),

@@ -8,13 +8,14 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, store
 from tracemes.domain.boms import Bom, BomLine
 from tracemes.domain.errors import NotFoundError
+from tracemes.domain.event_types import EventType
 from tracemes.services.context import Context, replayed
 
 
 def replace(db: Engine, ctx: Context, item_code: str, lines: Sequence[BomLine]) -> Bom:
     """Make `lines` the item's current BOM (a new version unless nothing changed)."""
     with db.begin() as conn:
-        if replayed(conn, ctx, "bom.replaced", item_code):
+        if replayed(conn, ctx, EventType.BOM_REPLACED, item_code):
             return _current(conn, ctx, item_code)
         return replace_in(conn, ctx, item_code, lines)
 
@@ -35,7 +36,7 @@ def replace_in(conn: Connection, ctx: Context, item_code: str, lines: Sequence[B
     store.ledger.append(
         conn,
         ctx.event(
-            "bom.replaced",
+            EventType.BOM_REPLACED,
             item_code,
             {
                 "version": version,

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from tracemes import store
 from tracemes.domain.errors import IdempotencyConflictError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.events import Event
 
 
@@ -25,7 +26,7 @@ class Context:
     now: datetime
     idempotency_key: str | None = None
 
-    def event(self, type_: str, subject: str, payload: dict[str, Any] | None = None) -> Event:
+    def event(self, type_: EventType, subject: str, payload: dict[str, Any] | None = None) -> Event:
         """The ledger line for what this request did."""
         return Event(
             tenant_id=self.tenant_id,
@@ -39,7 +40,7 @@ class Context:
         )
 
 
-def replayed(conn: Connection, ctx: Context, type_: str, subject: str | None) -> Event | None:
+def replayed(conn: Connection, ctx: Context, type_: EventType, subject: str | None) -> Event | None:
     """The earlier event of a retried request, or None when this request is new.
 
     A key reused for a different request is refused rather than silently ignored. A None

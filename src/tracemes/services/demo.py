@@ -24,7 +24,7 @@ from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.unit_events import ShipUnit
 from tracemes.domain.users import Role
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.shop_floor import FloorEvent
 
 TENANT_CODE = "DEMO"
 TENANT_NAME = "绿源电动车示范工厂 Demo E-bike Works"
@@ -445,5 +445,5 @@ def _production(db: Engine, ctx: Context, packs: list[str], bikes: list[str]) ->
                     bike, "杭州骑行商贸 Hangzhou Ride Trading", "SO-2611-08", f"DN-{n + 1:03d}"
                 ),
             )
-    refused = [o for o in services.events.record(db, ctx, events) if o.error is not None]
+    refused = [o for o in services.shop_floor.record(db, ctx, events) if o.error is not None]
     assert not refused, f"demo production refused: {refused[0].error}"

@@ -7,10 +7,11 @@ from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.holds import Disposition, Hold
 from tracemes.domain.trace import Location
 from tracemes.domain.unit_events import ScrapUnit
-from tracemes.services import events as services_events
+from tracemes.services import floor as services_floor
 from tracemes.services.context import Context, replayed
 from tracemes.services.submissions import FloorEvent
 
@@ -31,7 +32,7 @@ def place(
     if not lots and not serials:
         raise InvalidInputError("lots", "name at least one lot or unit to hold")
     with db.begin() as conn:
-        if prior := replayed(conn, ctx, "hold.placed", None):
+        if prior := replayed(conn, ctx, EventType.HOLD_PLACED, None):
             return _get(conn, ctx, prior.subject)
         return place_in(conn, ctx, reason, lots, serials, extend_to_where_used)
 
@@ -61,7 +62,7 @@ def place_in(
     store.holds.set_flags(conn, ctx.tenant_id, members, on_hold=True)
     hold = _get(conn, ctx, code)
     placed = ctx.event(
-        "hold.placed",
+        EventType.HOLD_PLACED,
         code,
         {"reason": reason, "units": list(hold.units), "lots": [list(x) for x in hold.lots]},
     )
@@ -103,7 +104,7 @@ def release(db: Engine, ctx: Context, code: str, disposition: str, note: str = "
     stays on hold."""
     decided = domain.holds.parse_disposition(disposition)
     with db.begin() as conn:
-        if replayed(conn, ctx, "hold.released", code):
+        if replayed(conn, ctx, EventType.HOLD_RELEASED, code):
             return _get(conn, ctx, code)
         found = store.holds.get(conn, ctx.tenant_id, code, lock=True)
         if found is None:
@@ -118,7 +119,9 @@ def release(db: Engine, ctx: Context, code: str, disposition: str, note: str = "
         lot_ids = [target for kind, target in members if kind == "lot"]
         if decided in (Disposition.SCRAP, Disposition.RETURN_TO_SUPPLIER):
             store.holds.reject_lots(conn, ctx.tenant_id, lot_ids)
-        released = ctx.event("hold.released", code, {"disposition": decided.value, "note": note})
+        released = ctx.event(
+            EventType.HOLD_RELEASED, code, {"disposition": decided.value, "note": note}
+        )
         store.ledger.append(conn, released)
         if decided is Disposition.SCRAP:
             _scrap(conn, ctx, db, hold, released.event_id)
@@ -134,7 +137,7 @@ def _scrap(conn: Connection, ctx: Context, db: Engine, hold: Hold, event_id: str
     scraps = [
         FloorEvent(f"{event_id}:scrap:{serial}", ScrapUnit(serial, reason)) for serial in hold.units
     ]
-    services_events.record_in(conn, ctx, scraps, services_events.plans_of(db))
+    services_floor.record_in(conn, ctx, scraps, services_floor.plans_of(db))
 
 
 def get(db: Engine, ctx: Context, code: str) -> Hold:

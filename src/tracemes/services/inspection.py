@@ -17,6 +17,7 @@ from tracemes import domain, store
 from tracemes.domain import sampling
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
 from tracemes.domain.lots import Lot
 from tracemes.domain.sampling import Switching
@@ -124,7 +125,7 @@ def _put_plan(conn: Connection, ctx: Context, plan: InspectionPlan) -> None:
             )
     store.inspection.put_plan(conn, ctx.tenant_id, plan, ctx.now)
     payload = domain.inspection.plan_as_dict(plan)
-    store.ledger.append(conn, ctx.event("inspection_plan.set", plan.code, payload))
+    store.ledger.append(conn, ctx.event(EventType.INSPECTION_PLAN_SET, plan.code, payload))
 
 
 def list_plans(db: Engine, ctx: Context) -> list[InspectionPlan]:
@@ -155,7 +156,7 @@ def open_for_receipt(conn: Connection, ctx: Context, lot: Lot, lot_id: int) -> s
         conn, ctx.tenant_id, number, plan, lot_id, lot.supplier, size, plans, ctx.now
     )
     opened = replace(ctx, idempotency_key=None).event(
-        "inspection_lot.opened",
+        EventType.INSPECTION_LOT_OPENED,
         number,
         {"plan": plan.code, "item": lot.item_code, "lot": lot.lot, "lot_size": size},
     )
@@ -261,7 +262,7 @@ def _open_for_order(
     if operation is not None:
         facts["operation"] = operation
     opened = replace(ctx, idempotency_key=None).event(
-        "inspection_lot.opened", number, {**facts, "lot_size": len(unit_ids)}
+        EventType.INSPECTION_LOT_OPENED, number, {**facts, "lot_size": len(unit_ids)}
     )
     store.ledger.append(conn, opened)
     return number
@@ -408,7 +409,9 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
         store.ledger.append(
             conn,
             ctx.event(
-                "inspection_lot.decided", number, {**summary, "status": status, "hold": hold_code}
+                EventType.INSPECTION_LOT_DECIDED,
+                number,
+                {**summary, "status": status, "hold": hold_code},
             ),
         )
         return _full_view(conn, ctx, number)

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
 from tracemes.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.items import Item
 from tracemes.services.context import Context, replayed
 
@@ -33,12 +34,12 @@ def create(
     """Add a part number."""
     item = domain.items.new(code, name, uom, tracking, gtin, standard_cost, serial_pattern)
     with db.begin() as conn:
-        if replayed(conn, ctx, "item.created", item.code):
+        if replayed(conn, ctx, EventType.ITEM_CREATED, item.code):
             return _get(conn, ctx, item.code)
         if store.items.get(conn, ctx.tenant_id, item.code) is not None:
             raise AlreadyExistsError("item", item.code)
         store.items.add(conn, ctx.tenant_id, item)
-        store.ledger.append(conn, ctx.event("item.created", item.code, payload(item)))
+        store.ledger.append(conn, ctx.event(EventType.ITEM_CREATED, item.code, payload(item)))
     return item
 
 
@@ -50,7 +51,7 @@ def save(conn: Connection, ctx: Context, item: Item) -> str:
     stored = store.items.get(conn, ctx.tenant_id, item.code)
     if stored is None:
         store.items.add(conn, ctx.tenant_id, item)
-        store.ledger.append(conn, ctx.event("item.created", item.code, payload(item)))
+        store.ledger.append(conn, ctx.event(EventType.ITEM_CREATED, item.code, payload(item)))
         return "created"
     if stored == item:
         return "unchanged"
@@ -60,7 +61,7 @@ def save(conn: Connection, ctx: Context, item: Item) -> str:
             code="tracking_change",
         )
     store.items.set_fields(conn, ctx.tenant_id, item)
-    store.ledger.append(conn, ctx.event("item.updated", item.code, payload(item)))
+    store.ledger.append(conn, ctx.event(EventType.ITEM_UPDATED, item.code, payload(item)))
     return "updated"
 
 

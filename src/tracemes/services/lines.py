@@ -10,6 +10,7 @@ from tracemes.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from tracemes.domain.event_types import EventType
 from tracemes.domain.lines import Line, Station
 from tracemes.services.context import Context, replayed
 
@@ -18,13 +19,14 @@ def create(db: Engine, ctx: Context, code: str, name: str, site: str | None = No
     """Add a production line."""
     line = domain.lines.new_line(code, name, site)
     with db.begin() as conn:
-        if replayed(conn, ctx, "line.created", line.code):
+        if replayed(conn, ctx, EventType.LINE_CREATED, line.code):
             return _line(store.lines.get(conn, ctx.tenant_id, line.code), line.code)
         if store.lines.get(conn, ctx.tenant_id, line.code) is not None:
             raise AlreadyExistsError("line", line.code)
         store.lines.add(conn, ctx.tenant_id, line)
         store.ledger.append(
-            conn, ctx.event("line.created", line.code, {"name": line.name, "site": line.site})
+            conn,
+            ctx.event(EventType.LINE_CREATED, line.code, {"name": line.name, "site": line.site}),
         )
     return line
 
@@ -33,7 +35,7 @@ def create_station(db: Engine, ctx: Context, code: str, name: str, line_code: st
     """Add a station to a line."""
     station = domain.lines.new_station(code, name, line_code)
     with db.begin() as conn:
-        if replayed(conn, ctx, "station.created", station.code):
+        if replayed(conn, ctx, EventType.STATION_CREATED, station.code):
             return _station(store.lines.get_station(conn, ctx.tenant_id, code), code)
         if store.lines.get_station(conn, ctx.tenant_id, station.code) is not None:
             raise AlreadyExistsError("station", station.code)
@@ -45,7 +47,9 @@ def create_station(db: Engine, ctx: Context, code: str, name: str, line_code: st
         store.ledger.append(
             conn,
             ctx.event(
-                "station.created", station.code, {"name": station.name, "line": station.line_code}
+                EventType.STATION_CREATED,
+                station.code,
+                {"name": station.name, "line": station.line_code},
             ),
         )
     return station
@@ -65,7 +69,7 @@ def save_line(conn: Connection, ctx: Context, line: Line) -> str:
         )
     store.lines.add(conn, ctx.tenant_id, line)
     store.ledger.append(
-        conn, ctx.event("line.created", line.code, {"name": line.name, "site": line.site})
+        conn, ctx.event(EventType.LINE_CREATED, line.code, {"name": line.name, "site": line.site})
     )
     return "created"
 
@@ -87,7 +91,9 @@ def save_station(conn: Connection, ctx: Context, station: Station) -> str:
     store.ledger.append(
         conn,
         ctx.event(
-            "station.created", station.code, {"name": station.name, "line": station.line_code}
+            EventType.STATION_CREATED,
+            station.code,
+            {"name": station.name, "line": station.line_code},
         ),
     )
     return "created"

@@ -12,6 +12,7 @@ from tracemes.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from tracemes.domain.event_types import EventType
 from tracemes.domain.items import Tracking
 from tracemes.domain.lots import Lot
 from tracemes.services import inspection as services_inspection
@@ -32,7 +33,7 @@ def receive(
 ) -> Lot:
     """Book a lot into stock (a supplier receipt)."""
     with db.begin() as conn:
-        if replayed(conn, ctx, "lot.received", f"{item_code}/{lot}"):
+        if replayed(conn, ctx, EventType.LOT_RECEIVED, f"{item_code}/{lot}"):
             found = store.lots.get(conn, ctx.tenant_id, item_code, lot)
             assert found is not None
             return found
@@ -49,7 +50,7 @@ def receive(
         store.ledger.append(
             conn,
             ctx.event(
-                "lot.received",
+                EventType.LOT_RECEIVED,
                 f"{item_code}/{received.lot}",
                 {
                     "item": item_code,
@@ -93,7 +94,7 @@ def receive_serials(
     cost = None if unit_cost in (None, "") else domain.numbers.cost("unit_cost", unit_cost)
     at = ctx.now if received_at is None else domain.times.moment("received_at", received_at)
     with db.begin() as conn:
-        if prior := replayed(conn, ctx, "serials.received", item_code):
+        if prior := replayed(conn, ctx, EventType.SERIALS_RECEIVED, item_code):
             return list(prior.payload["serials"])
         item = store.items.get(conn, ctx.tenant_id, item_code)
         if item is None:
@@ -119,7 +120,7 @@ def receive_serials(
         store.ledger.append(
             conn,
             ctx.event(
-                "serials.received",
+                EventType.SERIALS_RECEIVED,
                 item_code,
                 {"serials": checked, "supplier": supplier, "lot": supplier_lot},
             ),

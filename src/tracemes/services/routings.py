@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
 from tracemes.domain.errors import InvalidInputError, NotFoundError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.routings import Operation, Routing
 from tracemes.services.context import Context, replayed
 
@@ -14,7 +15,7 @@ from tracemes.services.context import Context, replayed
 def replace(db: Engine, ctx: Context, item_code: str, operations: Sequence[Operation]) -> Routing:
     """Make `operations` the item's current routing (a new version unless nothing changed)."""
     with db.begin() as conn:
-        if replayed(conn, ctx, "routing.replaced", item_code):
+        if replayed(conn, ctx, EventType.ROUTING_REPLACED, item_code):
             return _current(conn, ctx, item_code)
         return replace_in(conn, ctx, item_code, operations)
 
@@ -34,7 +35,7 @@ def replace_in(
     store.ledger.append(
         conn,
         ctx.event(
-            "routing.replaced",
+            EventType.ROUTING_REPLACED,
             item_code,
             {
                 "version": version,

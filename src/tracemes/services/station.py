@@ -1,18 +1,32 @@
-"""What a station page shows about a scanned unit, and how it reads a scan."""
+"""A station: what one scan does there, in one transaction, and what the station shows.
 
-from dataclasses import dataclass
+The station page, the scan API and, later, scanners and machines on the network all call
+`scan`: the meaning of the text is decided by the pure rules of domain.station, the event
+it sends goes through the floor engine, and the answer carries the unit as it stands.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
-from tracemes import store
+from tracemes import domain, store
 from tracemes.domain.characteristics import Characteristic, Kind
-from tracemes.domain.errors import NotFoundError
-from tracemes.domain.floor import Plan
+from tracemes.domain.errors import DomainError, NotFoundError
+from tracemes.domain.floor import Floor, Plan
+from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.station import FAIL_WORDS, PASS_WORDS, Meaning
+from tracemes.domain.step_runs import StartStep
 from tracemes.domain.units import UnitStatus
+from tracemes.services import floor as services_floor
+from tracemes.services import scans, shop_floor
 from tracemes.services.context import Context
-from tracemes.services.events import load_floor
-from tracemes.services.plans import plans_of
+from tracemes.services.floor import load_floor
+from tracemes.services.plans import PlanKey, plans_of
+from tracemes.services.submissions import FloorEvent, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,22 +69,141 @@ class StationUnit:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """What a scan did: its meaning, whether it was carried out, and what the station shows
+    after it (the unit, and the station the device is at)."""
+
+    meaning: Meaning
+    text: str
+    unit: StationUnit | None
+    station: str | None
+    error: DomainError | None = None
+    started: str | None = None  # the operation a unit scan started
+
+    @property
+    def accepted(self) -> bool:
+        """Carried out (or an empty scan): nothing was refused."""
+        return self.error is None
+
+
+def scan(
+    db: Engine,
+    ctx: Context,
+    station: str | None,
+    text: str,
+    unit: str = "",
+    event_id: str | None = None,
+) -> ScanOutcome:
+    """One scan at `station` while it shows `unit` ("" for none), in one transaction. The
+    event it sends is booked once under `event_id`, so a resent scan changes nothing."""
+    text, unit = text.strip(), unit.strip()
+    plans = plans_of(db)
+    event_id = event_id or uuid.uuid4().hex
+    return shop_floor.retrying(
+        db, lambda conn: _scan_in(conn, ctx, station, text, unit, event_id, plans)
+    )
+
+
+def _scan_in(
+    conn: Connection,
+    ctx: Context,
+    station: str | None,
+    text: str,
+    unit: str,
+    event_id: str,
+    plans: dict[PlanKey, Plan],
+) -> ScanOutcome:
+    """Read the label once, load the floor once with everything the scan may touch, decide,
+    apply the event on that floor, and show the unit from it."""
+    could_be_part = bool(unit and text) and text.upper() not in PASS_WORDS | FAIL_WORDS
+    part = scans.resolve_in(conn, ctx, [text])[text] if could_be_part else None
+    parts = [part] if isinstance(part, ComponentRef) else []
+    floor = load_floor(conn, ctx, {s for s in (text, unit) if s}, parts, plans)
+    stations = store.lines.station_ids(conn, ctx.tenant_id, {s for s in (text, station) if s})
+    try:
+        decision = domain.station.decide(floor, text, unit, text in stations)
+    except DomainError as refusal:
+        return ScanOutcome(Meaning.NOTHING, text, _view(floor, unit), station, refusal)
+    command = decision.command
+    outcome = Outcome(event_id)
+    if isinstance(command, BindPart):
+        if isinstance(part, DomainError):  # the label cannot be read
+            outcome = Outcome(event_id, part)
+        else:
+            assert part is not None
+            command = replace(command, component=scans.substitute(command.component, part))
+    if command is not None and outcome.accepted:
+        sent = FloorEvent(event_id, command, station=station)
+        outcome, completed = services_floor.record_on(conn, ctx, floor, sent, stations)
+        shop_floor.follow_up(conn, ctx, completed)
+    shown = decision.unit if outcome.accepted else (decision.unit or unit)
+    started = command.operation if isinstance(command, StartStep) and outcome.accepted else None
+    return ScanOutcome(
+        meaning=decision.meaning,
+        text=text,
+        unit=_view(floor, shown),
+        station=decision.station or station,
+        error=outcome.error,
+        started=started,
+    )
+
+
+def finish(
+    db: Engine,
+    ctx: Context,
+    station: str | None,
+    unit: str,
+    passed: bool,
+    measurements: Mapping[str, float] | None = None,
+    defects: tuple[str, ...] = (),
+    event_id: str | None = None,
+) -> ScanOutcome:
+    """Pass or fail the running step of `unit` at `station`, with what was measured and the
+    defect codes found, in one transaction (the station page's Pass and Fail buttons)."""
+    plans = plans_of(db)
+    event_id = event_id or uuid.uuid4().hex
+
+    def work(conn: Connection) -> ScanOutcome:
+        floor = load_floor(conn, ctx, {unit}, [], plans)
+        stations = store.lines.station_ids(conn, ctx.tenant_id, {station} if station else set())
+        try:
+            command = domain.station.verdict(floor, unit, passed, measurements, defects)
+        except DomainError as refusal:
+            return ScanOutcome(Meaning.NOTHING, "", _view(floor, unit), station, refusal)
+        sent = FloorEvent(event_id, command, station=station)
+        outcome, completed = services_floor.record_on(conn, ctx, floor, sent, stations)
+        shop_floor.follow_up(conn, ctx, completed)
+        shown = "" if outcome.accepted else unit  # ready for the next unit once done
+        return ScanOutcome(Meaning.VERDICT, "", _view(floor, shown), station, outcome.error)
+
+    return shop_floor.retrying(db, work)
+
+
 def unit_at(db: Engine, ctx: Context, serial: str) -> StationUnit:
     """A unit made here: where it is in its routing and the key parts still due there."""
     plans = plans_of(db)
     with store.db.reading(db) as conn:
-        floor = load_floor(conn, ctx, {serial}, [], plans)
+        shown = _view(load_floor(conn, ctx, {serial}, [], plans, lock=False), serial)
+    if shown is None:
+        raise NotFoundError("unit made here", serial)
+    return shown
+
+
+def _view(floor: Floor, serial: str) -> StationUnit | None:
+    """A unit made here as the floor holds it; None for no serial, or one not made here."""
+    if not serial:
+        return None
+    try:
         unit = floor.unit(serial)
-        if unit.plan is None:
-            raise NotFoundError("unit made here", serial)
-        run = floor.open_run(unit)
-        parts = floor.live_parts(unit)
+    except NotFoundError:
+        return None
+    if unit.plan is None:
+        return None
+    run = floor.open_run(unit)
+    parts = floor.live_parts(unit)
     plan = unit.plan
-    code = (
-        run.operation
-        if run is not None
-        else _next_operation(unit.status, unit.current_operation, plan)
-    )
+    code = domain.station.due_operation(floor, unit)
     operation = plan.get(code) if code else None
     due = []
     if code is not None:
@@ -93,11 +226,3 @@ def unit_at(db: Engine, ctx: Context, serial: str) -> StationUnit:
         due=tuple(due),
         checks=operation.checks if operation else (),
     )
-
-
-def _next_operation(status: UnitStatus, current: str | None, plan: Plan) -> str | None:
-    """Where a unit without a running step goes next: its current operation, the first one
-    for a unit not yet started, none once it is done."""
-    if status in (UnitStatus.COMPLETED, UnitStatus.SHIPPED, UnitStatus.SCRAPPED):
-        return None
-    return current if current is not None else plan.operations[0].code

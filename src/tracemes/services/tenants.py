@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
 from tracemes.domain.errors import AlreadyExistsError, NotFoundError
+from tracemes.domain.event_types import EventType
 from tracemes.domain.tenants import Tenant
 from tracemes.services.context import Context
 
@@ -26,7 +27,7 @@ def create(
         tenant_id = store.tenants.add(conn, code, name, now, timezone)
         ctx = Context(tenant_id=tenant_id, user_id=None, now=now)
         payload = {"name": name, "timezone": timezone}
-        store.ledger.append(conn, ctx.event("tenant.created", code, payload))
+        store.ledger.append(conn, ctx.event(EventType.TENANT_CREATED, code, payload))
     return Tenant(tenant_id, code, name, timezone)
 
 

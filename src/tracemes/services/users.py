@@ -20,6 +20,7 @@ from tracemes.domain.errors import (
     NotFoundError,
     UserDisabledError,
 )
+from tracemes.domain.event_types import EventType
 from tracemes.domain.sign_in import Backoff
 from tracemes.domain.users import Principal, Role
 from tracemes.services.context import Context
@@ -81,7 +82,9 @@ def create(
             _hasher.hash(password) if password else None,
             ctx.now,
         )
-        store.ledger.append(conn, ctx.event("user.created", name, {"role": checked_role.value}))
+        store.ledger.append(
+            conn, ctx.event(EventType.USER_CREATED, name, {"role": checked_role.value})
+        )
     return checked_role
 
 
@@ -99,7 +102,7 @@ def set_password(db: Engine, ctx: Context, user_name: str, password: str) -> Non
         user = _user(conn, ctx, user_name)
         store.users.set_password_hash(conn, ctx.tenant_id, user.id, _hasher.hash(password))
         store.users.delete_tokens_of(conn, ctx.tenant_id, user.id, TokenKind.SESSION)
-        store.ledger.append(conn, ctx.event("user.password_changed", user_name))
+        store.ledger.append(conn, ctx.event(EventType.USER_PASSWORD_CHANGED, user_name))
 
 
 def disable(db: Engine, ctx: Context, user_name: str) -> None:
@@ -112,7 +115,9 @@ def disable(db: Engine, ctx: Context, user_name: str) -> None:
             return
         store.users.set_disabled(conn, ctx.tenant_id, user.id, ctx.now)
         ended = store.users.delete_tokens_of(conn, ctx.tenant_id, user.id, TokenKind.SESSION)
-        store.ledger.append(conn, ctx.event("user.disabled", user_name, {"sessions_ended": ended}))
+        store.ledger.append(
+            conn, ctx.event(EventType.USER_DISABLED, user_name, {"sessions_ended": ended})
+        )
 
 
 def enable(db: Engine, ctx: Context, user_name: str) -> None:
@@ -122,7 +127,7 @@ def enable(db: Engine, ctx: Context, user_name: str) -> None:
         if user.disabled_at is None:
             return
         store.users.set_disabled(conn, ctx.tenant_id, user.id, None)
-        store.ledger.append(conn, ctx.event("user.enabled", user_name))
+        store.ledger.append(conn, ctx.event(EventType.USER_ENABLED, user_name))
 
 
 def create_token(
@@ -142,7 +147,7 @@ def create_token(
             conn, ctx.tenant_id, user.id, _token_hash(raw), TokenKind.API, ctx.now, expires_at
         )
         payload = {"token": token_id, "expires_at": expires_at.isoformat()}
-        store.ledger.append(conn, ctx.event("user.token_created", user_name, payload))
+        store.ledger.append(conn, ctx.event(EventType.USER_TOKEN_CREATED, user_name, payload))
     return raw
 
 
@@ -160,7 +165,7 @@ def revoke_token(db: Engine, ctx: Context, token_id: int) -> Token:
             raise NotFoundError("token", token_id)
         store.users.delete_token_by_id(conn, ctx.tenant_id, token_id)
         payload = {"token": token_id, "kind": token.kind.value}
-        store.ledger.append(conn, ctx.event("user.token_revoked", token.user_name, payload))
+        store.ledger.append(conn, ctx.event(EventType.USER_TOKEN_REVOKED, token.user_name, payload))
     return token
 
 
@@ -182,7 +187,7 @@ def set_badge(db: Engine, ctx: Context, user_name: str, badge: str) -> None:
         if holder is not None and holder.id != user.id:
             raise ConflictError(f"the badge is already {holder.name}'s", code="badge_in_use")
         store.users.set_badge_hash(conn, ctx.tenant_id, user.id, _badge_hash(badge))
-        store.ledger.append(conn, ctx.event("user.badge_set", user_name))
+        store.ledger.append(conn, ctx.event(EventType.USER_BADGE_SET, user_name))
 
 
 def _key(*parts: str) -> str:
@@ -234,7 +239,7 @@ def _count_failure(
         "address": address,
         "failures": counted[0][1].count,
     }
-    store.ledger.append(conn, ctx.event("user.sign_in_failed", subject, payload))
+    store.ledger.append(conn, ctx.event(EventType.USER_SIGN_IN_FAILED, subject, payload))
     for rule, failures in counted:
         if domain.sign_in.starts_waiting(failures, rule):
             retry = failures.last_failed_at + domain.sign_in.wait_after(failures.count, rule)
@@ -244,7 +249,7 @@ def _count_failure(
                 "failures": failures.count,
                 "retry_at": retry.isoformat(),
             }
-            store.ledger.append(conn, ctx.event("user.locked_out", subject, lockout))
+            store.ledger.append(conn, ctx.event(EventType.USER_LOCKED_OUT, subject, lockout))
 
 
 UNKNOWN_BADGE = "(unknown badge)"  # the ledger subject of a refused badge scan
@@ -374,5 +379,5 @@ def set_language(db: Engine, ctx: Context, principal: Principal, language: str) 
     with db.begin() as conn:
         store.users.set_language(conn, ctx.tenant_id, principal.user_id, chosen)
         store.ledger.append(
-            conn, ctx.event("user.language_set", principal.user_name, {"language": chosen})
+            conn, ctx.event(EventType.USER_LANGUAGE_SET, principal.user_name, {"language": chosen})
         )

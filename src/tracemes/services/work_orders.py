@@ -14,6 +14,7 @@ from tracemes.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from tracemes.domain.event_types import EventType
 from tracemes.domain.work_orders import Progress, Status, WorkOrder
 from tracemes.services.context import Context, replayed
 from tracemes.store.units import UnitRow
@@ -41,7 +42,7 @@ def create(
 ) -> WorkOrder:
     """Plan an order to make an item on a line; a code is generated when none is given."""
     with db.begin() as conn:
-        if prior := replayed(conn, ctx, "work_order.created", code):
+        if prior := replayed(conn, ctx, EventType.WORK_ORDER_CREATED, code):
             return _get(conn, ctx, prior.subject)
         item = store.items.get(conn, ctx.tenant_id, item_code)
         if item is None:
@@ -57,7 +58,7 @@ def create(
         store.ledger.append(
             conn,
             ctx.event(
-                "work_order.created",
+                EventType.WORK_ORDER_CREATED,
                 order.code,
                 {
                     "item": order.item_code,
@@ -82,7 +83,7 @@ def release(db: Engine, ctx: Context, code: str) -> WorkOrder:
     """Release a planned order to the floor, pinning the BOM and routing it is made by."""
     with db.begin() as conn:
         order = _get(conn, ctx, code)
-        if replayed(conn, ctx, "work_order.released", code):
+        if replayed(conn, ctx, EventType.WORK_ORDER_RELEASED, code):
             return order
         released = domain.work_orders.move(order, Status.RELEASED)
         bom, routing = domain.work_orders.check_release(
@@ -95,7 +96,7 @@ def release(db: Engine, ctx: Context, code: str) -> WorkOrder:
         store.ledger.append(
             conn,
             ctx.event(
-                "work_order.released",
+                EventType.WORK_ORDER_RELEASED,
                 code,
                 {"bom_version": bom.version, "routing_version": routing.version},
             ),
@@ -107,14 +108,16 @@ def cancel(db: Engine, ctx: Context, code: str, reason: str = "") -> WorkOrder:
     """Cancel an order nobody has started on."""
     with db.begin() as conn:
         order = _get(conn, ctx, code)
-        if replayed(conn, ctx, "work_order.cancelled", code):
+        if replayed(conn, ctx, EventType.WORK_ORDER_CANCELLED, code):
             return order
         counts = store.units.counts_by_status(conn, ctx.tenant_id, code)
         cancelled = domain.work_orders.check_cancel(
             order, domain.work_orders.progress(order, counts).started
         )
         store.work_orders.set_status(conn, ctx.tenant_id, code, cancelled.status)
-        store.ledger.append(conn, ctx.event("work_order.cancelled", code, {"reason": reason}))
+        store.ledger.append(
+            conn, ctx.event(EventType.WORK_ORDER_CANCELLED, code, {"reason": reason})
+        )
     return cancelled
 
 
@@ -122,11 +125,11 @@ def close(db: Engine, ctx: Context, code: str, reason: str = "") -> WorkOrder:
     """Close a completed order, or one in progress that stops short of its quantity."""
     with db.begin() as conn:
         order = _get(conn, ctx, code)
-        if replayed(conn, ctx, "work_order.closed", code):
+        if replayed(conn, ctx, EventType.WORK_ORDER_CLOSED, code):
             return order
         closed = domain.work_orders.move(order, Status.CLOSED)
         store.work_orders.set_status(conn, ctx.tenant_id, code, closed.status)
-        store.ledger.append(conn, ctx.event("work_order.closed", code, {"reason": reason}))
+        store.ledger.append(conn, ctx.event(EventType.WORK_ORDER_CLOSED, code, {"reason": reason}))
     return closed
 
 
@@ -145,7 +148,7 @@ def add_units(
         raise InvalidInputError("count", f"at most {MAX_UNITS_PER_REQUEST} units per request")
     with db.begin() as conn:
         order = _get(conn, ctx, code)
-        if prior := replayed(conn, ctx, "work_order.units_created", code):
+        if prior := replayed(conn, ctx, EventType.WORK_ORDER_UNITS_CREATED, code):
             return list(prior.payload["serials"])
         item = store.items.get(conn, ctx.tenant_id, order.item_code)
         if item is None:  # pragma: no cover - foreign key keeps it
@@ -161,7 +164,7 @@ def add_units(
         first = routing.operations[0].code if routing else None
         store.units.add_many(conn, ctx.tenant_id, item.code, code, new_serials, ctx.now, first)
         created = ctx.event(
-            "work_order.units_created", code, {"item": item.code, "serials": new_serials}
+            EventType.WORK_ORDER_UNITS_CREATED, code, {"item": item.code, "serials": new_serials}
         )
         store.ledger.append(conn, created)
         store.ledger.add_subjects(

@@ -4,7 +4,8 @@ Every read is one query for the whole batch (chunked IN lists), and every write 
 executemany, so a batch of thousands of events costs a handful of round trips. Rows a
 batch will change are locked (FOR UPDATE) on PostgreSQL; SQLite serialises writers anyway.
 Each statement locks its rows in id order, so two batches that lock the same rows queue
-instead of deadlocking (issue #12).
+instead of deadlocking (issue #12). Pages that only show the floor read the same rows
+without locks (`lock=False`).
 """
 
 from collections.abc import Iterable, Sequence
@@ -68,10 +69,15 @@ _UNITS = (
     )
     .where(units.c.tenant_id == TENANT)
     .order_by(units.c.id)
-    .with_for_update(of=units)
 )
-_UNITS_BY_SERIAL = _UNITS.where(units.c.serial.in_(VALUES))
-_UNITS_BY_ID = _UNITS.where(units.c.id.in_(VALUES))
+_UNITS_BY_SERIAL = {
+    False: _UNITS.where(units.c.serial.in_(VALUES)),
+    True: _UNITS.where(units.c.serial.in_(VALUES)).with_for_update(of=units),
+}
+_UNITS_BY_ID = {
+    False: _UNITS.where(units.c.id.in_(VALUES)),
+    True: _UNITS.where(units.c.id.in_(VALUES)).with_for_update(of=units),
+}
 
 
 def _unit(row: Any) -> tuple[UnitState, str | None]:
@@ -92,17 +98,17 @@ def _unit(row: Any) -> tuple[UnitState, str | None]:
 
 
 def units_by_serial(
-    conn: Connection, tenant_id: int, serials: Iterable[str]
+    conn: Connection, tenant_id: int, serials: Iterable[str], lock: bool = True
 ) -> list[tuple[UnitState, str | None]]:
     """The units carrying these serials (any item), with their work order codes."""
-    return [_unit(row) for row in rows_in(conn, _UNITS_BY_SERIAL, tenant_id, serials)]
+    return [_unit(row) for row in rows_in(conn, _UNITS_BY_SERIAL[lock], tenant_id, serials)]
 
 
 def units_by_id(
-    conn: Connection, tenant_id: int, ids: Iterable[int]
+    conn: Connection, tenant_id: int, ids: Iterable[int], lock: bool = True
 ) -> list[tuple[UnitState, str | None]]:
     """The units with these ids, with their work order codes."""
-    return [_unit(row) for row in rows_in(conn, _UNITS_BY_ID, tenant_id, ids)]
+    return [_unit(row) for row in rows_in(conn, _UNITS_BY_ID[lock], tenant_id, ids)]
 
 
 _LOT_ROWS = sa.select(
@@ -110,7 +116,10 @@ _LOT_ROWS = sa.select(
 ).select_from(lots.join(items, lots.c.item_id == items.c.id))
 _LOTS = _LOT_ROWS.where(lots.c.tenant_id == TENANT).order_by(lots.c.id).with_for_update(of=lots)
 _LOTS_BY_NUMBER = _LOTS.where(lots.c.lot.in_(VALUES))
-_LOTS_BY_ID = _LOTS.where(lots.c.id.in_(VALUES))
+_LOTS_BY_ID = {
+    False: _LOT_ROWS.where(lots.c.tenant_id == TENANT, lots.c.id.in_(VALUES)).order_by(lots.c.id),
+    True: _LOTS.where(lots.c.id.in_(VALUES)),
+}
 
 
 def _lot(row: Any) -> LotState:
@@ -140,9 +149,11 @@ def lot_ids_by_key(conn: Connection, tenant_id: int, keys: Iterable[tuple[str, s
     return {int(row[0]) for row in rows if (row[1], row[2]) in wanted}
 
 
-def lots_by_id(conn: Connection, tenant_id: int, ids: Iterable[int]) -> list[LotState]:
+def lots_by_id(
+    conn: Connection, tenant_id: int, ids: Iterable[int], lock: bool = True
+) -> list[LotState]:
     """The lots with these ids."""
-    return [_lot(row) for row in rows_in(conn, _LOTS_BY_ID, tenant_id, ids)]
+    return [_lot(row) for row in rows_in(conn, _LOTS_BY_ID[lock], tenant_id, ids)]
 
 
 _bom = boms.alias("bom")
@@ -164,17 +175,17 @@ _WORK_ORDERS = (
     )
     .where(work_orders.c.tenant_id == TENANT, work_orders.c.code.in_(VALUES))
     .order_by(work_orders.c.id)
-    .with_for_update(of=work_orders)
 )
+_WORK_ORDERS_LOCKED = {False: _WORK_ORDERS, True: _WORK_ORDERS.with_for_update(of=work_orders)}
 
 
 def work_orders_by_code(
-    conn: Connection, tenant_id: int, codes: Iterable[str]
+    conn: Connection, tenant_id: int, codes: Iterable[str], lock: bool = True
 ) -> list[WorkOrderRow]:
     """Work orders with their pinned versions and how many units have finished."""
     return [
         WorkOrderRow(row[0], row[1], Status(row[2]), row[3], row[4], row[5], int(row[6]))
-        for row in rows_in(conn, _WORK_ORDERS, tenant_id, codes)
+        for row in rows_in(conn, _WORK_ORDERS_LOCKED[lock], tenant_id, codes)
     ]
 
 

@@ -3,7 +3,7 @@
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import plain_parameters
 from tracemes.web import (
     api_docs,
@@ -43,7 +43,7 @@ def mount(app: FastAPI) -> None:
     ):
         app.include_router(
             module.router,
-            dependencies=[Depends(csrf.refuse_cross_site_page), Depends(plain_parameters)],
+            dependencies=[Depends(deps.refuse_cross_site_page), Depends(plain_parameters)],
         )
 
 

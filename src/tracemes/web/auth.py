@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tracemes import domain, services
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import SESSION_COOKIE, Db, Now, Text
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import (
@@ -66,7 +66,7 @@ def login_page(request: Request, next_path: Annotated[str, Query(alias="next")] 
 
 def _signed_in(request: Request, token: str, tenant: str, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
-    secure = csrf.is_secure(request)  # by configuration, not by the request's scheme
+    secure = deps.is_secure(request)  # by configuration, not by the request's scheme
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -126,7 +126,7 @@ def log_out(request: Request, db: Db) -> Response:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=csrf.is_secure(request),
+        secure=deps.is_secure(request),
     )
     return response
 
@@ -159,7 +159,7 @@ def choose_language(
         path="/",
         httponly=True,
         samesite="lax",
-        secure=csrf.is_secure(request),
+        secure=deps.is_secure(request),
     )
     return response
 

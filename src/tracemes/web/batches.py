@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tracemes import services
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import CurrentPrincipal, Db, Reader
 from tracemes.exports import cards
 from tracemes.web.layout import inline_file, render
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/lots", tags=["pages"], include_in_schema=False)
 def lot_url(request: Request, item: str, lot: str) -> str:
     """The page of a lot, as its transfer card's QR code carries it: on TRACEMES_PUBLIC_URL,
     or the bare path when none is set; never on the Host header a request happened to send."""
-    base = csrf.settings_of(request).public_url
+    base = deps.settings_of(request).public_url
     return f"{base}/lots/{quote(item, safe='')}/{quote(lot, safe='')}"
 
 

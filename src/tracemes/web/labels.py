@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tracemes import services
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import Db, Reader
 from tracemes.exports import labels
 from tracemes.web.layout import inline_file
@@ -20,7 +20,7 @@ ZPL = "application/vnd.zebra-zpl; charset=utf-8"
 def _base(request: Request) -> str:
     """Where QR codes lead: TRACEMES_PUBLIC_URL, else GS1's resolver; never the Host header,
     which anyone can set and which a proxy may have rewritten."""
-    return csrf.settings_of(request).public_url or labels.GS1_RESOLVER
+    return deps.settings_of(request).public_url or labels.GS1_RESOLVER
 
 
 @router.get("/work-orders/{code}/labels.pdf")

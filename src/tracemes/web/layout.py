@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from tracemes import domain
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import SESSION_COOKIE
 from tracemes.domain.errors import (
     ConflictError,
@@ -48,7 +48,7 @@ def csrf_token(context: jinja2.runtime.Context) -> str:
     """The session's form token ("" before signing in), for forms and htmx headers."""
     request: Request = context["request"]
     session = request.cookies.get(SESSION_COOKIE)
-    return csrf.token_for(session) if session else ""
+    return deps.csrf_token_for(session) if session else ""
 
 
 @jinja2.pass_context
@@ -57,7 +57,7 @@ def csrf_input(context: jinja2.runtime.Context) -> Markup:
     token = csrf_token(context)
     if not token:
         return Markup("")
-    return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{escape(token)}">')
+    return Markup(f'<input type="hidden" name="{deps.CSRF_FIELD}" value="{escape(token)}">')
 
 
 def can(user: Principal | None, permission: str) -> bool:

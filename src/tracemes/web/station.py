@@ -16,22 +16,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api import csrf
+from tracemes.api import deps
 from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor, Text
-from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
-from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.errors import InvalidInputError, NotFoundError
 from tracemes.domain.numbers import measurement
-from tracemes.domain.shop_floor import Command
-from tracemes.domain.step_runs import CompleteStep, StartStep
+from tracemes.domain.station import PASS_WORDS, Meaning
 from tracemes.domain.users import Principal
 from tracemes.services.context import Context
-from tracemes.services.events import FloorEvent
+from tracemes.services.station import ScanOutcome, StationUnit
 from tracemes.web.layout import render
 
 router = APIRouter(prefix="/station", tags=["pages"], include_in_schema=False)
 COOKIE = "tracemes_station"
-PASS_WORDS = {"PASS", "OK", "合格"}
-FAIL_WORDS = {"FAIL", "NG", "不合格"}
 
 
 def _page(
@@ -39,15 +35,16 @@ def _page(
     db: Engine,
     ctx: Context,
     user: Principal,
-    unit: str = "",
+    unit: str | StationUnit | None = "",
     message: tuple[str, str, str] | None = None,
     status_code: int = 200,
     station: str | None = None,
     entered: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
+    """The station page showing `unit` (a serial to look up, or as a scan left it)."""
     station = station if station is not None else request.cookies.get(COOKIE, "")
-    shown = None
-    if unit:
+    shown = unit if isinstance(unit, StationUnit) else None
+    if isinstance(unit, str) and unit:
         try:
             shown = services.station.unit_at(db, ctx, unit)
         except NotFoundError:
@@ -82,25 +79,6 @@ def choose_station(
     return response
 
 
-def _is_station(db: Engine, ctx: Context, code: str) -> bool:
-    try:
-        services.lines.get_station(db, ctx, code)
-    except NotFoundError:
-        return False
-    return True
-
-
-def _at_station(
-    request: Request, db: Engine, ctx: Context, user: Principal, station: str
-) -> HTMLResponse:
-    """A scanned station label moves this device there, so one operator can walk a unit
-    down the line with nothing but the scanner."""
-    message = ("ok", "station_changed", station)
-    response = _page(request, db, ctx, user, "", message, station=station)
-    _remember(request, response, station)
-    return response
-
-
 def _remember(request: Request, response: Response, station: str) -> None:
     response.set_cookie(
         COOKIE,
@@ -108,7 +86,7 @@ def _remember(request: Request, response: Response, station: str) -> None:
         max_age=400 * 24 * 3600,
         httponly=True,
         samesite="lax",
-        secure=csrf.is_secure(request),
+        secure=deps.is_secure(request),
     )
 
 
@@ -116,18 +94,8 @@ def _remember(request: Request, response: Response, station: str) -> None:
 def forget_station(request: Request) -> Response:
     """Choose another station."""
     response = RedirectResponse("/station", status_code=303)
-    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=csrf.is_secure(request))
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=deps.is_secure(request))
     return response
-
-
-def _send(
-    db: Engine, ctx: Context, request: Request, event_id: str, command: Command
-) -> tuple[str, str, str]:
-    station = request.cookies.get(COOKIE) or None
-    (outcome,) = services.events.record(db, ctx, [FloorEvent(event_id, command, station=station)])
-    if outcome.error is not None:
-        return ("refused", outcome.error.code, str(outcome.error))
-    return ("ok", "", "")
 
 
 @router.post("/scan", response_class=HTMLResponse)
@@ -140,38 +108,31 @@ def scan(
     unit: Annotated[Text, Form()] = "",
     event: Annotated[Text, Form()] = "",
 ) -> HTMLResponse:
-    """One scan: a unit (start its step here), PASS / FAIL, a station label (work there
-    from now on), or a part for the unit."""
-    text = code.strip()
-    event_id = event or uuid.uuid4().hex
-    if not text:
-        return _page(request, db, ctx, user, unit)
-    if unit and text.upper() in PASS_WORDS | FAIL_WORDS:
-        return _finish(request, db, ctx, user, unit, text.upper() in PASS_WORDS, "", event_id)
-    try:
-        shown = services.station.unit_at(db, ctx, text)
-    except NotFoundError:
-        shown = None  # not a unit made here: a part for the current unit
-    # A finished unit scanned while another is at this station is a sub-assembly going in
-    # (a battery pack into an e-bike), so it falls through to binding.
-    except DomainError as error:
-        return _page(request, db, ctx, user, unit, ("refused", error.code, str(error)), 409)
-    if shown is not None and not (unit and shown.operation is None and text != unit):
-        if shown.operation is not None and not shown.started:
-            result = _send(db, ctx, request, event_id, StartStep(text, shown.operation))
-            if result[0] == "refused":
-                return _page(request, db, ctx, user, text, result, 409)
-            return _page(request, db, ctx, user, text, ("ok", "step_started", shown.operation))
-        return _page(request, db, ctx, user, text)
-    if _is_station(db, ctx, text):
-        return _at_station(request, db, ctx, user, text)
-    if not unit:
-        refusal = ("refused", "scan_a_unit_first", text)
-        return _page(request, db, ctx, user, "", refusal, 409)
-    result = _send(db, ctx, request, event_id, BindPart(unit, ComponentRef(scan=text)))
-    if result[0] == "refused":
-        return _page(request, db, ctx, user, unit, result, 409)
-    return _page(request, db, ctx, user, unit, ("ok", "part_bound", text))
+    """One scan, as services.station.scan reads it: a unit (start its step here), PASS /
+    FAIL, a station label (work there from now on), or a part for the unit."""
+    station = request.cookies.get(COOKIE) or None
+    done = services.station.scan(db, ctx, station, code, unit, event or None)
+    if done.error is not None:
+        refusal = ("refused", done.error.code, str(done.error))
+        return _page(request, db, ctx, user, done.unit, refusal, 409)
+    if done.meaning is Meaning.STATION:
+        assert done.station is not None
+        changed = ("ok", "station_changed", done.station)
+        response = _page(request, db, ctx, user, None, changed, station=done.station)
+        _remember(request, response, done.station)
+        return response
+    return _page(request, db, ctx, user, done.unit, _said(done))
+
+
+def _said(done: ScanOutcome) -> tuple[str, str, str] | None:
+    """The page's word on a scan carried out (none for a unit shown as it is)."""
+    if done.meaning is Meaning.UNIT and done.started:
+        return ("ok", "step_started", done.started)
+    if done.meaning is Meaning.PART:
+        return ("ok", "part_bound", done.text)
+    if done.meaning is Meaning.VERDICT:
+        return ("ok", "passed" if done.text.upper() in PASS_WORDS else "failed", "")
+    return None
 
 
 @router.post("/finish", response_class=HTMLResponse)
@@ -205,10 +166,6 @@ def _finish(
     entered: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     entered = entered or {}
-    shown = services.station.unit_at(db, ctx, unit)
-    if shown.operation is None or not shown.started:
-        refusal = ("refused", "step_not_started", unit)
-        return _page(request, db, ctx, user, unit, refusal, 409)
     try:
         measured = {
             code: float(measurement(f"measurements.{code}", text)) for code, text in entered.items()
@@ -217,9 +174,11 @@ def _finish(
         refusal = ("refused", "bad_measurement", str(error))
         return _page(request, db, ctx, user, unit, refusal, 422, entered=entered)
     codes = tuple(c for c in defects.replace(",", " ").split() if c)
-    command = CompleteStep(unit, shown.operation, passed, measured, codes)
-    result = _send(db, ctx, request, event_id or uuid.uuid4().hex, command)
-    if result[0] == "refused":
-        return _page(request, db, ctx, user, unit, result, 409, entered=entered)
-    done = ("ok", "passed" if passed else "failed", unit)
-    return _page(request, db, ctx, user, "", done)
+    station = request.cookies.get(COOKIE) or None
+    done = services.station.finish(
+        db, ctx, station, unit, passed, measured, codes, event_id or None
+    )
+    if done.error is not None:
+        refusal = ("refused", done.error.code, str(done.error))
+        return _page(request, db, ctx, user, done.unit, refusal, 409, entered=entered)
+    return _page(request, db, ctx, user, None, ("ok", "passed" if passed else "failed", unit))

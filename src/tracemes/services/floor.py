@@ -1,24 +1,25 @@
-"""Recording shop-floor events: steps, bindings, scrapping and shipping, one batch at a time.
+"""The floor engine: shop-floor events (steps, bindings, scrapping, shipping, production
+lots) checked and applied inside a caller's transaction.
 
-A batch is one transaction: the floor it touches is loaded in a few queries, each event is
-checked and applied in order (a refused event changes nothing and the rest go on), and
-what changed is written back with one statement per table. An event id already in the
-ledger is answered as accepted again and changes nothing, so retries are safe.
+The floor a batch touches is loaded in a few queries, each event is checked and applied in
+order by the pure rules of the domain (a refused event changes nothing and the rest go on),
+and what changed is written back with one statement per table. An event id already in the
+ledger is answered as accepted again and changes nothing, so retries are safe. What the
+events set going (a final inspection for a completed order) is returned, not done here:
+services.shop_floor runs it.
 """
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
 from tracemes.domain.batches import LotCommand
-from tracemes.domain.errors import DomainError, InvalidInputError
+from tracemes.domain.errors import DomainError
 from tracemes.domain.events import Event
 from tracemes.domain.floor import (
     Actor,
@@ -34,72 +35,60 @@ from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import EVENT_TYPES, Command
 from tracemes.domain.work_orders import Status
 from tracemes.services import batches as services_batches
-from tracemes.services import inspection as services_inspection
 from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for, plans_of
 from tracemes.services.submissions import FloorEvent, Outcome, actor_of
 
-__all__ = ["MAX_BATCH", "FloorEvent", "Outcome", "plans_of", "record", "record_in"]
-
-MAX_BATCH = 10_000
+__all__ = [
+    "FloorEvent",
+    "Outcome",
+    "Recorded",
+    "load_floor",
+    "plans_of",
+    "record_in",
+    "record_on",
+]
 
 FEW = 50  # events a batch may hold and still reuse prepared plans (one-event requests)
 
 
-def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outcome]:
-    """Check and apply a batch of events in order, in one transaction; answer each one.
+@dataclass
+class Recorded:
+    """The answer to each event of a batch, and what the accepted ones set going."""
 
-    When two batches collide on PostgreSQL (a deadlock over the same units, or both
-    registering the same new serial) the loser is rolled back and run again on the state
-    the winner left, so the client sees answers, not a server error.
-    """
-    if len(events) > MAX_BATCH:
-        raise InvalidInputError("events", f"at most {MAX_BATCH} events per batch")
-    for attempt in range(1, RETRIES + 1):
-        try:
-            with db.begin() as conn:
-                return record_in(conn, ctx, events, plans_of(db))
-        except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
-            if attempt == RETRIES or not _is_collision(error):
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-RETRIES = 3
-_COLLISIONS = {"40P01", "40001", "23505"}  # deadlock, serialization failure, unique violation
-
-
-def _is_collision(error: sa.exc.DBAPIError) -> bool:
-    """A clash with a concurrent transaction, which running again resolves."""
-    state = getattr(error.orig, "sqlstate", None)
-    return state in _COLLISIONS or "database is locked" in str(error.orig)
+    outcomes: list[Outcome] = field(default_factory=list)
+    completed_orders: list[str] = field(default_factory=list)  # due a final inspection
 
 
 def record_in(
     conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
-) -> list[Outcome]:
-    """The same inside a caller's transaction (a hold released for scrap scraps its units).
+) -> Recorded:
+    """Check and apply a batch of events in order inside the caller's transaction.
 
     Events about units and events about production lots follow different rules; a batch is
     taken in runs of one kind, in order, so a unit may consume a lot finished earlier in
     the same batch.
     """
-    outcomes: list[Outcome] = []
+    recorded = Recorded()
     for about_lots, run in groupby(events, lambda e: isinstance(e.command, LotCommand)):
         batch = list(run)
         if len(batch) > FEW:  # long IN lists over a growing ledger; each run's _write ends it
             store.db.plan_each_statement(conn)
         if about_lots:
-            outcomes += services_batches.record_in(conn, ctx, batch, plans)
+            recorded.outcomes += services_batches.record_in(conn, ctx, batch, plans)
         else:
-            outcomes += _record_units(conn, ctx, batch, plans)
-    return outcomes
+            _record_units(conn, ctx, batch, plans, recorded)
+    return recorded
 
 
 def _record_units(
-    conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
-) -> list[Outcome]:
+    conn: Connection,
+    ctx: Context,
+    events: Sequence[FloorEvent],
+    plans: dict[PlanKey, Plan],
+    recorded: Recorded,
+) -> None:
     seen = store.ledger.existing_ids(conn, ctx.tenant_id, (e.event_id for e in events))
     prepared, unreadable = _resolve_scans(conn, ctx, [e for e in events if e.event_id not in seen])
     fresh = list(prepared.values())
@@ -108,8 +97,42 @@ def _record_units(
     operators = store.users.ids_by_name(
         conn, ctx.tenant_id, {e.operator for e in fresh if e.operator}
     )
+    outcomes, accepted = _apply_all(
+        floor, ctx, events, seen, prepared, unreadable, stations, operators
+    )
+    recorded.outcomes += outcomes
+    recorded.completed_orders += _write(conn, ctx, floor, accepted)
+
+
+def record_on(
+    conn: Connection, ctx: Context, floor: Floor, event: FloorEvent, stations: dict[str, int]
+) -> tuple[Outcome, list[str]]:
+    """One unit event applied to a floor the caller loaded with everything it touches, and
+    written: a station scan loads the floor once to read the scan, applies its event there
+    and shows the unit from it. Returns the outcome and the work orders it completed."""
+    seen = store.ledger.existing_ids(conn, ctx.tenant_id, [event.event_id])
+    operators = (
+        store.users.ids_by_name(conn, ctx.tenant_id, {event.operator}) if event.operator else {}
+    )
+    prepared = {event.event_id: event}
+    outcomes, accepted = _apply_all(floor, ctx, [event], seen, prepared, {}, stations, operators)
+    return outcomes[0], _write(conn, ctx, floor, accepted)
+
+
+def _apply_all(
+    floor: Floor,
+    ctx: Context,
+    events: Sequence[FloorEvent],
+    seen: set[str],
+    prepared: dict[str, FloorEvent],
+    unreadable: dict[str, DomainError],
+    stations: dict[str, int],
+    operators: dict[str, int],
+) -> tuple[list[Outcome], list[tuple[FloorEvent, Command, Actor]]]:
+    """Each event checked and applied to the floor in order by the domain's rules; the
+    answers, and the accepted events with their commands as they happened."""
     outcomes: list[Outcome] = []
-    accepted: list[tuple[FloorEvent, Command, Actor]] = []  # with the command as happened
+    accepted: list[tuple[FloorEvent, Command, Actor]] = []
     for sent in events:
         if sent.event_id in seen:
             outcomes.append(Outcome(sent.event_id))
@@ -127,8 +150,7 @@ def _record_units(
         seen.add(event.event_id)
         accepted.append((event, happened, actor))
         outcomes.append(Outcome(event.event_id))
-    _write(conn, ctx, floor, accepted)
-    return outcomes
+    return outcomes, accepted
 
 
 def _unit_command(event: FloorEvent) -> Command:
@@ -178,14 +200,16 @@ def load_floor(
     parents: set[str],
     parts: Sequence[ComponentRef],
     plans: dict[PlanKey, Plan],
+    lock: bool = True,
 ) -> Floor:
     """The units with these serials and the named parts, with their live edges, lots, open
-    steps and plans (also for pages that show a unit as the floor sees it)."""
+    steps and plans. A write locks the rows it may change (on PostgreSQL); a page that only
+    shows a unit as the floor sees it loads with `lock=False` and stops no writer."""
     tenant = ctx.tenant_id
     part_serials = {p.serial for p in parts if p.serial is not None}
     lot_keys = {(p.item, p.lot) for p in parts if p.lot is not None and p.item is not None}
 
-    loaded = dict(store.floor.units_by_serial(conn, tenant, parents | part_serials))
+    loaded = dict(store.floor.units_by_serial(conn, tenant, parents | part_serials, lock))
     parent_ids = [u.id for u in loaded if u.serial in parents and u.id is not None]
     part_ids = [u.id for u in loaded if u.serial in part_serials and u.id is not None]
     edges = store.bindings.live_bindings_of_parents(conn, tenant, parent_ids)
@@ -196,7 +220,7 @@ def load_floor(
     missing = {e.parent_id for e in edges} | {
         e.child_id for e in edges if e.child_kind is Kind.UNIT
     }
-    more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id)))
+    more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id), lock))
     loaded.update(more)
     by_id.update({u.id: u for u in more})
     # The lots named and the lots already in these units, locked in one statement: two
@@ -204,8 +228,8 @@ def load_floor(
     # and deadlock on PostgreSQL.
     lot_ids = store.floor.lot_ids_by_key(conn, tenant, lot_keys)
     lot_ids |= {e.child_id for e in edges if e.child_kind is Kind.LOT}
-    lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, sorted(lot_ids))}
-    _attach_orders(conn, ctx, loaded, plans)
+    lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, sorted(lot_ids), lock)}
+    _attach_orders(conn, ctx, loaded, plans, lock)
 
     bindings = {
         edge.id: BindingState(
@@ -240,11 +264,15 @@ def load_floor(
 
 
 def _attach_orders(
-    conn: Connection, ctx: Context, units: dict[UnitState, str | None], plans: dict[PlanKey, Plan]
+    conn: Connection,
+    ctx: Context,
+    units: dict[UnitState, str | None],
+    plans: dict[PlanKey, Plan],
+    lock: bool,
 ) -> None:
     """Link each unit to its work order's state and plan (one plan per pinned version)."""
     codes = {code for code in units.values() if code is not None}
-    orders = store.floor.work_orders_by_code(conn, ctx.tenant_id, codes)
+    orders = store.floor.work_orders_by_code(conn, ctx.tenant_id, codes, lock)
     states: dict[str, tuple[WorkOrderState, Plan | None]] = {}
     for row in orders:
         state = WorkOrderState(row.code, row.status, row.quantity, row.finished_units)
@@ -259,11 +287,12 @@ def _write(
     ctx: Context,
     floor: Floor,
     accepted: Sequence[tuple[FloorEvent, Command, Actor]],
-) -> None:
+) -> list[str]:
+    """Write what changed; answer the codes of the work orders the events completed."""
     tenant = ctx.tenant_id
     store.db.plan_as_usual(conn)
     if not accepted:
-        return
+        return []
     codes = {u.item_code for u in floor.new_units} | {b.item_code for b in floor.new_bindings}
     item_id = store.floor.item_ids(conn, tenant, codes)
     store.floor.add_units(conn, tenant, floor.new_units, item_id, ctx.now)
@@ -277,9 +306,6 @@ def _write(
     store.step_runs.close_runs(conn, tenant, floor.closed_runs)
     orders = floor.changed_orders()
     store.floor.update_work_orders(conn, tenant, orders)
-    for order in orders:
-        if order.status is Status.COMPLETED:  # its output reached final inspection
-            services_inspection.open_final_in(conn, ctx, order.code, quiet=True)
     ledger = [
         Event(
             tenant_id=tenant,
@@ -301,6 +327,7 @@ def _write(
     ]
     store.ledger.append_many(conn, ledger)
     store.ledger.add_subjects(conn, tenant, subjects)
+    return [order.code for order in orders if order.status is Status.COMPLETED]
 
 
 def _payload(command: Command, operator: str | None) -> dict[str, Any]:

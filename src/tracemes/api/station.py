@@ -1,0 +1,96 @@
+"""Scans: what a scanner, handheld terminal or machine at a station sends, read the way the
+station page reads it (services.station.scan)."""
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from tracemes import services
+from tracemes.api.deps import Db, ShopFloor
+from tracemes.api.models import DecimalText, Text
+from tracemes.services.station import StationUnit
+
+router = APIRouter(prefix="/scans", tags=["shop floor"])
+
+
+class StationScanIn(BaseModel):
+    text: Text = Field(max_length=500, description="what the scanner read")
+    station: Text | None = Field(default=None, max_length=64, description="where it was read")
+    unit: Text = Field(default="", max_length=200, description="the unit the station shows")
+    id: Text | None = Field(
+        default=None, max_length=64, description="the event id: a resent scan is booked once"
+    )
+
+
+class DuePartOut(BaseModel):
+    item: str
+    needed: DecimalText
+    bound: DecimalText
+
+
+class CheckOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    unit: str | None
+    lsl: DecimalText | None
+    usl: DecimalText | None
+
+
+class StationUnitOut(BaseModel):
+    serial: str
+    item: str
+    work_order: str | None
+    status: str
+    operation: str | None
+    operation_name: str | None
+    station: str | None
+    started: bool
+    on_hold: bool
+    due: list[DuePartOut]
+    checks: list[CheckOut]
+
+    @classmethod
+    def of(cls, unit: StationUnit) -> "StationUnitOut":
+        return cls(
+            serial=unit.serial,
+            item=unit.item_code,
+            work_order=unit.work_order,
+            status=unit.status.value,
+            operation=unit.operation,
+            operation_name=unit.operation_name,
+            station=unit.station,
+            started=unit.started,
+            on_hold=unit.on_hold,
+            due=[DuePartOut(item=d.item_code, needed=d.needed, bound=d.bound) for d in unit.due],
+            checks=[
+                CheckOut(
+                    code=c.code, name=c.name, kind=c.kind.value, unit=c.unit, lsl=c.lsl, usl=c.usl
+                )
+                for c in unit.checks
+            ],
+        )
+
+
+class StationScanOut(BaseModel):
+    meaning: Literal["nothing", "unit", "verdict", "station", "part"]
+    station: str | None = Field(description="where the device is after the scan")
+    started: str | None = Field(description="the operation a unit scan started")
+    unit: StationUnitOut | None = Field(description="the unit the station shows after it")
+
+
+@router.post("")
+def scan(body: StationScanIn, db: Db, ctx: ShopFloor) -> StationScanOut:
+    """One scan at a station, in one transaction: a unit made here (its due step starts), PASS
+    or FAIL for the unit shown, a station label, or a part bound into the unit shown. A
+    refusal is a problem (409/422/404) and changes nothing."""
+    done = services.station.scan(db, ctx, body.station, body.text, body.unit, body.id)
+    if done.error is not None:
+        raise done.error
+    return StationScanOut(
+        meaning=done.meaning.value,
+        station=done.station,
+        started=done.started,
+        unit=StationUnitOut.of(done.unit) if done.unit else None,
+    )
