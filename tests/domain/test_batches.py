@@ -2,6 +2,7 @@
 
 import copy
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -153,20 +154,67 @@ def _state(lots: list[BatchLot]) -> list[dict[str, tuple[Decimal, ...]]]:
     ]
 
 
+REWORK_AT = {op.code: op.rework_operation or op.code for op in OPS}
+CODES = [op.code for op in OPS]
+Book = dict[str, list[Decimal]]  # operation -> [received, good, scrap, rework, moved, sent]
+
+
+def _expect(
+    books: list[Book], kind: str, which: int, op: str, other: int, q: D, scrap: D, rework: D
+) -> bool:
+    """The reference books of the batch-flow rules, kept apart from the code under test:
+    whether the step is valid, and (when it is) the books moved as the rules say."""
+    book = books[which][op]
+    in_process = book[0] - book[1] - book[2] - book[3] - book[4]
+    if kind == "report":
+        total = q + scrap + rework
+        if q < 0 or total <= 0 or total > in_process:
+            return False
+        book[1] += q
+        book[2] += scrap
+        book[3] += rework
+        books[which][REWORK_AT[op]][0] += rework
+    elif kind == "transfer":
+        if q <= 0 or q > book[1] - book[5]:
+            return False
+        book[5] += q
+        index = CODES.index(op)
+        if index + 1 < len(CODES):
+            books[which][CODES[index + 1]][0] += q
+    elif kind == "split":
+        if q <= 0 or q > in_process:
+            return False
+        book[4] += q
+        books.append({code: [D(0)] * 6 for code in CODES})
+        books[-1][op][0] = q
+    else:
+        source = books[other][op]
+        source_in_process = source[0] - source[1] - source[2] - source[3] - source[4]
+        if other == which or q <= 0 or q > source_in_process:
+            return False
+        source[4] += q
+        book[0] += q
+    return True
+
+
 @settings(max_examples=300, deadline=None)
 @given(STEPS)
-def test_random_steps_never_break_a_balance(
+def test_random_steps_follow_the_reference_books(
     steps: list[tuple[str, int, str, int, int, int, int]],
 ) -> None:
-    """Whatever the floor sends, every quantity stays >= 0, each operation balances, nothing
-    is created or lost (in process + stock + scrap = what was started), and a refused step
-    changes nothing."""
+    """Whatever the floor sends, a step is accepted exactly when the reference books say it
+    is valid, and moves every quantity as they do; a refused step changes nothing; every
+    quantity stays >= 0; and nothing is created or lost (in process + stock + scrap = what
+    was started)."""
     lots = [_lot(300, "L-0"), _lot(200, "L-1")]
+    books: list[Book] = [{code: [D(0)] * 6 for code in CODES} for _ in lots]
+    books[0]["CUT"][0], books[1]["CUT"][0] = D(300), D(200)
     started = D(500)
     for kind, which, op, other, quantity, scrap, rework in steps:
-        lot = lots[which % len(lots)]
+        index, second = which % len(lots), other % len(lots)
+        lot = lots[index]
+        valid = _expect(books, kind, index, op, second, D(quantity), D(scrap), D(rework))
         before = _state(lots)
-        count = len(lots)
         try:
             if kind == "report":
                 batches.report(lot, op, D(quantity), D(scrap), D(rework))
@@ -175,16 +223,95 @@ def test_random_steps_never_break_a_balance(
             elif kind == "split":
                 lots.append(batches.split(lot, op, D(quantity), f"L-{len(lots)}"))
             else:
-                batches.merge(lot, lots[other % len(lots)], op, D(quantity))
+                batches.merge(lot, lots[second], op, D(quantity))
         except DomainError:
+            assert not valid, (kind, op, quantity, scrap, rework)
             assert _state(lots) == before
-            assert len(lots) == count
+        else:
+            assert valid, (kind, op, quantity, scrap, rework)
+        assert _state(lots) == [{code: tuple(book[code]) for code in CODES} for book in books]
         for each in lots:
             for tally in each.tallies.values():
                 assert tally.in_process >= 0
                 assert tally.waiting >= 0
-                assert tally.received == (
-                    tally.good + tally.scrap + tally.rework + tally.moved + tally.in_process
-                )
         total = sum((each.work_in_process + each.finished + each.scrapped for each in lots), D(0))
         assert total == started
+
+
+def test_a_second_report_at_an_operation_adds_to_the_first() -> None:
+    lot = _lot(100)
+    batches.report(lot, "CUT", good=D(10), scrap=D(2), rework=D(1), defects={"BURR": D(2)})
+    batches.report(lot, "CUT", good=D(20), scrap=D(3), rework=D(4), defects={"BURR": D(1)})
+
+    cut = lot.tally("CUT")
+    assert (cut.good, cut.scrap, cut.rework) == (D(30), D(5), D(5))
+    assert cut.defects == {"BURR": D(3)}
+    assert cut.received == D(105)  # rework at CUT goes back into process at CUT
+
+
+def test_rework_at_an_operation_without_its_own_rework_operation_stays_there() -> None:
+    lot = _lot(10)
+    for op in ("CUT", "GRIND"):
+        batches.report(lot, op, good=D(10))
+        batches.transfer(lot, op, D(10))
+
+    batches.report(lot, "COAT", good=D(7), rework=D(3))
+
+    assert lot.tally("COAT").in_process == D(3)
+    assert lot.tally("GRIND").in_process == D(0)
+
+
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [
+        (lambda lot: batches.report(lot, "CUT", good=D(0)), "good"),
+        (lambda lot: batches.report(lot, "CUT", good=D(-1)), "good"),
+        (lambda lot: batches.report(lot, "CUT", good=D(1), scrap=D(-1)), "scrap"),
+        (lambda lot: batches.report(lot, "CUT", good=D(1), rework=D(-1)), "rework"),
+        (lambda lot: batches.report(lot, "CUT", D(0), D(1), defects={"X": D(0)}), "defects"),
+        (lambda lot: batches.report(lot, "CUT", D(0), D(1), defects={"X": D(2)}), "defects"),
+        (lambda lot: batches.transfer(lot, "CUT", D(0)), "quantity"),
+        (lambda lot: batches.split(lot, "CUT", D(0), "B-2"), "quantity"),
+        (lambda lot: batches.split(lot, "CUT", D(1), "B-001"), "new_lot"),
+        (lambda lot: batches.merge(lot, _lot(5, "B-2"), "CUT", D(0)), "quantity"),
+        (lambda lot: batches.merge(lot, lot, "CUT", D(1)), "lots"),
+        (lambda lot: batches.ship(lot, D(5), D(0)), "quantity"),
+        (lambda lot: batches.check_consumption(lot, "STEEL", D(0), D(1), None), "quantity"),
+    ],
+)
+def test_nothing_and_less_are_refused_naming_the_field(step: Any, field: str) -> None:
+    lot = _lot(10)
+    before = _state([lot])
+    with pytest.raises(InvalidInputError) as refused:
+        step(lot)
+    assert refused.value.field == field
+    assert _state([lot]) == before
+
+
+def test_a_lot_of_nothing_cannot_start_and_a_lot_of_one_can() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        batches.start("BLADE-250", "B-0", "WO-1", OPS, D(0))
+    assert refused.value.field == "quantity"
+    assert batches.start("BLADE-250", "B-1", "WO-1", OPS, D(1)).tally("CUT").in_process == D(1)
+
+
+def test_one_of_each_is_enough() -> None:
+    """Quantities of exactly one are real steps: one blade reported, sent, split, merged and
+    shipped; exactly the whole of what is there is allowed too."""
+    lot, other = _lot(3), _lot(1, "B-2")
+    batches.report(lot, "CUT", good=D(1))
+    batches.report(lot, "CUT", good=D(0), scrap=D(1), defects={"CRACK": D(1)})
+    batches.transfer(lot, "CUT", D(1))
+    batches.merge(lot, other, "CUT", D(1))  # all of B-2 that is in process
+    child = batches.split(lot, "CUT", D(2), "B-3")  # all that is left in process at CUT
+    batches.check_consumption(lot, "STEEL", D(1), D(1), None)
+
+    assert (lot.tally("CUT").in_process, child.tally("CUT").in_process) == (D(0), D(2))
+    assert lot.tally("GRIND").received == D(1)
+    batches.ship(lot, D(1), D(1))  # exactly the stock
+
+
+def test_shipping_more_than_the_stock_is_refused() -> None:
+    with pytest.raises(ConflictError) as refused:
+        batches.ship(_lot(), D(4), D(5))
+    assert refused.value.code == "quantity_balance"

@@ -182,3 +182,147 @@ def test_a_binding_of_a_loaded_edge_is_listed_for_writing_when_it_ends() -> None
 
     assert floor.ended_bindings == [edge]
     assert floor.live_parent_binding(frame) is None
+
+
+def test_unbinding_one_part_leaves_every_other_part_bound() -> None:
+    """A repair takes out the part named, by serial or by lot, and nothing else."""
+    first, second = (
+        LotState(id=9, item_code="CELL", lot="C-1", remaining=Decimal(100)),
+        LotState(id=10, item_code="CELL", lot="C-2", remaining=Decimal(100)),
+    )
+    bike = a_bike()
+    pack = UnitState(id=4, serial="P1", item_code="PACK", status=UnitStatus.RECEIVED)
+    in_pack = BindingState(12, bike, pack, "PACK", Decimal(1), "OP20", None, None, NOW)
+    floor = Floor([bike, pack], (first, second), [in_pack], ())
+    bind(floor, ACTOR, BindPart("BK1", ComponentRef(serial="F1", item="FRAME")))
+    for lot in ("C-1", "C-2"):
+        bind(floor, ACTOR, BindPart("BK1", ComponentRef(item="CELL", lot=lot, quantity=D2)))
+
+    unbind(floor, ACTOR, UnbindPart("BK1", ComponentRef(serial="F1"), "cracked"))
+    after_frame = sorted(_names(floor, bike))
+    unbind(floor, ACTOR, UnbindPart("BK1", ComponentRef(item="CELL", lot="C-1"), "weak"))
+
+    assert after_frame == ["CELL C-1", "CELL C-2", "PACK P1"]
+    assert sorted(_names(floor, bike)) == ["CELL C-2", "PACK P1"]
+    assert in_pack not in floor.ended_bindings  # nothing ends the loaded edge of P1
+
+
+def test_a_binding_keeps_where_when_and_by_whom() -> None:
+    bike = a_bike()
+    floor = a_floor(bike)
+
+    bind(floor, Actor(NOW, 5, 8), BindPart("BK1", ComponentRef(serial="F1", item="FRAME")))
+
+    (edge,) = floor.new_bindings
+    assert (edge.station_id, edge.operator_id, edge.bound_at) == (5, 8, NOW)
+    assert (edge.item_code, edge.quantity, edge.operation) == ("FRAME", Decimal(1), "OP10")
+
+
+D2 = Decimal(2)
+
+
+def _names(floor: Floor, unit: UnitState) -> list[str]:
+    return [
+        f"{b.item_code} {b.child.serial if isinstance(b.child, UnitState) else b.child.lot}"
+        for b in floor.live_parts(unit)
+    ]
+
+
+def _parts() -> list[UnitState | LotState]:
+    """What a bike at OP10 may meet: frames in every state, packs, cells and screws."""
+
+    def frame(serial: str, **state: object) -> UnitState:
+        fields: dict[str, object] = {"status": UnitStatus.RECEIVED, **state}
+        return UnitState(id=None, serial=serial, item_code="FRAME", **fields)  # type: ignore[arg-type]
+
+    made = a_bike().work_order
+    return [
+        frame("F-SCRAPPED", status=UnitStatus.SCRAPPED),
+        frame("F-SHIPPED", status=UnitStatus.SHIPPED),
+        frame("F-HELD", on_hold=True),
+        frame("F-WIP", status=UnitStatus.IN_PROGRESS, work_order=made, current_operation="W1"),
+        frame("F-DONE", status=UnitStatus.COMPLETED, work_order=made),
+        frame("X-2"),
+        UnitState(id=None, serial="X-2", item_code="PACK", status=UnitStatus.RECEIVED),
+        UnitState(id=None, serial="S-1", item_code="SADDLE", status=UnitStatus.RECEIVED),
+        LotState(id=20, item_code="CELL", lot="C-4", remaining=Decimal(4)),
+        LotState(id=21, item_code="CELL", lot="C-3", remaining=Decimal(3)),
+        LotState(id=22, item_code="CELL", lot="C-HELD", remaining=Decimal(9), on_hold=True),
+        LotState(id=23, item_code="CELL", lot="C-BAD", remaining=Decimal(9), rejected=True),
+        LotState(id=24, item_code="FRAME", lot="F-LOT", remaining=Decimal(9)),
+    ]
+
+
+def _cell(lot: str, quantity: int | None = None) -> ComponentRef:
+    return ComponentRef(item="CELL", lot=lot, quantity=None if quantity is None else D(quantity))
+
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "field"),
+    [
+        (UnbindPart("BK1", ComponentRef(serial="F1"), " "), "validation", "reason"),
+        (UnbindPart("BK1", ComponentRef(serial="F1"), "loose"), "part_not_bound", None),
+        (BindPart("BK1", ComponentRef(lot="C-4")), "validation", "component.item"),
+        (BindPart("BK1", ComponentRef(item="FRAME", lot="F-LOT")), "wrong_tracking", "component"),
+        (BindPart("BK1", ComponentRef(item="CELL", lot="C-9")), "unknown_lot", "component.lot"),
+        (BindPart("BK1", ComponentRef(item="CELL")), "validation", "component"),
+        (BindPart("BK1", ComponentRef(serial="Z", item="CELL")), "wrong_tracking", "component"),
+        (BindPart("BK1", ComponentRef(serial="NEW")), "unknown_serial", "component.serial"),
+        (BindPart("BK1", ComponentRef(serial="S-1")), "not_in_bom", None),
+        (BindPart("BK1", ComponentRef(serial="X-2")), "ambiguous_serial", "component.item"),
+        (
+            BindPart("BK1", ComponentRef(serial="F9", item="FRAME", quantity=D(2))),
+            "validation",
+            "component.quantity",
+        ),
+        (BindPart("BK1", _cell("C-4", 0)), "validation", "component.quantity"),
+        (BindPart("BK1", _cell("C-4", -1)), "validation", "component.quantity"),
+        (BindPart("BK1", _cell("C-4", 5)), "bom_quantity_exceeded", None),
+        (BindPart("BK1", _cell("C-3", 4)), "lot_insufficient", None),
+        (BindPart("BK1", _cell("C-HELD", 1)), "lot_on_hold", None),
+        (BindPart("BK1", _cell("C-BAD", 1)), "lot_rejected", None),
+        (BindPart("BK1", ComponentRef(serial="F-SCRAPPED")), "part_scrapped", None),
+        (BindPart("BK1", ComponentRef(serial="F-SHIPPED")), "part_shipped", None),
+        (BindPart("BK1", ComponentRef(serial="F-HELD")), "part_on_hold", None),
+        (BindPart("BK1", ComponentRef(serial="F-WIP")), "part_not_finished", None),
+    ],
+)
+def test_every_refusal_names_its_code_and_field_and_changes_nothing(
+    command: BindPart | UnbindPart, code: str, field: str | None
+) -> None:
+    bike = a_bike()
+    parts = _parts()
+    floor = Floor(
+        [bike, *(p for p in parts if isinstance(p, UnitState))],
+        [p for p in parts if isinstance(p, LotState)],
+        (),
+        (),
+    )
+    remaining = {p.lot: p.remaining for p in parts if isinstance(p, LotState)}
+
+    with pytest.raises(DomainError) as refused:
+        apply(floor, ACTOR, command)
+
+    assert (refused.value.code, getattr(refused.value, "field", None)) == (code, field)
+    assert floor.live_parts(bike) == []
+    assert floor.new_bindings == []
+    assert {p.lot: p.remaining for p in parts if isinstance(p, LotState)} == remaining
+
+
+def test_exactly_what_is_due_and_exactly_what_is_left_may_be_drawn() -> None:
+    parts = _parts()
+    lots = [p for p in parts if isinstance(p, LotState)]
+    floor = Floor([a_bike(), *(p for p in parts if isinstance(p, UnitState))], lots, (), ())
+
+    drawn = apply(floor, ACTOR, BindPart("BK1", _cell("C-4")))  # what the BOM still needs
+    done = apply(floor, ACTOR, BindPart("BK1", ComponentRef(serial="F-DONE")))
+
+    assert isinstance(drawn, BindPart)
+    assert isinstance(done, BindPart)
+    assert drawn.component.quantity == D(4)
+    assert lots[0].remaining == D(0)
+    assert done.component.item == "FRAME"
+    assert [b.quantity for b in floor.new_bindings] == [D(4), D(1)]

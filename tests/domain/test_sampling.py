@@ -2,6 +2,9 @@
 normal master table against a transcription of the same table (MIL-STD-105E Table II-A,
 identical in its single normal plans), and the switching rules as the standard words them."""
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from tracemes.domain import sampling
@@ -166,6 +169,14 @@ def test_the_switching_score_opens_reduced_inspection_at_30() -> None:
     assert sampling.tighter_ac("J", "2.5") == 3  # J at 1.5 is 3/4
 
 
+@pytest.mark.parametrize(("found", "score"), [(0, 3), (1, 3), (2, 0)])
+def test_a_plan_with_ac_2_scores_by_the_tighter_aql(found: int, score: int) -> None:
+    """Ac = 2 is the first acceptance number of the "2 or more" rule: an accepted lot counts
+    3 only when its count would have passed at Ac = 1, one AQL step tighter."""
+    assert Switching().after(True, 2, tighter=1, found=found).score == score
+    assert Switching().after(True, 1, tighter=0, found=1).score == 2  # Ac 1: +2 whatever
+
+
 def test_reduced_goes_back_to_normal_when_a_lot_is_not_accepted() -> None:
     reduced = _run(Switching(), "A" * 15).reduce()
     assert reduced.severity is Severity.REDUCED
@@ -173,3 +184,45 @@ def test_reduced_goes_back_to_normal_when_a_lot_is_not_accepted() -> None:
     back = _run(reduced, "AR")
     assert back.severity is Severity.NORMAL
     assert back.score == 0
+
+
+# Table 2-A as the shared reference data transcribes it (../shared/refdata/iso2859): every
+# cell of every row, arrows walked to their plan the way its README says, against the plan
+# the domain gives a lot of that code letter.
+REFDATA = Path(__file__).resolve().parents[3] / "shared" / "refdata" / "iso2859"
+# The largest lot of each code letter's row of Table 1 at level II (R: level III).
+LARGEST_LOT = {
+    "A": (8, "II"), "B": (15, "II"), "C": (25, "II"), "D": (50, "II"), "E": (90, "II"),
+    "F": (150, "II"), "G": (280, "II"), "H": (500, "II"), "J": (1200, "II"),
+    "K": (3200, "II"), "L": (10000, "II"), "M": (35000, "II"), "N": (150000, "II"),
+    "P": (500000, "II"), "Q": (10**9, "II"), "R": (10**9, "III"),
+}  # fmt: skip
+
+
+def _table_2a() -> tuple[list[str], dict[str, tuple[int, dict[str, str]]]]:
+    with (REFDATA / "table_2A_normal.csv").open(encoding="utf-8") as source:
+        rows = list(csv.DictReader(source))
+    aqls = [name for name in rows[0] if name not in ("code_letter", "sample_size")]
+    return aqls, {r["code_letter"]: (int(r["sample_size"]), r) for r in rows}
+
+
+@pytest.mark.skipif(not REFDATA.exists(), reason="the shared reference data is not here")
+def test_every_cell_of_table_2a_resolves_to_the_plan_of_the_reference_data() -> None:
+    aqls, table = _table_2a()
+    letters = list(table)
+    walked = 0
+    for letter, (lot_size, level) in LARGEST_LOT.items():
+        for aql in aqls:
+            row = letters.index(letter)
+            cell = table[letter][1][aql]
+            while cell in ("up", "down"):
+                row += 1 if cell == "down" else -1
+                cell = table[letters[row]][1][aql]
+            walked += row != letters.index(letter)
+            ac, re = (int(n) for n in cell.split("/"))
+            sample = table[letters[row]][0]
+            plan = sampling.normal_plan(lot_size, level, aql)
+            expected = (letters[row], min(sample, lot_size), ac, re, sample >= lot_size)
+            got = (plan.plan_letter, plan.sample_size, plan.ac, plan.re, plan.whole_lot)
+            assert got == expected, (letter, aql)
+    assert walked > 100  # most cells are arrows: the walk itself is under test
