@@ -812,32 +812,46 @@ def raw_edges(db: Engine, after_id: int, size: int) -> float:
 
 # -- over HTTP ------------------------------------------------------------------------------
 
+# The framework's own floor: one FastAPI route on uvicorn, as `tracemes serve` runs it, that
+# does nothing. Every HTTP figure is also given as a multiple of its time.
+BARE_PATH = "/ping"
+BARE_APP = f"""
+import sys
+
+import uvicorn
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("{BARE_PATH}")
+async def ping() -> dict[str, bool]:
+    return {{"ok": True}}
+
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
 
 class Server:
-    """`tracemes serve` in a subprocess on a free loopback port."""
+    """`tracemes serve` (or the bare endpoint) in a subprocess on a free loopback port."""
 
-    def __init__(self, url: str, log_path: Path) -> None:
+    def __init__(self, url: str, log_path: Path, bare: bool = False) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.log_path = log_path
         self.log_file = log_path.open("w")
-        command = "from tracemes.cli import app; app()"
+        if bare:
+            arguments = ["-c", BARE_APP, str(self.port)]
+            ready = BARE_PATH
+        else:
+            command = "from tracemes.cli import app; app()"
+            arguments = ["-c", command, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            arguments += ["--database-url", url]
+            ready = "/api/v1/openapi.json"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                command,
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--database-url",
-                url,
-            ],
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
+            [sys.executable, *arguments], stdout=self.log_file, stderr=subprocess.STDOUT
         )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
@@ -845,7 +859,7 @@ class Server:
             if self.process.poll() is not None:
                 raise BenchError(f"server exited early; see {log_path}")
             try:
-                if httpx2.get(f"{self.base}/api/v1/openapi.json", timeout=2).status_code == 200:
+                if httpx2.get(f"{self.base}{ready}", timeout=2).status_code == 200:
                     return
             except httpx2.TransportError:
                 pass
@@ -883,7 +897,7 @@ def http_figures(
     token = services.users.create_token(db, plant.ctx, "bench")
     batch_work = new_work(db, plant, "HB", wanted)
     single_work = new_work(db, plant, "H1", singles)
-    figures: dict[str, float] = {}
+    figures = _bare_endpoint(workdir, max(len(sample), 300))
     server = Server(target.url, workdir / f"server-{target.kind}.log")
     try:
         headers = {"Authorization": f"Bearer {token}"}
@@ -896,7 +910,38 @@ def http_figures(
         figures["server.peak_rss_mb"] = final["VmHWM"]
     finally:
         server.stop()
+    for key in RATIO_TO_BARE:
+        quantile = key.rsplit(".", 1)[-1]  # p50_ms or p99_ms
+        figures[f"{key}.vs_bare"] = figures[key] / figures[f"bare.http.{quantile}"]
     return figures
+
+
+RATIO_TO_BARE = (
+    "backward.http.p50_ms",
+    "backward.http.p99_ms",
+    "ingest.http.single.p50_ms",
+    "ingest.http.single.p99_ms",
+)
+
+
+def _bare_endpoint(workdir: Path, requests: int) -> dict[str, float]:
+    """p50 and p99 of a loopback GET of the bare FastAPI endpoint, measured like the rest."""
+    server = Server("", workdir / "server-bare.log", bare=True)
+    try:
+        with httpx2.Client(base_url=server.base, timeout=60) as client:
+            for _ in range(50):
+                client.get(BARE_PATH).raise_for_status()
+            times = []
+            for _ in range(requests):
+                ms, response = timed(lambda: client.get(BARE_PATH))
+                response.raise_for_status()
+                times.append(ms)
+    finally:
+        server.stop()
+    return {
+        "bare.http.p50_ms": statistics.median(times),
+        "bare.http.p99_ms": percentile(times, 0.99),
+    }
 
 
 def _http_traces(
@@ -1107,8 +1152,12 @@ def rows_for(hot: tuple[int, int]) -> list[Row]:
         Row("database.mb", "database size", "MB"),
         Row("backward.service.p50_ms", "backward trace, service p50", "ms"),
         Row("backward.service.p99_ms", "backward trace, service p99", "ms", 1.0),
+        Row("bare.http.p50_ms", "bare FastAPI endpoint, HTTP p50", "ms"),
+        Row("bare.http.p99_ms", "bare FastAPI endpoint, HTTP p99", "ms"),
         Row("backward.http.p50_ms", "backward trace, HTTP p50", "ms"),
+        Row("backward.http.p50_ms.vs_bare", "  / bare endpoint p50", "x", 2.5),
         Row("backward.http.p99_ms", "backward trace, HTTP p99", "ms", 10.0),
+        Row("backward.http.p99_ms.vs_bare", "  / bare endpoint p99", "x", 5.0),
         Row(f"where_used.{small}.visited_nodes", f"where-used {small:,} finished: nodes", "nodes"),
         Row(f"where_used.{small}.bare_ms", "  bare recursive query", "ms"),
         Row(f"where_used.{small}.bare_us_per_node", "  bare query per node", "us"),
@@ -1158,7 +1207,9 @@ def rows_for(hot: tuple[int, int]) -> list[Row]:
         Row("ingest.service.batch_10000.vs_raw", "  service / raw", "x"),
         Row(f"ingest.http.batch_{HTTP_BATCH}.events_per_s", "ingest, HTTP batch of 1,000", "ev/s"),
         Row("ingest.http.single.p50_ms", "ingest, one event per request p50", "ms", 3.0),
+        Row("ingest.http.single.p50_ms.vs_bare", "  / bare endpoint p50", "x", 2.5),
         Row("ingest.http.single.p99_ms", "ingest, one event per request p99", "ms", 15.0),
+        Row("ingest.http.single.p99_ms.vs_bare", "  / bare endpoint p99", "x", 5.0),
         Row("server.idle_rss_mb", "server RSS idle", "MB"),
         Row("server.backward_rss_mb", "server RSS serving backward traces", "MB"),
         Row("server.trace_peak_rss_mb", "server peak RSS after where-used", "MB", 300.0),

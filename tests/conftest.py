@@ -23,6 +23,12 @@ from tracemes.store.schema import metadata
 
 NOW = datetime(2026, 3, 16, 8, 30, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("TRACEMES_TEST_POSTGRES_URL")
+# The team's shared reference data (ISO 2859-1 tables, the EPCIS schema): read in place, never
+# copied into the project.
+REFDATA = Path(
+    os.environ.get("TRACEMES_TEST_REFDATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "refdata"
+)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Batch flow: partial transfers, splits and merges keep every quantity balance."""
 
 import copy
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -315,3 +316,59 @@ def test_shipping_more_than_the_stock_is_refused() -> None:
     with pytest.raises(ConflictError) as refused:
         batches.ship(_lot(), D(4), D(5))
     assert refused.value.code == "quantity_balance"
+
+
+def test_every_step_marks_the_lots_it_changed_for_writing() -> None:
+    """A lot the engine does not see as changed is not written back: every step must say."""
+    lot, other = _lot(10), _lot(5, "B-2")
+    steps: list[Callable[[], object]] = [
+        lambda: batches.report(lot, "CUT", good=D(4)),
+        lambda: batches.transfer(lot, "CUT", D(2)),
+        lambda: batches.check_consumption(lot, "STEEL", D(1), D(1), None),
+        lambda: batches.merge(lot, other, "CUT", D(1)),
+    ]
+    for step in steps:
+        lot.changed = other.changed = False
+        step()
+        assert lot.changed
+    assert other.changed  # the merge took from it
+    lot.changed = False
+    child = batches.split(lot, "CUT", D(2), "B-3")
+    assert (lot.changed, child.changed) == (True, True)
+
+
+def test_a_split_off_lot_keeps_the_order_and_routing_and_starts_with_its_quantity() -> None:
+    lot = _lot(10)
+    child = batches.split(lot, "CUT", D(3), "B-3")
+
+    assert (child.item_code, child.lot, child.work_order) == ("BLADE-250", "B-3", "WO-1")
+    assert (child.operations, child.started) == (OPS, D(3))
+    assert lot.tally("CUT").moved == D(3)
+
+
+def test_partial_transfers_add_up_downstream() -> None:
+    lot = _lot(10)
+    batches.report(lot, "CUT", good=D(10))
+    for quantity in (3, 4):
+        assert batches.transfer(lot, "CUT", D(quantity)) == "GRIND"
+
+    assert (lot.tally("CUT").sent, lot.tally("GRIND").received) == (D(7), D(7))
+
+
+def test_material_up_to_the_bom_share_and_tolerance_needs_no_reason() -> None:
+    lot = _lot(100)  # 1 kg per blade: 100 kg + 5 % = 105 kg allowed
+    batches.check_consumption(lot, "STEEL", D(60), D(1), None)
+    batches.check_consumption(lot, "STEEL", D(45), D(1), None)  # exactly 105
+    with pytest.raises(ConflictError) as refused:
+        batches.check_consumption(lot, "STEEL", D("0.01"), D(1), None)
+    assert refused.value.code == "over_consumption"
+    batches.check_consumption(lot, "STEEL", D("0.01"), D(1), "coil end was rusty")
+    assert lot.consumed == {"STEEL": D("105.01")}
+
+
+def test_a_merge_may_not_take_a_lot_to_the_number_limit() -> None:
+    big = batches.start("BLADE-250", "B-BIG", "WO-1", OPS, D(10**12 - 1))
+    with pytest.raises(InvalidInputError) as refused:
+        batches.merge(big, _lot(5, "B-2"), "CUT", D(1))
+    assert refused.value.field == "quantity"
+    batches.merge(_lot(10**12 - 2, "B-3"), _lot(5, "B-2"), "CUT", D(1))

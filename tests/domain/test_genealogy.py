@@ -326,3 +326,52 @@ def test_exactly_what_is_due_and_exactly_what_is_left_may_be_drawn() -> None:
     assert lots[0].remaining == D(0)
     assert done.component.item == "FRAME"
     assert [b.quantity for b in floor.new_bindings] == [D(4), D(1)]
+
+
+def test_a_binding_is_recorded_as_it_happened() -> None:
+    """What the ledger and the tables get from a binding: the part registered once, the
+    operation it went in at, the lot drawn down and marked for writing, the reason a part
+    came out."""
+    known = UnitState(id=5, serial="F-OLD", item_code="FRAME", status=UnitStatus.RECEIVED)
+    cells = LotState(id=9, item_code="CELL", lot="C-1", remaining=Decimal(10))
+    bike = a_bike(current_operation="OP20")  # a late frame: due at OP10, bound at OP20
+    floor = Floor([bike, known], [cells], (), ())
+
+    new = apply(floor, ACTOR, BindPart("BK1", ComponentRef(serial="F-NEW", item="FRAME")))
+    drawn = apply(floor, ACTOR, BindPart("BK1", _cell("C-1", 3), "OP10"))
+    (registered,) = floor.new_units
+
+    assert (registered.serial, registered.item_code, registered.status) == (
+        "F-NEW",
+        "FRAME",
+        UnitStatus.RECEIVED,
+    )
+    assert new == BindPart("BK1", ComponentRef("F-NEW", "FRAME", None, D(1)), None)
+    assert drawn == BindPart("BK1", ComponentRef(None, "CELL", "C-1", D(3)), "OP10")
+    assert [(b.item_code, b.operation) for b in floor.new_bindings] == [
+        ("FRAME", "OP20"),
+        ("CELL", "OP10"),
+    ]
+    assert (cells.remaining, cells.changed) == (D(7), True)
+
+    again = Floor([a_bike(), known], (), (), ())
+    apply(again, ACTOR, BindPart("BK1", ComponentRef(serial="F-OLD", item="FRAME")))
+    (edge,) = again.new_bindings
+    assert edge.child is known  # the part in stock, not a second F-OLD
+    assert again.new_units == []
+    apply(again, ACTOR, UnbindPart("BK1", ComponentRef(serial="F-OLD"), " cracked "))
+    assert (edge.unbound_at, edge.unbound_reason) == (NOW, "cracked")
+
+
+def test_an_emptied_position_of_a_finished_unit_takes_its_part_at_its_operation() -> None:
+    frame = UnitState(id=3, serial="F1", item_code="FRAME", status=UnitStatus.RECEIVED)
+    done = a_bike(status=UnitStatus.COMPLETED, current_operation=None)
+    edge = BindingState(11, done, frame, "FRAME", Decimal(1), "OP10", None, None, NOW)
+    floor = Floor([done, frame], (), [edge], ())
+    apply(floor, ACTOR, UnbindPart("BK1", ComponentRef(serial="F1"), "cracked"))
+
+    apply(floor, ACTOR, BindPart("BK1", ComponentRef(serial="F2", item="FRAME")))
+
+    (refill,) = floor.new_bindings
+    assert isinstance(refill.child, UnitState)
+    assert (refill.child.serial, refill.operation) == ("F2", "OP10")

@@ -3,10 +3,10 @@ normal master table against a transcription of the same table (MIL-STD-105E Tabl
 identical in its single normal plans), and the switching rules as the standard words them."""
 
 import csv
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import REFDATA
 from tracemes.domain import sampling
 from tracemes.domain.errors import InvalidInputError
 from tracemes.domain.sampling import Severity, Switching
@@ -147,6 +147,8 @@ def test_tightened_goes_normal_after_5_consecutive_lots_accepted() -> None:
 def test_five_lots_not_accepted_on_tightened_discontinue_inspection() -> None:
     state = _run(Switching(Severity.TIGHTENED), "RARARARAR")
     assert state.stopped
+    assert (state.rejected_on_tightened, state.recent) == (5, ())
+    assert _run(Switching(Severity.TIGHTENED), "AAR").score == 0  # no score on tightened
     with pytest.raises(InvalidInputError, match="discontinued"):
         state.after(True, 1)
     assert state.resume().severity is Severity.TIGHTENED
@@ -181,6 +183,7 @@ def test_reduced_goes_back_to_normal_when_a_lot_is_not_accepted() -> None:
     reduced = _run(Switching(), "A" * 15).reduce()
     assert reduced.severity is Severity.REDUCED
     assert _run(reduced, "AAA").severity is Severity.REDUCED
+    assert _run(reduced, "AAAAAAA").recent == (True,) * 5  # the last five, as far as it looks
     back = _run(reduced, "AR")
     assert back.severity is Severity.NORMAL
     assert back.score == 0
@@ -189,7 +192,7 @@ def test_reduced_goes_back_to_normal_when_a_lot_is_not_accepted() -> None:
 # Table 2-A as the shared reference data transcribes it (../shared/refdata/iso2859): every
 # cell of every row, arrows walked to their plan the way its README says, against the plan
 # the domain gives a lot of that code letter.
-REFDATA = Path(__file__).resolve().parents[3] / "shared" / "refdata" / "iso2859"
+ISO2859 = REFDATA / "iso2859"
 # The largest lot of each code letter's row of Table 1 at level II (R: level III).
 LARGEST_LOT = {
     "A": (8, "II"), "B": (15, "II"), "C": (25, "II"), "D": (50, "II"), "E": (90, "II"),
@@ -200,13 +203,13 @@ LARGEST_LOT = {
 
 
 def _table_2a() -> tuple[list[str], dict[str, tuple[int, dict[str, str]]]]:
-    with (REFDATA / "table_2A_normal.csv").open(encoding="utf-8") as source:
+    with (ISO2859 / "table_2A_normal.csv").open(encoding="utf-8") as source:
         rows = list(csv.DictReader(source))
     aqls = [name for name in rows[0] if name not in ("code_letter", "sample_size")]
     return aqls, {r["code_letter"]: (int(r["sample_size"]), r) for r in rows}
 
 
-@pytest.mark.skipif(not REFDATA.exists(), reason="the shared reference data is not here")
+@pytest.mark.skipif(not ISO2859.exists(), reason=f"no shared reference data at {ISO2859}")
 def test_every_cell_of_table_2a_resolves_to_the_plan_of_the_reference_data() -> None:
     aqls, table = _table_2a()
     letters = list(table)
@@ -226,3 +229,16 @@ def test_every_cell_of_table_2a_resolves_to_the_plan_of_the_reference_data() -> 
             got = (plan.plan_letter, plan.sample_size, plan.ac, plan.re, plan.whole_lot)
             assert got == expected, (letter, aql)
     assert walked > 100  # most cells are arrows: the walk itself is under test
+
+
+def test_the_edges_of_the_tables() -> None:
+    """A normal plan asked by severity is the normal plan; a sample as large as the lot is the
+    whole lot; the first AQL column has nothing tighter; a lot size must be a whole number."""
+    assert sampling.plan(500, "II", "1.0") == sampling.normal_plan(500, "II", "1.0")
+    exact = sampling.normal_plan(5, "II", "10")  # A at AQL 10 leads to C: n = 5
+    assert (exact.plan_letter, exact.sample_size, exact.whole_lot) == ("C", 5, True)
+    assert sampling.tighter_ac("Q", "0.015") == 0  # Q at 0.010 is 0/1
+    assert sampling.tighter_ac("Q", "0.010") is None
+    with pytest.raises(InvalidInputError) as refused:
+        sampling.code_letter(2.5, "II")  # type: ignore[arg-type]
+    assert refused.value.field == "lot_size"

@@ -6,7 +6,7 @@ from tests.domain.test_genealogy import NOW, a_bike, a_floor
 from tracemes.domain.errors import DomainError
 from tracemes.domain.floor import StepRunState, UnitState
 from tracemes.domain.genealogy import BindPart, ComponentRef
-from tracemes.domain.station import Meaning, decide, due_operation
+from tracemes.domain.station import Meaning, decide, due_operation, verdict
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.units import UnitStatus
 
@@ -76,8 +76,9 @@ def test_a_pass_word_with_no_unit_shown_is_not_a_verdict() -> None:
 def test_a_station_label_moves_the_device() -> None:
     decision = decide(a_floor(a_bike()), "L1-S2", "BK1", is_station=True)
 
-    assert (decision.meaning, decision.station, decision.command) == (
+    assert (decision.meaning, decision.unit, decision.station, decision.command) == (
         Meaning.STATION,
+        "",
         "L1-S2",
         None,
     )
@@ -143,3 +144,35 @@ def test_the_operation_due() -> None:
     assert due_operation(a_floor(between), between) == "OP20"
     assert due_operation(a_floor(done), done) is None
     assert due_operation(floor, running) == "OP10"
+
+
+def test_a_serial_two_items_made_here_share_is_refused_as_ambiguous() -> None:
+    twin = a_bike()
+    other = UnitState(
+        id=2,
+        serial="BK1",
+        item_code="PACK",
+        status=UnitStatus.QUEUED,
+        work_order=twin.work_order,
+        plan=twin.plan,
+    )
+    with pytest.raises(DomainError) as refusal:
+        decide(a_floor(twin, other), "BK1", "", is_station=False)
+    assert refusal.value.code == "ambiguous_serial"
+
+
+def test_a_bought_in_part_scanned_with_no_unit_shown_is_not_a_unit() -> None:
+    bought = UnitState(id=3, serial="M-1", item_code="MOTOR", status=UnitStatus.RECEIVED)
+    with pytest.raises(DomainError) as refusal:
+        decide(a_floor(bought), "M-1", "", is_station=False)
+    assert refusal.value.code == "scan_a_unit_first"
+
+
+def test_a_verdict_carries_what_was_measured_and_found() -> None:
+    bike = a_bike()
+    floor = a_floor(bike)
+    floor.start(_running(bike, "OP10"))
+
+    step = verdict(floor, "BK1", False, {"torque_nm": 11.5}, ("LOOSE",))
+
+    assert step == CompleteStep("BK1", "OP10", False, {"torque_nm": 11.5}, ("LOOSE",))
