@@ -22,6 +22,7 @@ from typing import TypeVar
 from sqlalchemy.engine import Engine
 
 from tracemes import services
+from tracemes.cli import demo_plant
 from tracemes.domain.errors import DomainError
 from tracemes.services.context import Context
 from tracemes.store.db import migrate, open_database
@@ -143,8 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         db = open_database(url)
         migrate(db)
-        services.demo.seed(db, NOW)
-        demo = services.tenants.get(db, services.demo.TENANT_CODE)
+        demo_plant.seed(db, NOW)
+        demo = services.tenants.get(db, demo_plant.TENANT_CODE)
         source = Context(tenant_id=demo.id, user_id=None, now=NOW)
         data = measured("demo: export", lambda: services.workbooks.export_master_data(db, source))
         copy = a_company(db, "COPY")

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import NOW
 from tracemes import domain, services, store
+from tracemes.cli import demo_plant
 from tracemes.domain.boms import BomLine
 from tracemes.domain.characteristics import Characteristic, Kind
 from tracemes.domain.errors import ImportRejectedError, NotFoundError
@@ -60,8 +61,8 @@ def master_data(db: Engine, ctx: Context) -> dict[str, Any]:
 def test_the_demo_plant_imported_into_a_fresh_company_is_the_same_master_data(
     db: Engine,
 ) -> None:
-    services.demo.seed(db, NOW)
-    demo = services.tenants.get(db, services.demo.TENANT_CODE)
+    demo_plant.seed(db, NOW)
+    demo = services.tenants.get(db, demo_plant.TENANT_CODE)
     source = Context(tenant_id=demo.id, user_id=None, now=NOW)
     target = a_company(db)
 
@@ -71,7 +72,7 @@ def test_the_demo_plant_imported_into_a_fresh_company_is_the_same_master_data(
 
     copied, original = master_data(db, target), master_data(db, source)
     assert copied == original
-    checks = {op.code: op.checks for op in copied["routings"][services.demo.EBIKE]}
+    checks = {op.code: op.checks for op in copied["routings"][demo_plant.EBIKE]}
     assert [check.code for check in checks["OP40"]] == ["top_speed_kmh", "brake_cutoff", "lights"]
     assert {plan.code for plan in copied["plans"]} == {"IQC-CELL", "IPQC-PACK-WELD"}
 
@@ -79,11 +80,11 @@ def test_the_demo_plant_imported_into_a_fresh_company_is_the_same_master_data(
 def test_the_demo_export_imported_back_changes_nothing_and_keeps_the_checks(
     db: Engine,
 ) -> None:
-    services.demo.seed(db, NOW)
-    demo = services.tenants.get(db, services.demo.TENANT_CODE)
+    demo_plant.seed(db, NOW)
+    demo = services.tenants.get(db, demo_plant.TENANT_CODE)
     ctx = Context(tenant_id=demo.id, user_id=None, now=NOW)
     before = master_data(db, ctx)
-    versions = services.routings.get(db, ctx, services.demo.EBIKE).version
+    versions = services.routings.get(db, ctx, demo_plant.EBIKE).version
 
     summary = services.workbooks.import_master_data(
         db, ctx, services.workbooks.export_master_data(db, ctx)
@@ -97,9 +98,9 @@ def test_the_demo_export_imported_back_changes_nothing_and_keeps_the_checks(
         stations=Tally(unchanged=len(before["stations"])),
         inspection_plans=Tally(unchanged=len(before["plans"])),
     )
-    assert services.routings.get(db, ctx, services.demo.EBIKE).version == versions
+    assert services.routings.get(db, ctx, demo_plant.EBIKE).version == versions
     assert master_data(db, ctx) == before
-    top_speed = services.routings.get(db, ctx, services.demo.EBIKE).operations[3].checks[0]
+    top_speed = services.routings.get(db, ctx, demo_plant.EBIKE).operations[3].checks[0]
     assert top_speed.breach(Decimal(30)) is not None  # released orders still enforce it
 
 

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from tests.factories import make_plant
 from tracemes import services
+from tracemes.cli import demo_plant
 from tracemes.domain.units import UnitStatus
 from tracemes.domain.users import Role
 from tracemes.domain.work_orders import Status
@@ -183,7 +184,7 @@ def demo(sqlite_template: Path, tmp_path: Path) -> Iterator[Served]:
     path = tmp_path / "demo.db"
     shutil.copy(sqlite_template, path)
     db = open_database(f"sqlite:///{path}")
-    services.demo.seed(db, DEMO_NOW)
+    demo_plant.seed(db, DEMO_NOW)
     db.dispose()
     server = Served(f"sqlite:///{path}")
     server.start()
@@ -273,10 +274,10 @@ def test_a_demo_e_bike_through_all_five_operations_by_scanner_alone(
         page.goto(f"{demo.base}/login?next=/station")
         page.get_by_label(words["company"]).fill("DEMO")
         if locale == "en-US":  # the badge card, scanned
-            page.get_by_label("Badge").fill(services.demo.DEMO_BADGES[Role.OPERATOR])
+            page.get_by_label("Badge").fill(demo_plant.DEMO_BADGES[Role.OPERATOR])
         else:
             page.get_by_label(words["user"]).fill("operator")
-            page.get_by_label(words["password"]).fill(services.demo.DEMO_PASSWORD)
+            page.get_by_label(words["password"]).fill(demo_plant.DEMO_PASSWORD)
         with page.expect_navigation():
             page.keyboard.press("Enter")
         page.get_by_label(words["station"]).select_option("L1-S1")
@@ -417,7 +418,7 @@ def _sign_in_at_station(
     page.goto(f"{base}/login?next=/station")
     page.get_by_label("公司代码").fill(company)
     page.get_by_label("用户名").fill(user)
-    page.get_by_label("密码").fill(PASSWORD if company == "ACME" else services.demo.DEMO_PASSWORD)
+    page.get_by_label("密码").fill(PASSWORD if company == "ACME" else demo_plant.DEMO_PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     if page.get_by_label("工位").count():
@@ -438,7 +439,7 @@ def test_a_supervisor_downloads_the_labels_of_a_work_order(demo: Served, tmp_pat
         page.goto(f"{demo.base}/login?next=/work-orders")
         page.get_by_label("Company code").fill("DEMO")
         page.get_by_label("User name").fill("supervisor")
-        page.get_by_label("Password").fill(services.demo.DEMO_PASSWORD)
+        page.get_by_label("Password").fill(demo_plant.DEMO_PASSWORD)
         with page.expect_navigation():
             page.keyboard.press("Enter")
         twenty = page.get_by_role("cell", name="20", exact=True)
@@ -474,7 +475,7 @@ def test_the_line_board_on_a_phone_follows_the_line_live(demo: Served) -> None:
         board.goto(f"{demo.base}/login?next=/board")
         board.get_by_label("公司代码").fill("DEMO")
         board.get_by_label("用户名").fill("supervisor")
-        board.get_by_label("密码").fill(services.demo.DEMO_PASSWORD)
+        board.get_by_label("密码").fill(demo_plant.DEMO_PASSWORD)
         with board.expect_navigation():
             board.keyboard.press("Enter")
         expect(board.get_by_role("heading", name="产线看板")).to_be_visible()
@@ -571,7 +572,7 @@ def _log_in(page: Page, base: str, locale: str) -> None:
     words = WORDS[locale]
     page.get_by_label(words["company"]).fill("DEMO")
     page.get_by_label(words["user"]).fill("supervisor")
-    page.get_by_label(words["password"]).fill(services.demo.DEMO_PASSWORD)
+    page.get_by_label(words["password"]).fill(demo_plant.DEMO_PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
@@ -597,7 +598,7 @@ def test_an_inspector_on_a_phone_rejects_a_cell_lot_sample_by_sample(demo: Serve
         )
         page.goto(f"{demo.base}/login?next=/quality")
         page.get_by_label("公司代码").fill("DEMO")
-        page.get_by_label("工牌").fill(services.demo.DEMO_BADGES[Role.INSPECTOR])
+        page.get_by_label("工牌").fill(demo_plant.DEMO_BADGES[Role.INSPECTOR])
         with page.expect_navigation():
             page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name="待检检验批")).to_be_visible()
@@ -682,7 +683,7 @@ def test_an_htmx_button_acts_under_the_content_security_policy(demo: Served) -> 
         page.goto(f"{demo.base}/login?next=/work-orders/{planned}")
         page.get_by_label("Company code").fill("DEMO")
         page.get_by_label("User name").fill("supervisor")
-        page.get_by_label("Password").fill(services.demo.DEMO_PASSWORD)
+        page.get_by_label("Password").fill(demo_plant.DEMO_PASSWORD)
         with page.expect_navigation():
             page.keyboard.press("Enter")
         url = page.url

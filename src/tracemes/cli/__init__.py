@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from tracemes import config, services
-from tracemes.cli import ledger, options, trace
+from tracemes.cli import demo_plant, ledger, options, trace
 from tracemes.domain.credentials import DEFAULT_TOKEN_DAYS
 from tracemes.domain.errors import DomainError, ImportRejectedError
 from tracemes.domain.tenants import DEFAULT_TIMEZONE
@@ -259,19 +259,19 @@ def demo(
 ) -> None:
     """Seed the demo e-bike plant unless it is there already, print the sign-in, then serve."""
     db = options.database(database_url)
-    summary = services.demo.seed(db, options.now())
+    summary = demo_plant.seed(db, options.now())
     if summary is None:
-        typer.echo(f"company {services.demo.TENANT_CODE} is already there; nothing was seeded")
+        typer.echo(f"company {demo_plant.TENANT_CODE} is already there; nothing was seeded")
     else:
         typer.echo(
             f"seeded company {summary.tenant_code}: {len(summary.item_codes)} items, "
             f"{len(summary.line_codes)} lines, {len(summary.station_codes)} stations, "
             f"{len(summary.work_order_codes)} work orders, {len(summary.serials)} units"
         )
-    password = services.demo.DEMO_PASSWORD
+    password = demo_plant.DEMO_PASSWORD
     others = ", ".join(role.value for role in Role if role is not Role.ADMIN)
     typer.echo(f"open http://{host}:{port}/")
-    typer.echo(f"sign in as company {services.demo.TENANT_CODE}, user admin, password {password}")
+    typer.echo(f"sign in as company {demo_plant.TENANT_CODE}, user admin, password {password}")
     typer.echo(f"other users, same password: {others}")
     if host not in {"127.0.0.1", "localhost", "::1"}:
         typer.echo(

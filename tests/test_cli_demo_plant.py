@@ -7,16 +7,17 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import NOW
 from tracemes import domain, services, store
+from tracemes.cli import demo_plant
+from tracemes.cli.demo_plant import BATTERY_PACK, DEMO_PASSWORD, EBIKE, DemoSummary
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.items import Tracking
 from tracemes.domain.users import Role
 from tracemes.domain.work_orders import Status
 from tracemes.services.context import Context
-from tracemes.services.demo import BATTERY_PACK, DEMO_PASSWORD, EBIKE, DemoSummary
 
 
 def _seeded(db: Engine) -> tuple[DemoSummary, Context]:
-    summary = services.demo.seed(db, NOW)
+    summary = demo_plant.seed(db, NOW)
     assert summary is not None
     return summary, Context(tenant_id=summary.tenant_id, user_id=None, now=NOW)
 
@@ -136,10 +137,10 @@ def test_seeding_again_changes_nothing(db: Engine) -> None:
     with db.connect() as conn:
         events_before = store.ledger.count(conn, summary.tenant_id)
 
-    again = services.demo.seed(db, NOW)
+    again = demo_plant.seed(db, NOW)
 
     assert again is None
-    assert services.demo.is_seeded(db)
+    assert demo_plant.is_seeded(db)
     with db.connect() as conn:
         assert store.ledger.count(conn, summary.tenant_id) == events_before
     assert len(services.tenants.list_all(db)) == 1
