@@ -2,7 +2,7 @@
 
 import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,11 +33,29 @@ def statements_run(db: Engine) -> Iterator[list[tuple[str, Any]]]:
     def record(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
         seen.append((statement, params[0] if many and params else params))
 
-    sa.event.listen(db, "before_cursor_execute", record)
-    try:
+    with _listening(db, "before_cursor_execute", record):
         yield seen
+
+
+@contextmanager
+def transactions_begun(db: Engine) -> Iterator[list[object]]:
+    """The connection of every transaction the block begins."""
+    begun: list[object] = []
+
+    def record(conn: object) -> None:
+        begun.append(conn)
+
+    with _listening(db, "begin", record):
+        yield begun
+
+
+@contextmanager
+def _listening(db: Engine, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    sa.event.listen(db, name, listener)
+    try:
+        yield
     finally:
-        sa.event.remove(db, "before_cursor_execute", record)
+        sa.event.remove(db, name, listener)
 
 
 def token_for(db: Engine, ctx: Context, role: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import Plant, make_item, make_plant
+from tests.factories import Plant, make_item, make_plant, statements_run, transactions_begun
 from tests.web.test_trace_page import BROWSER, sign_in
 from tracemes import services
 from tracemes.app import create_app
@@ -203,3 +203,20 @@ def test_a_measured_check_is_asked_for_and_judged_by_its_limits(
         ("fail", {"top_speed_kmh": 27.1}, ["SPEED-LIMIT"]),
         ("pass", {"top_speed_kmh": 24.0}, []),
     ]
+
+
+def test_a_part_scan_on_the_page_is_one_transaction_besides_the_sign_in(
+    db: Engine, station: TestClient, plant: Plant
+) -> None:
+    """Before issue #13 the page loaded the floor, asked whether the text was a station,
+    recorded and loaded again: 5 transactions and 29 statements for one part."""
+    bike = plant.bikes[0]
+    page = _scan(station, bike)
+
+    with transactions_begun(db) as begun, statements_run(db) as statements:
+        page = _scan(station, "FR-00001", bike, _event_id(page))
+
+    assert "Part bound: FR-00001" in page
+    sent = [s for s, _ in statements if not s.lstrip().upper().startswith(("SET", "BEGIN"))]
+    assert len(begun) == 2  # the session's check, then the scan
+    assert len(sent) <= 20, "\n".join(sent)

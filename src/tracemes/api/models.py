@@ -4,9 +4,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, PlainSerializer, WithJsonSchema
 
 from tracemes.domain import text
+from tracemes.domain.characteristics import Characteristic
 
 # Quantities and money go out as exact decimal strings ("2", "0.25"), never floats.
 DecimalText = Annotated[
@@ -107,3 +108,25 @@ EventTime = Annotated[
         }
     ),
 ]
+
+
+class CharacteristicOut(BaseModel):
+    """What an operation measures or judges (a routing's checks, a station's unit)."""
+
+    code: str
+    name: str
+    kind: str
+    unit: str | None
+    lsl: DecimalText | None
+    usl: DecimalText | None
+
+    @classmethod
+    def of(cls, check: Characteristic) -> "CharacteristicOut":
+        return cls(
+            code=check.code,
+            name=check.name,
+            kind=check.kind.value,
+            unit=check.unit,
+            lsl=check.lsl,
+            usl=check.usl,
+        )

@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import domain, services
 from tracemes.api.deps import Db, Engineer, Reader
-from tracemes.api.models import DecimalText, MeasurementIn, SecondsIn, Text
+from tracemes.api.models import CharacteristicOut, DecimalText, MeasurementIn, SecondsIn, Text
 from tracemes.domain.routings import Routing
 
 router = APIRouter(prefix="/routings", tags=["master data"])
@@ -18,15 +18,6 @@ class CharacteristicIn(BaseModel):
     unit: Text | None = Field(default=None, examples=["km/h"])
     lsl: MeasurementIn | None = None
     usl: MeasurementIn | None = Field(default=None, examples=[25])
-
-
-class CharacteristicOut(BaseModel):
-    code: str
-    name: str
-    kind: str
-    unit: str | None
-    lsl: DecimalText | None
-    usl: DecimalText | None
 
 
 class OperationIn(BaseModel):
@@ -80,17 +71,7 @@ class RoutingOut(BaseModel):
                     binds=list(op.binds),
                     inspection=op.inspection,
                     rework_operation=op.rework_operation,
-                    checks=[
-                        CharacteristicOut(
-                            code=c.code,
-                            name=c.name,
-                            kind=c.kind.value,
-                            unit=c.unit,
-                            lsl=c.lsl,
-                            usl=c.usl,
-                        )
-                        for c in op.checks
-                    ],
+                    checks=[CharacteristicOut.of(c) for c in op.checks],
                 )
                 for op in routing.operations
             ],

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from tracemes import services
 from tracemes.api.deps import Db, ShopFloor
-from tracemes.api.models import DecimalText, Text
+from tracemes.api.models import CharacteristicOut, DecimalText, Text
 from tracemes.services.station import StationUnit
 
 router = APIRouter(prefix="/scans", tags=["shop floor"])
@@ -29,15 +29,6 @@ class DuePartOut(BaseModel):
     bound: DecimalText
 
 
-class CheckOut(BaseModel):
-    code: str
-    name: str
-    kind: str
-    unit: str | None
-    lsl: DecimalText | None
-    usl: DecimalText | None
-
-
 class StationUnitOut(BaseModel):
     serial: str
     item: str
@@ -49,7 +40,7 @@ class StationUnitOut(BaseModel):
     started: bool
     on_hold: bool
     due: list[DuePartOut]
-    checks: list[CheckOut]
+    checks: list[CharacteristicOut]
 
     @classmethod
     def of(cls, unit: StationUnit) -> "StationUnitOut":
@@ -64,12 +55,7 @@ class StationUnitOut(BaseModel):
             started=unit.started,
             on_hold=unit.on_hold,
             due=[DuePartOut(item=d.item_code, needed=d.needed, bound=d.bound) for d in unit.due],
-            checks=[
-                CheckOut(
-                    code=c.code, name=c.name, kind=c.kind.value, unit=c.unit, lsl=c.lsl, usl=c.usl
-                )
-                for c in unit.checks
-            ],
+            checks=[CharacteristicOut.of(c) for c in unit.checks],
         )
 
 

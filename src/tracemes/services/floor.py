@@ -37,18 +37,10 @@ from tracemes.domain.work_orders import Status
 from tracemes.services import batches as services_batches
 from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
-from tracemes.services.plans import PlanKey, plan_for, plans_of
+from tracemes.services.plans import PlanKey, plan_for
 from tracemes.services.submissions import FloorEvent, Outcome, actor_of
 
-__all__ = [
-    "FloorEvent",
-    "Outcome",
-    "Recorded",
-    "load_floor",
-    "plans_of",
-    "record_in",
-    "record_on",
-]
+__all__ = ["Recorded", "load_floor", "record_in", "record_on"]
 
 FEW = 50  # events a batch may hold and still reuse prepared plans (one-event requests)
 

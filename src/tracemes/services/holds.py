@@ -13,6 +13,7 @@ from tracemes.domain.trace import Location
 from tracemes.domain.unit_events import ScrapUnit
 from tracemes.services import floor as services_floor
 from tracemes.services.context import Context, replayed
+from tracemes.services.plans import plans_of
 from tracemes.services.submissions import FloorEvent
 
 STILL_HERE = (Location.IN_WORK, Location.IN_STOCK)
@@ -137,7 +138,7 @@ def _scrap(conn: Connection, ctx: Context, db: Engine, hold: Hold, event_id: str
     scraps = [
         FloorEvent(f"{event_id}:scrap:{serial}", ScrapUnit(serial, reason)) for serial in hold.units
     ]
-    services_floor.record_in(conn, ctx, scraps, services_floor.plans_of(db))
+    services_floor.record_in(conn, ctx, scraps, plans_of(db))
 
 
 def get(db: Engine, ctx: Context, code: str) -> Hold:

@@ -14,13 +14,13 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes.domain.errors import InvalidInputError
-from tracemes.domain.floor import Plan
+from tracemes.domain.floor import Floor
 from tracemes.services import floor, inspection
 from tracemes.services.context import Context
-from tracemes.services.plans import PlanKey, plans_of
+from tracemes.services.plans import plans_of
 from tracemes.services.submissions import FloorEvent, Outcome
 
-__all__ = ["MAX_BATCH", "FloorEvent", "Outcome", "follow_up", "record", "record_in", "retrying"]
+__all__ = ["MAX_BATCH", "FloorEvent", "Outcome", "record", "record_on", "retrying"]
 
 MAX_BATCH = 10_000
 RETRIES = 3
@@ -35,19 +35,26 @@ def record(db: Engine, ctx: Context, events: Sequence[FloorEvent]) -> list[Outco
     if len(events) > MAX_BATCH:
         raise InvalidInputError("events", f"at most {MAX_BATCH} events per batch")
     plans = plans_of(db)
-    return retrying(db, lambda conn: record_in(conn, ctx, events, plans))
+
+    def work(conn: Connection) -> list[Outcome]:
+        recorded = floor.record_in(conn, ctx, events, plans)
+        _follow_up(conn, ctx, recorded.completed_orders)
+        return recorded.outcomes
+
+    return retrying(db, work)
 
 
-def record_in(
-    conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
-) -> list[Outcome]:
-    """The same inside a caller's transaction (a station scan), follow-ups included."""
-    recorded = floor.record_in(conn, ctx, events, plans)
-    follow_up(conn, ctx, recorded.completed_orders)
-    return recorded.outcomes
+def record_on(
+    conn: Connection, ctx: Context, loaded: Floor, event: FloorEvent, stations: dict[str, int]
+) -> Outcome:
+    """One unit event applied to a floor the caller loaded (a station scan), follow-ups
+    included, inside the caller's transaction."""
+    outcome, completed = floor.record_on(conn, ctx, loaded, event, stations)
+    _follow_up(conn, ctx, completed)
+    return outcome
 
 
-def follow_up(conn: Connection, ctx: Context, completed_orders: Sequence[str]) -> None:
+def _follow_up(conn: Connection, ctx: Context, completed_orders: Sequence[str]) -> None:
     """What the recorded events set going: a work order whose last unit finished gets its
     final inspection (none when its item has no final plan)."""
     for code in dict.fromkeys(completed_orders):

@@ -21,7 +21,6 @@ from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.station import FAIL_WORDS, PASS_WORDS, Meaning
 from tracemes.domain.step_runs import StartStep
 from tracemes.domain.units import UnitStatus
-from tracemes.services import floor as services_floor
 from tracemes.services import scans, shop_floor
 from tracemes.services.context import Context
 from tracemes.services.floor import load_floor
@@ -135,8 +134,7 @@ def _scan_in(
             command = replace(command, component=scans.substitute(command.component, part))
     if command is not None and outcome.accepted:
         sent = FloorEvent(event_id, command, station=station)
-        outcome, completed = services_floor.record_on(conn, ctx, floor, sent, stations)
-        shop_floor.follow_up(conn, ctx, completed)
+        outcome = shop_floor.record_on(conn, ctx, floor, sent, stations)
     shown = decision.unit if outcome.accepted else (decision.unit or unit)
     started = command.operation if isinstance(command, StartStep) and outcome.accepted else None
     return ScanOutcome(
@@ -172,8 +170,7 @@ def finish(
         except DomainError as refusal:
             return ScanOutcome(Meaning.NOTHING, "", _view(floor, unit), station, refusal)
         sent = FloorEvent(event_id, command, station=station)
-        outcome, completed = services_floor.record_on(conn, ctx, floor, sent, stations)
-        shop_floor.follow_up(conn, ctx, completed)
+        outcome = shop_floor.record_on(conn, ctx, floor, sent, stations)
         shown = "" if outcome.accepted else unit  # ready for the next unit once done
         return ScanOutcome(Meaning.VERDICT, "", _view(floor, shown), station, outcome.error)
 
