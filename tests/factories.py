@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
-from tracemes.domain.batches import LotCommand
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.items import Item
 from tracemes.domain.shop_floor import Command
@@ -250,15 +249,13 @@ def make_blade_plant(db: Engine, ctx: Context, blades: int = 1000, saws: int = 3
     return BladePlant(saws=tuple(made))
 
 
-def send(
-    db: Engine, ctx: Context, *commands: Command | LotCommand, station: str | None = None
-) -> list[Outcome]:
+def send(db: Engine, ctx: Context, *commands: Command, station: str | None = None) -> list[Outcome]:
     """Record shop-floor events, each with a fresh id."""
     events = [FloorEvent(uuid.uuid4().hex, command, station=station) for command in commands]
     return services.shop_floor.record(db, ctx, events)
 
 
-def accept(db: Engine, ctx: Context, *commands: Command | LotCommand) -> None:
+def accept(db: Engine, ctx: Context, *commands: Command) -> None:
     """Record events that must all be accepted."""
     for outcome in send(db, ctx, *commands):
         assert outcome.error is None, f"{outcome.error.code}: {outcome.error}"

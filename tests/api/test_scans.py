@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from tests.api.test_events import history_ids, problem_of
-from tests.factories import Plant, make_plant, token_for
+from tests.factories import Plant, make_blade_plant, make_plant, token_for
+from tracemes import services
 from tracemes.services.context import Context
 
 
@@ -99,3 +100,19 @@ def test_the_scan_route_is_in_the_openapi_document(app_client: TestClient) -> No
     assert answer["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/StationScanOut"
     }
+
+
+def test_a_transfer_cards_qr_code_answers_with_its_lot_at_this_station(
+    db: Engine, ctx: Context, scanner: TestClient
+) -> None:
+    make_blade_plant(db, ctx)
+    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+
+    body = scan(scanner, f"https://mes.example.cn/lots/BLADE/{lot}")
+
+    assert body["meaning"] == "lot"
+    assert body["unit"] is None
+    shown = body["lot"]
+    assert (shown["lot"], shown["operation"], shown["next_operation"]) == (lot, "CUT", "GRIND")
+    assert (shown["in_process"], shown["waiting"]) == ("100", "0")
+    assert [op["operation"] for op in shown["operations"]] == ["CUT", "GRIND", "COAT"]

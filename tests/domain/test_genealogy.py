@@ -181,7 +181,7 @@ def test_a_binding_of_a_loaded_edge_is_listed_for_writing_when_it_ends() -> None
     unbind(floor, ACTOR, UnbindPart("BK1", ComponentRef(serial="F1"), "cracked"))
 
     assert floor.ended_bindings == [edge]
-    assert floor.live_parent_binding(frame) is None
+    assert floor.holder(frame) is None
 
 
 def test_unbinding_one_part_leaves_every_other_part_bound() -> None:

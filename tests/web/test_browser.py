@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from pypdf import PdfReader
 
-from tests.factories import make_plant
+from tests.factories import make_blade_plant, make_plant
 from tracemes import services
 from tracemes.cli import demo_plant
 from tracemes.domain.units import UnitStatus
@@ -728,3 +728,50 @@ def test_the_api_reference_runs_from_this_server_alone(served: Served) -> None:
     assert refused == []
     assert [url for url in requested if not url.startswith(served.base)] == []
     assert f"{served.base}/api/v1/openapi.json" in requested
+
+
+@pytest.fixture
+def blades(sqlite_template: Path, tmp_path: Path) -> Iterator[Served]:
+    """`tracemes serve` over a plant with a production lot of 100 saw blades (BL0001) at
+    CUT, which station L1-S1 does, and operator wang."""
+    url = _plant_file(sqlite_template, tmp_path)
+    db = open_database(url)
+    ctx = Context(tenant_id=services.tenants.get(db, "ACME").id, user_id=None, now=NOW)
+    make_blade_plant(db, ctx)
+    services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    db.dispose()
+    server = Served(url)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_lots_transfer_card_scanned_on_a_phone_takes_its_report_and_sends_it_on(
+    blades: Served,
+) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        _sign_in_at_station(page, blades.base)
+
+        _scan(page, f"{blades.base}/lots/BLADE/BL0001", then="lot-good")
+        expect(page.get_by_role("heading", name="批次 BL0001")).to_be_visible()
+        expect(page.locator(".station-lot .in-process")).to_have_text("100")
+
+        page.keyboard.type("90")
+        page.get_by_label("报废").fill("4")
+        with page.expect_response("**/station/lot"):
+            page.keyboard.press("Enter")
+        expect(page.get_by_role("alert")).to_contain_text("已在 CUT 报工")
+        expect(page.locator(".station-lot .in-process")).to_have_text("6")
+        expect(page.locator(".station-lot .waiting")).to_have_text("90")
+
+        page.get_by_label("转到 GRIND").fill("90")
+        with page.expect_response("**/station/lot"):
+            page.get_by_role("button", name="转序").click()
+        expect(page.get_by_role("alert")).to_contain_text("已从 CUT 转出")
+        expect(page.locator(".station-lot .waiting")).to_have_text("0")
+        browser.close()

@@ -8,7 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.factories import Plant, make_item, make_plant, statements_run, transactions_begun
+from tests.factories import (
+    Plant,
+    make_blade_plant,
+    make_item,
+    make_plant,
+    statements_run,
+    transactions_begun,
+)
 from tests.web.test_trace_page import BROWSER, sign_in
 from tracemes import services
 from tracemes.app import create_app
@@ -18,6 +25,8 @@ from tracemes.domain.routings import Operation
 from tracemes.services.context import Context
 
 from ..conftest import NOW
+
+D = Decimal
 
 
 @pytest.fixture
@@ -220,3 +229,41 @@ def test_a_part_scan_on_the_page_is_one_transaction_besides_the_sign_in(
     sent = [s for s, _ in statements if not s.lstrip().upper().startswith(("SET", "BEGIN"))]
     assert len(begun) == 2  # the session's check, then the scan
     assert len(sent) <= 20, "\n".join(sent)
+
+
+def test_a_transfer_card_opens_its_lot_to_report_and_send_on(
+    db: Engine, ctx: Context, station: TestClient
+) -> None:
+    make_blade_plant(db, ctx)
+    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+
+    page = _scan(station, f"http://127.0.0.1:8000/lots/BLADE/{lot}")
+    assert f"Lot {lot}" in page
+    assert "CUT Cutting" in page
+    assert "Send on to GRIND" in page
+
+    form = {"item": "BLADE", "lot": lot, "operation": "CUT", "event": "card-1-report"}
+    reported = station.post("/station/lot", data={**form, "good": "90", "scrap": "4"})
+    assert reported.status_code == 200
+    assert "Reported at CUT" in reported.text
+    again = station.post("/station/lot", data={**form, "good": "90", "scrap": "4"})
+    assert again.status_code == 200  # a resent form is booked once
+
+    too_much = station.post("/station/lot", data={**form, "event": "card-2-report", "good": "7"})
+    assert too_much.status_code == 409
+    assert "The quantities do not add up" in too_much.text
+    typo = station.post("/station/lot", data={**form, "event": "card-3-report", "good": "9O"})
+    assert typo.status_code == 422
+
+    sent = station.post(
+        "/station/lot",
+        data={**form, "kind": "send", "event": "card-1-send", "quantity": "90"},
+    )
+    assert "Sent on from CUT" in sent.text
+    cut, grind, _ = services.batches.get(db, ctx, "BLADE", lot).operations
+    assert (cut[2].good, cut[2].scrap, cut[2].in_process, grind[2].received) == (
+        D(90),
+        D(4),
+        D(6),
+        D(90),
+    )

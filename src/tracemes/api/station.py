@@ -7,9 +7,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import services
+from tracemes.api.batches import TallyOut
 from tracemes.api.deps import Db, ShopFloor
 from tracemes.api.models import CharacteristicOut, DecimalText, Text
-from tracemes.services.station import StationUnit
+from tracemes.services.station import StationLot, StationUnit
 
 router = APIRouter(prefix="/scans", tags=["shop floor"])
 
@@ -59,18 +60,50 @@ class StationUnitOut(BaseModel):
         )
 
 
+class StationLotOut(BaseModel):
+    item: str
+    lot: str
+    work_order: str
+    operation: str | None = Field(description="the operation to report on here; null when done")
+    operation_name: str | None
+    next_operation: str | None = Field(description="where good goes on to; null: into stock")
+    in_process: DecimalText
+    waiting: DecimalText = Field(description="reported good at the operation, not yet sent on")
+    on_hold: bool
+    operations: list[TallyOut]
+
+    @classmethod
+    def of(cls, lot: StationLot) -> "StationLotOut":
+        return cls(
+            item=lot.item_code,
+            lot=lot.lot,
+            work_order=lot.work_order,
+            operation=lot.operation,
+            operation_name=lot.operation_name,
+            next_operation=lot.next_operation,
+            in_process=lot.in_process,
+            waiting=lot.waiting,
+            on_hold=lot.on_hold,
+            operations=[TallyOut.of(code, name, tally) for code, name, tally in lot.operations],
+        )
+
+
 class StationScanOut(BaseModel):
-    meaning: Literal["nothing", "unit", "verdict", "station", "part"]
+    meaning: Literal["nothing", "unit", "verdict", "station", "part", "lot"]
     station: str | None = Field(description="where the device is after the scan")
     started: str | None = Field(description="the operation a unit scan started")
     unit: StationUnitOut | None = Field(description="the unit the station shows after it")
+    lot: StationLotOut | None = Field(
+        default=None, description="the production lot a transfer card's QR code opened"
+    )
 
 
 @router.post("")
 def scan(body: StationScanIn, db: Db, ctx: ShopFloor) -> StationScanOut:
-    """One scan at a station, in one transaction: a unit made here (its due step starts), PASS
-    or FAIL for the unit shown, a station label, or a part bound into the unit shown. A
-    refusal is a problem (409/422/404) and changes nothing."""
+    """One scan at a station, in one transaction: a production lot's transfer card (the lot
+    at its operation here), a unit made here (its due step starts), PASS or FAIL for the
+    unit shown, a station label, or a part bound into the unit shown. A refusal is a
+    problem (409/422/404) and changes nothing."""
     done = services.station.scan(db, ctx, body.station, body.text, body.unit, body.id)
     if done.error is not None:
         raise done.error
@@ -79,4 +112,5 @@ def scan(body: StationScanIn, db: Db, ctx: ShopFloor) -> StationScanOut:
         station=done.station,
         started=done.started,
         unit=StationUnitOut.of(done.unit) if done.unit else None,
+        lot=StationLotOut.of(done.lot) if done.lot else None,
     )

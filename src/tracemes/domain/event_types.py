@@ -7,7 +7,9 @@ ledger line any test writes against this module, and docs/events.md against it b
 """
 
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any, get_args, get_origin, get_type_hints
 
 
 class EventType(StrEnum):
@@ -135,3 +137,54 @@ def unexpected_facts(type_: str, payload: Mapping[str, object]) -> str | None:
         return f"unknown event type {type_!r}"
     extra = sorted(set(payload) - PAYLOAD[known])
     return f"{type_} carries keys outside its schema: {extra}" if extra else None
+
+
+def payload(command: object, operator: str | None = None) -> dict[str, Any]:
+    """A shop-floor event's facts as the ledger stores them: its fields by name, absent
+    when None; quantities as decimal strings; (key, value) pairs as an object, other
+    tuples as lists; a part reference as an object of its own; a step's `passed` as
+    `result` pass or fail; and who did it, when the station named an operator."""
+    facts = _facts(command)
+    if "passed" in facts:  # the ledger speaks the API's words
+        facts["result"] = "pass" if facts.pop("passed") else "fail"
+    if operator is not None:
+        facts["operator"] = operator
+    return facts
+
+
+def _facts(value: Any) -> dict[str, Any]:
+    """A slotted dataclass as JSON-safe facts, without the deep copies of asdict."""
+    pairs = _pair_fields(type(value))
+    facts: dict[str, Any] = {}
+    for name in value.__slots__:
+        item = getattr(value, name)
+        if item is None:
+            continue
+        if name in pairs:
+            item = {str(key): str(amount) for key, amount in item}
+        elif isinstance(item, Decimal):
+            item = str(item)
+        elif isinstance(item, tuple):
+            item = list(item)
+        elif hasattr(item, "__slots__"):
+            item = _facts(item)
+        facts[name] = item
+    return facts
+
+
+_PAIRS: dict[type, frozenset[str]] = {}
+
+
+def _pair_fields(cls: type) -> frozenset[str]:
+    """The fields of a command typed as a tuple of (key, value) pairs (by its type hints,
+    so an empty one is an empty object, like a full one); worked out once per class."""
+    found = _PAIRS.get(cls)
+    if found is None:
+        found = _PAIRS[cls] = frozenset(
+            name
+            for name, hint in get_type_hints(cls).items()
+            if get_origin(hint) is tuple
+            and get_args(hint)
+            and get_origin(get_args(hint)[0]) is tuple
+        )
+    return found

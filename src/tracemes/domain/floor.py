@@ -1,8 +1,9 @@
 """The part of the shop floor one batch of events touches, and the state each event changes.
 
-Services load the units, lots, live bindings and open steps that a batch names into a
-`Floor`, apply the events in order (a refused event changes nothing), then write what
-changed. The rules themselves live in domain.step_runs and domain.genealogy.
+Services load the units, lots, production lots, live bindings and open steps that a batch
+names into a `Floor`, apply the events in order (a refused event changes nothing), then
+write what changed. The rules themselves live in domain.step_runs, domain.genealogy,
+domain.unit_events and domain.lot_events.
 """
 
 from collections.abc import Iterable, Mapping
@@ -11,8 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from tracemes.domain.batches import BatchLot
 from tracemes.domain.boms import Bom, key_part_operations
-from tracemes.domain.errors import ConflictError, InvalidInputError
+from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.items import Tracking
 from tracemes.domain.routings import Operation, Routing
 from tracemes.domain.units import UnitStatus, addressed
@@ -126,9 +128,9 @@ class UnitState:
 
 @dataclass(slots=True, eq=False)
 class LotState:
-    """A lot: how much is left and whether it may be used."""
+    """A lot: how much is left and whether it may be used (`id` None until stored)."""
 
-    id: int
+    id: int | None
     item_code: str
     lot: str
     remaining: Decimal
@@ -142,7 +144,7 @@ class BindingState:
     """A genealogy edge; live while `unbound_at` is None."""
 
     id: int | None
-    parent: UnitState
+    parent: UnitState | LotState  # a lot: material consumed into it, or a split or merge
     child: UnitState | LotState
     item_code: str
     quantity: Decimal
@@ -157,6 +159,37 @@ class BindingState:
     def kind(self) -> Kind:
         """Whether the component is a unit or a lot."""
         return Kind.UNIT if isinstance(self.child, UnitState) else Kind.LOT
+
+    @property
+    def parent_kind(self) -> Kind:
+        """Whether the whole is a unit or a lot."""
+        return Kind.UNIT if isinstance(self.parent, UnitState) else Kind.LOT
+
+
+@dataclass(slots=True, eq=False)
+class ProductionLotState:
+    """A production lot: its tallies through the routing, its finished stock (the lot row
+    every other lot has too), and the plan of its work order. `batch_id` is None until a
+    lot split off in this batch is stored."""
+
+    lot: BatchLot
+    stock: LotState
+    plan: Plan
+    batch_id: int | None = None
+    created_at: datetime | None = None
+    merged_in: Decimal = Decimal(0)  # taken in from other lots here: its quantity grows
+
+
+@dataclass(frozen=True, slots=True)
+class LotShipment:
+    """A quantity of a finished production lot that left for a customer."""
+
+    lot: LotState
+    quantity: Decimal
+    customer: str
+    sales_order: str | None
+    delivery: str | None
+    shipped_at: datetime
 
 
 @dataclass(slots=True, eq=False)
@@ -185,7 +218,8 @@ class Actor:
 
 
 class Floor:
-    """The loaded units, lots, live bindings and open steps, plus everything changed since."""
+    """The loaded units, lots, production lots, live bindings and open steps, plus
+    everything changed since."""
 
     def __init__(
         self,
@@ -194,22 +228,30 @@ class Floor:
         bindings: Iterable[BindingState],
         open_runs: Iterable[StepRunState],
         emptied: Iterable[tuple[UnitState, str]] = (),
+        production_lots: Iterable[ProductionLotState] = (),
+        numbers_taken: Iterable[tuple[str, str]] = (),
     ) -> None:
         self._units: dict[str, list[UnitState]] = {}
         self._emptied: set[tuple[UnitState, str]] = set(emptied)
         for unit in units:
             self._units.setdefault(unit.serial, []).append(unit)
         self._lots = {(lot.item_code, lot.lot): lot for lot in lots}
-        self._live_of_parent: dict[UnitState, list[BindingState]] = {}
+        self._live_of_parent: dict[UnitState | LotState, list[BindingState]] = {}
         self._live_of_unit: dict[UnitState, BindingState] = {}
         for binding in bindings:
             self._link(binding)
         self._open_runs = {run.unit: run for run in open_runs}
+        self._production = {(p.lot.item_code, p.lot.lot): p for p in production_lots}
+        for produced in self._production.values():  # one state per lot row, shared
+            self._lots[(produced.lot.item_code, produced.lot.lot)] = produced.stock
+        self._taken = set(numbers_taken)
         self.new_units: list[UnitState] = []
         self.new_bindings: list[BindingState] = []
         self.ended_bindings: list[BindingState] = []
         self.new_runs: list[StepRunState] = []
         self.closed_runs: list[StepRunState] = []
+        self.new_production_lots: list[ProductionLotState] = []
+        self.lot_shipments: list[LotShipment] = []
 
     def _link(self, binding: BindingState) -> None:
         self._live_of_parent.setdefault(binding.parent, []).append(binding)
@@ -235,14 +277,28 @@ class Floor:
         """A loaded lot."""
         return self._lots.get((item_code, lot))
 
+    def production_lot(self, item_code: str, lot: str) -> ProductionLotState:
+        """A loaded production lot, or NotFoundError."""
+        found = self._production.get((item_code, lot))
+        if found is None:
+            raise NotFoundError(f"production lot of {item_code}", lot)
+        return found
+
+    def lot_number_taken(self, item_code: str, lot: str) -> bool:
+        """Whether a lot of this item already has this number (stored, or opened here)."""
+        return (item_code, lot) in self._lots or (item_code, lot) in self._taken
+
     def live_parts(self, unit: UnitState) -> list[BindingState]:
         """The components bound into a unit now."""
         return [b for b in self._live_of_parent.get(unit, []) if b.unbound_at is None]
 
-    def live_parent_binding(self, part: UnitState) -> BindingState | None:
-        """The live edge that holds a serialised part, if any."""
+    def holder(self, part: UnitState) -> UnitState | None:
+        """The unit a serialised part is bound in now, if any (only units hold units)."""
         binding = self._live_of_unit.get(part)
-        return binding if binding is not None and binding.unbound_at is None else None
+        if binding is None or binding.unbound_at is not None:
+            return None
+        assert isinstance(binding.parent, UnitState)
+        return binding.parent
 
     def was_emptied(self, unit: UnitState, item_code: str) -> bool:
         """Whether a part of this item was ever taken out of the unit (a position to refill)."""
@@ -260,6 +316,17 @@ class Floor:
         self.new_units.append(unit)
         return unit
 
+    def open_lot(self, produced: ProductionLotState) -> None:
+        """A production lot split off from another one."""
+        key = (produced.lot.item_code, produced.lot.lot)
+        self._production[key] = produced
+        self._lots[key] = produced.stock
+        self.new_production_lots.append(produced)
+
+    def ship_lot(self, shipment: LotShipment) -> None:
+        """Record a quantity of a production lot leaving for a customer."""
+        self.lot_shipments.append(shipment)
+
     def bind(self, binding: BindingState) -> None:
         """Add a live edge."""
         self._link(binding)
@@ -269,7 +336,8 @@ class Floor:
         """End a live edge; the edge itself stays as history."""
         binding.unbound_at = at
         binding.unbound_reason = reason
-        self._emptied.add((binding.parent, binding.item_code))
+        if isinstance(binding.parent, UnitState):
+            self._emptied.add((binding.parent, binding.item_code))
         if binding.id is not None:
             self.ended_bindings.append(binding)
 
@@ -294,8 +362,12 @@ class Floor:
         return list(seen.values())
 
     def changed_lots(self) -> list[LotState]:
-        """Lots whose remaining quantity changed."""
-        return [lot for lot in self._lots.values() if lot.changed]
+        """Stored lots whose remaining quantity changed."""
+        return [lot for lot in self._lots.values() if lot.changed and lot.id is not None]
+
+    def changed_production_lots(self) -> list[ProductionLotState]:
+        """Production lots whose tallies changed."""
+        return [p for p in self._production.values() if p.lot.changed]
 
     def changed_orders(self) -> list[WorkOrderState]:
         """Work orders that moved on."""

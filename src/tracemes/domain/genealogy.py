@@ -263,11 +263,10 @@ def _check_serial(
 ) -> None:
     if part is None:
         return  # a purchased serial not seen before: registered at this binding
-    holder = floor.live_parent_binding(part)
+    holder = floor.holder(part)
     if holder is not None:
         raise refuse(
-            f"{requirement.item_code} {part.serial} is already bound "
-            f"in unit {holder.parent.serial}",
+            f"{requirement.item_code} {part.serial} is already bound in unit {holder.serial}",
             "part_already_bound",
         )
     if part.status is UnitStatus.SCRAPPED:

@@ -31,7 +31,7 @@ class Item:
     @property
     def pattern(self) -> serials.SerialPattern:
         """The serial pattern in force (the default when none was set)."""
-        return serials.parse(self.serial_pattern or serials.DEFAULT_PATTERN)
+        return serials.in_force(self.serial_pattern)
 
 
 def parse_tracking(value: str) -> Tracking:

@@ -69,6 +69,11 @@ def render(pattern: SerialPattern, item_code: str, on: date, seq: int) -> str:
     return _fill(pattern, item_code, on, str(seq).zfill(pattern.seq_width))
 
 
+def in_force(text: str | None) -> SerialPattern:
+    """An item's serial pattern, or the default when it set none."""
+    return parse(text or DEFAULT_PATTERN)
+
+
 def regex(pattern: SerialPattern, item_code: str) -> re.Pattern[str]:
     """A regular expression matching every serial the pattern can produce (for scans)."""
     pieces: list[str] = []

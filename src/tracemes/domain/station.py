@@ -1,18 +1,21 @@
 """What one scan at a station means, decided on the floor as it stands.
 
-An operator's scanner sends text and nothing else. At a station it is, in this order: a
-PASS or FAIL word for the unit at the station; a unit made here (its due step starts, or it
-is shown); a station label (the device works there from now on); else a part for the unit
-at the station. A finished unit scanned while another is at the station is a sub-assembly
-going in (a battery pack into an e-bike), so it is a part, not a new unit.
+An operator's scanner sends text and nothing else. At a station it is, in this order: the
+QR code of a production lot's transfer card (the lot is shown at its operation here, to
+report on and send on); a PASS or FAIL word for the unit at the station; a unit made here
+(its due step starts, or it is shown); a station label (the device works there from now
+on); else a part for the unit at the station. A finished unit scanned while another is at
+the station is a sub-assembly going in (a battery pack into an e-bike), so it is a part,
+not a new unit.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import unquote, urlsplit
 
 from tracemes.domain.errors import ConflictError, DomainError
-from tracemes.domain.floor import Floor, UnitState
+from tracemes.domain.floor import Floor, ProductionLotState, UnitState
 from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
@@ -31,6 +34,7 @@ class Meaning(StrEnum):
     VERDICT = "verdict"  # PASS or FAIL for the unit at the station
     STATION = "station"  # a station label: the device works there from now on
     PART = "part"  # a part bound into the unit at the station
+    LOT = "lot"  # a transfer card: its production lot is shown at its operation here
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,7 @@ class Decision:
     unit: str  # the serial shown after the scan ("" for none)
     command: Command | None = None
     station: str | None = None  # for Meaning.STATION
+    lot: tuple[str, str] | None = None  # (item, lot) for Meaning.LOT
 
 
 def due_operation(floor: Floor, unit: UnitState) -> str | None:
@@ -63,6 +68,10 @@ def decide(floor: Floor, text: str, current: str, is_station: bool) -> Decision:
     text = text.strip()
     if not text:
         return Decision(Meaning.NOTHING, current)
+    card = card_of(text)
+    if card is not None:
+        floor.production_lot(*card)  # a card of a lot this company does not have: not found
+        return Decision(Meaning.LOT, "", lot=card)
     if current and text.upper() in PASS_WORDS | FAIL_WORDS:
         return Decision(Meaning.VERDICT, "", verdict(floor, current, text.upper() in PASS_WORDS))
     scanned = _made_here(floor, text)
@@ -105,3 +114,27 @@ def verdict(
     if run is None:
         raise ConflictError(f"no step of {serial} is running here", code="step_not_started")
     return CompleteStep(serial, run.operation, passed, dict(measurements or {}), defects)
+
+
+def card_of(text: str) -> tuple[str, str] | None:
+    """The (item, lot) whose transfer card carries this text in its QR code: the lot's page
+    address, `.../lots/{item}/{lot}` on whatever host printed it; None for any other text."""
+    path = urlsplit(text).path if "://" in text else text
+    parts = path.rstrip("/").split("/")
+    if len(parts) < 3 or parts[-3] != "lots" or not parts[-2] or not parts[-1]:
+        return None
+    return unquote(parts[-2]), unquote(parts[-1])
+
+
+def lot_operation(produced: ProductionLotState, station: str | None) -> str | None:
+    """The operation of a lot to report on at this station: the one the routing does here,
+    while something is in process or waiting there; else the first that has something in
+    process or waiting; None once the whole lot has gone on into stock."""
+    tallies = produced.lot.tallies
+    live = [
+        op
+        for op in produced.lot.operations
+        if tallies[op.code].in_process > 0 or tallies[op.code].waiting > 0
+    ]
+    chosen = [op for op in live if station is not None and op.station_code == station] or live
+    return chosen[0].code if chosen else None

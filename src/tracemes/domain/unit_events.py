@@ -65,9 +65,9 @@ def ship(floor: Floor, actor: Actor, event: ShipUnit) -> None:
 
 def _check_not_inside(floor: Floor, unit: UnitState) -> None:
     """A sub-assembly goes wherever the unit holding it goes; unbind it first."""
-    holder = floor.live_parent_binding(unit)
+    holder = floor.holder(unit)
     if holder is not None:
         raise refuse(
-            f"unit {unit.serial} is bound in unit {holder.parent.serial}; unbind it first",
+            f"unit {unit.serial} is bound in unit {holder.serial}; unbind it first",
             "part_bound_in",
         )

@@ -11,36 +11,38 @@ services.shop_floor runs it.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
-from itertools import groupby
-from typing import Any
 
 from sqlalchemy import Connection
 
 from tracemes import domain, store
-from tracemes.domain.batches import LotCommand
+from tracemes.domain.batches import BatchLot
 from tracemes.domain.errors import DomainError
+from tracemes.domain.event_types import payload
 from tracemes.domain.events import Event
 from tracemes.domain.floor import (
     Actor,
     BindingState,
     Floor,
     Kind,
+    LotState,
     Plan,
+    ProductionLotState,
     StepRunState,
     UnitState,
     WorkOrderState,
 )
-from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
-from tracemes.domain.shop_floor import EVENT_TYPES, Command
+from tracemes.domain.genealogy import BindPart, UnbindPart
+from tracemes.domain.lots import Lot
+from tracemes.domain.shop_floor import EVENT_TYPES, Command, Named
 from tracemes.domain.work_orders import Status
-from tracemes.services import batches as services_batches
+from tracemes.services import known_ids
 from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for
 from tracemes.services.submissions import FloorEvent, Outcome, actor_of
+from tracemes.store.batches import BatchRow
 
-__all__ = ["Recorded", "load_floor", "record_in", "record_on"]
+__all__ = ["Named", "Recorded", "load_floor", "record_in", "record_on"]
 
 FEW = 50  # events a batch may hold and still reuse prepared plans (one-event requests)
 
@@ -56,50 +58,29 @@ class Recorded:
 def record_in(
     conn: Connection, ctx: Context, events: Sequence[FloorEvent], plans: dict[PlanKey, Plan]
 ) -> Recorded:
-    """Check and apply a batch of events in order inside the caller's transaction.
-
-    Events about units and events about production lots follow different rules; a batch is
-    taken in runs of one kind, in order, so a unit may consume a lot finished earlier in
-    the same batch.
-    """
-    recorded = Recorded()
-    for about_lots, run in groupby(events, lambda e: isinstance(e.command, LotCommand)):
-        batch = list(run)
-        if len(batch) > FEW:  # long IN lists over a growing ledger; each run's _write ends it
-            store.db.plan_each_statement(conn)
-        if about_lots:
-            recorded.outcomes += services_batches.record_in(conn, ctx, batch, plans)
-        else:
-            _record_units(conn, ctx, batch, plans, recorded)
-    return recorded
-
-
-def _record_units(
-    conn: Connection,
-    ctx: Context,
-    events: Sequence[FloorEvent],
-    plans: dict[PlanKey, Plan],
-    recorded: Recorded,
-) -> None:
+    """Check and apply a batch of events, about units and production lots alike, in order
+    inside the caller's transaction: one floor, loaded once, so a unit may draw on a lot
+    finished earlier in the same batch."""
+    if len(events) > FEW:  # long IN lists over a growing ledger; _write ends it
+        store.db.plan_each_statement(conn)
     seen = store.ledger.existing_ids(conn, ctx.tenant_id, (e.event_id for e in events))
     prepared, unreadable = _resolve_scans(conn, ctx, [e for e in events if e.event_id not in seen])
     fresh = list(prepared.values())
-    floor = _load_floor(conn, ctx, [_unit_command(e) for e in fresh], plans)
-    stations = store.lines.station_ids(conn, ctx.tenant_id, {e.station for e in fresh if e.station})
+    floor = load_floor(conn, ctx, domain.shop_floor.named(e.command for e in fresh), plans)
+    stations = known_ids.station_ids(conn, ctx.tenant_id, {e.station for e in fresh if e.station})
     operators = store.users.ids_by_name(
         conn, ctx.tenant_id, {e.operator for e in fresh if e.operator}
     )
     outcomes, accepted = _apply_all(
         floor, ctx, events, seen, prepared, unreadable, stations, operators
     )
-    recorded.outcomes += outcomes
-    recorded.completed_orders += _write(conn, ctx, floor, accepted)
+    return Recorded(outcomes, _write(conn, ctx, floor, accepted))
 
 
 def record_on(
     conn: Connection, ctx: Context, floor: Floor, event: FloorEvent, stations: dict[str, int]
 ) -> tuple[Outcome, list[str]]:
-    """One unit event applied to a floor the caller loaded with everything it touches, and
+    """One event applied to a floor the caller loaded with everything it touches, and
     written: a station scan loads the floor once to read the scan, applies its event there
     and shows the unit from it. Returns the outcome and the work orders it completed."""
     seen = store.ledger.existing_ids(conn, ctx.tenant_id, [event.event_id])
@@ -135,7 +116,7 @@ def _apply_all(
         event = prepared[sent.event_id]
         try:
             actor = actor_of(ctx, event, stations, operators)
-            happened = domain.shop_floor.apply(floor, actor, _unit_command(event))
+            happened = domain.shop_floor.apply(floor, actor, event.command)
         except DomainError as error:
             outcomes.append(Outcome(event.event_id, error))
             continue
@@ -143,13 +124,6 @@ def _apply_all(
         accepted.append((event, happened, actor))
         outcomes.append(Outcome(event.event_id))
     return outcomes, accepted
-
-
-def _unit_command(event: FloorEvent) -> Command:
-    """The command of an event record_in has already sorted into a run about units."""
-    command = event.command
-    assert not isinstance(command, LotCommand)
-    return command
 
 
 def _resolve_scans(
@@ -178,36 +152,34 @@ def _resolve_scans(
     return prepared, unreadable
 
 
-def _load_floor(
-    conn: Connection, ctx: Context, commands: Sequence[Command], plans: dict[PlanKey, Plan]
-) -> Floor:
-    """Everything the commands can touch, in a fixed handful of queries."""
-    parts = [c.component for c in commands if isinstance(c, BindPart | UnbindPart)]
-    return load_floor(conn, ctx, {c.unit for c in commands}, parts, plans)
-
-
 def load_floor(
     conn: Connection,
     ctx: Context,
-    parents: set[str],
-    parts: Sequence[ComponentRef],
+    named: Named,
     plans: dict[PlanKey, Plan],
     lock: bool = True,
 ) -> Floor:
-    """The units with these serials and the named parts, with their live edges, lots, open
-    steps and plans. A write locks the rows it may change (on PostgreSQL); a page that only
-    shows a unit as the floor sees it loads with `lock=False` and stops no writer."""
+    """The units, parts and production lots named, with their live edges, lots, open steps,
+    tallies and plans. A write locks the rows it may change (on PostgreSQL); a page that
+    only shows the floor loads with `lock=False` and stops no writer."""
     tenant = ctx.tenant_id
-    part_serials = {p.serial for p in parts if p.serial is not None}
-    lot_keys = {(p.item, p.lot) for p in parts if p.lot is not None and p.item is not None}
+    parents = set(named.units)
+    part_serials = {p.serial for p in named.parts if p.serial is not None}
+    lot_keys = {(p.item, p.lot) for p in named.parts if p.lot is not None and p.item is not None}
+    lot_keys |= named.materials
 
     loaded = dict(store.floor.units_by_serial(conn, tenant, parents | part_serials, lock))
     parent_ids = [u.id for u in loaded if u.serial in parents and u.id is not None]
     part_ids = [u.id for u in loaded if u.serial in part_serials and u.id is not None]
-    edges = store.bindings.live_bindings_of_parents(conn, tenant, parent_ids)
-    # Also what holds the addressed units themselves: a sub-assembly inside another unit
-    # may not be shipped or scrapped on its own.
-    edges += store.bindings.live_bindings_of_units(conn, tenant, part_ids + parent_ids)
+    # The live edges into the units, and what holds the parts and units themselves (a
+    # sub-assembly inside another unit may not be shipped or scrapped on its own).
+    around = store.bindings.edges_around(conn, tenant, parent_ids + part_ids)
+    into, held = set(parent_ids), set(parent_ids + part_ids)
+    edges = [
+        e
+        for e in around.live
+        if e.parent_id in into or (e.child_kind is Kind.UNIT and e.child_id in held)
+    ]
     by_id = {u.id: u for u in loaded}
     missing = {e.parent_id for e in edges} | {
         e.child_id for e in edges if e.child_kind is Kind.UNIT
@@ -215,16 +187,18 @@ def load_floor(
     more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id), lock))
     loaded.update(more)
     by_id.update({u.id: u for u in more})
-    # The lots named and the lots already in these units, locked in one statement: two
-    # statements (named first) let two batches lock the same two lots in opposite orders
-    # and deadlock on PostgreSQL.
+    produced = store.batches.batches_by_key(conn, tenant, named.production_lots)
+    # Every lot the batch may change, locked in one statement in id order: the production
+    # lots, the lots named and the lots already in these units. Two statements (named
+    # first) let two batches lock the same two lots in opposite orders and deadlock.
     lot_ids = store.floor.lot_ids_by_key(conn, tenant, lot_keys)
     lot_ids |= {e.child_id for e in edges if e.child_kind is Kind.LOT}
+    lot_ids |= {row.lot_id for row in produced}
     lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, sorted(lot_ids), lock)}
-    _attach_orders(conn, ctx, loaded, plans, lock)
+    orders = _attach_orders(conn, ctx, loaded, {row.work_order for row in produced}, plans, lock)
 
-    bindings = {
-        edge.id: BindingState(
+    bindings = [
+        BindingState(
             id=edge.id,
             parent=by_id[edge.parent_id],
             child=by_id[edge.child_id] if edge.child_kind is Kind.UNIT else lots[edge.child_id],
@@ -236,7 +210,7 @@ def load_floor(
             bound_at=edge.bound_at,
         )
         for edge in edges
-    }
+    ]
     runs = [
         StepRunState(
             id=row[0],
@@ -248,22 +222,59 @@ def load_floor(
         )
         for row in store.step_runs.open_runs(conn, tenant, parent_ids)
     ]
-    emptied = [
-        (by_id[unit_id], item_code)
-        for unit_id, item_code in store.bindings.emptied_items(conn, tenant, parent_ids)
-    ]
-    return Floor(loaded, lots.values(), bindings.values(), runs, emptied)
+    emptied = [(by_id[unit_id], item) for unit_id, item in around.emptied if unit_id in into]
+    taken = store.lots.numbers_taken(conn, tenant, named.lot_numbers, named.split_prefixes)
+    return Floor(
+        loaded,
+        lots.values(),
+        bindings,
+        runs,
+        emptied,
+        _production_lots(conn, tenant, produced, lots, orders),
+        taken,
+    )
+
+
+def _production_lots(
+    conn: Connection,
+    tenant: int,
+    rows: Sequence[BatchRow],
+    lots: dict[int | None, LotState],
+    orders: dict[str, tuple[WorkOrderState, Plan | None]],
+) -> list[ProductionLotState]:
+    """The production lots of these rows with their tallies and the material booked into
+    them, each sharing the lot state the rest of the floor sees."""
+    tallies = store.batches.tallies(conn, tenant, [r.batch_id for r in rows])
+    consumed = store.batches.consumed(conn, tenant, [r.lot_id for r in rows])
+    found = []
+    for row in rows:
+        plan = orders[row.work_order][1]
+        assert plan is not None  # lots open only on released orders
+        lot = BatchLot(
+            row.item_code,
+            row.lot,
+            row.work_order,
+            plan.operations,
+            row.started,
+            tallies[row.batch_id],
+            {k: v for k, v in consumed.get(row.lot_id, {}).items() if k != row.item_code},
+            on_hold=row.on_hold,
+        )
+        found.append(ProductionLotState(lot, lots[row.lot_id], plan, row.batch_id, row.created_at))
+    return found
 
 
 def _attach_orders(
     conn: Connection,
     ctx: Context,
     units: dict[UnitState, str | None],
+    also: set[str],
     plans: dict[PlanKey, Plan],
     lock: bool,
-) -> None:
-    """Link each unit to its work order's state and plan (one plan per pinned version)."""
-    codes = {code for code in units.values() if code is not None}
+) -> dict[str, tuple[WorkOrderState, Plan | None]]:
+    """Link each unit to its work order's state and plan (one plan per pinned version);
+    answer those of the units' orders and of the `also` orders, by code."""
+    codes = {code for code in units.values() if code is not None} | also
     orders = store.floor.work_orders_by_code(conn, ctx.tenant_id, codes, lock)
     states: dict[str, tuple[WorkOrderState, Plan | None]] = {}
     for row in orders:
@@ -272,6 +283,7 @@ def _attach_orders(
     for unit, code in units.items():
         if code is not None:
             unit.work_order, unit.plan = states[code]
+    return states
 
 
 def _write(
@@ -286,63 +298,82 @@ def _write(
     if not accepted:
         return []
     codes = {u.item_code for u in floor.new_units} | {b.item_code for b in floor.new_bindings}
-    item_id = store.floor.item_ids(conn, tenant, codes)
+    item_id = known_ids.item_ids(conn, tenant, codes)
     store.floor.add_units(conn, tenant, floor.new_units, item_id, ctx.now)
+    _add_production_lots(conn, ctx, floor.new_production_lots)
     # End edges before adding new ones: a part unbound and bound again in one batch would
     # otherwise be live twice for a moment, which the unique index refuses.
     store.bindings.end_bindings(conn, tenant, floor.ended_bindings)
     store.bindings.add_bindings(conn, tenant, floor.new_bindings, item_id)
     store.floor.update_units(conn, tenant, floor.changed_units())
+    grown = [(p.stock.id, p.merged_in) for p in floor.changed_production_lots() if p.merged_in]
+    store.floor.grow_lots(conn, tenant, [(i, more) for i, more in grown if i is not None])
     store.floor.update_lots(conn, tenant, floor.changed_lots())
+    store.batches.update_tallies(
+        conn,
+        tenant,
+        [
+            (p.batch_id, p.lot.tallies)
+            for p in floor.changed_production_lots()
+            if p.batch_id is not None
+        ],
+    )
+    store.batches.add_shipments(conn, tenant, floor.lot_shipments)
     store.step_runs.add_runs(conn, tenant, floor.new_runs)
     store.step_runs.close_runs(conn, tenant, floor.closed_runs)
     orders = floor.changed_orders()
     store.floor.update_work_orders(conn, tenant, orders)
-    ledger = [
-        Event(
-            tenant_id=tenant,
-            event_id=event.event_id,
-            type=EVENT_TYPES[type(command)],
-            subject=command.unit,
-            occurred_at=actor.occurred_at,
-            recorded_at=ctx.now,
-            user_id=ctx.user_id,
-            station=event.station,
-            payload=_payload(command, event.operator),
+    ledger = []
+    subjects = []
+    for event, command, actor in accepted:
+        about = domain.shop_floor.subjects(command)
+        ledger.append(
+            Event(
+                tenant_id=tenant,
+                event_id=event.event_id,
+                type=EVENT_TYPES[type(command)],
+                subject=about[0],
+                occurred_at=actor.occurred_at,
+                recorded_at=ctx.now,
+                user_id=ctx.user_id,
+                station=event.station,
+                payload=payload(command, event.operator),
+            )
         )
-        for event, command, actor in accepted
-    ]
-    subjects = [
-        (event.event_id, subject)
-        for event, command, _ in accepted
-        for subject in domain.shop_floor.subjects(command)[1:]
-    ]
+        subjects += [(event.event_id, subject) for subject in about[1:]]
     store.ledger.append_many(conn, ledger)
     store.ledger.add_subjects(conn, tenant, subjects)
     return [order.code for order in orders if order.status is Status.COMPLETED]
 
 
-def _payload(command: Command, operator: str | None) -> dict[str, Any]:
-    facts = _facts(command)
-    if "passed" in facts:  # the ledger speaks the API's words: result pass or fail
-        facts["result"] = "pass" if facts.pop("passed") else "fail"
-    if operator is not None:
-        facts["operator"] = operator
-    return facts
-
-
-def _facts(value: Any) -> dict[str, Any]:
-    """A command as JSON-safe ledger facts, without the deep copies of dataclasses.asdict."""
-    facts: dict[str, Any] = {}
-    for name in value.__slots__:
-        item = getattr(value, name)
-        if item is None:
-            continue
-        if isinstance(item, Decimal):
-            item = str(item)
-        elif isinstance(item, tuple):
-            item = list(item)
-        elif hasattr(item, "__slots__"):
-            item = _facts(item)
-        facts[name] = item
-    return facts
+def _add_production_lots(conn: Connection, ctx: Context, new: Sequence[ProductionLotState]) -> None:
+    """Store the production lots split off in this batch (rare: a statement or two each)."""
+    order_ids: dict[str, int] = {}
+    for produced in new:
+        lot = produced.lot
+        if lot.work_order not in order_ids:
+            order_ids[lot.work_order] = store.work_orders.id_of(conn, ctx.tenant_id, lot.work_order)
+        stock = produced.stock
+        stock.id = store.lots.add(
+            conn,
+            ctx.tenant_id,
+            Lot(
+                lot.item_code,
+                lot.lot,
+                lot.started + produced.merged_in,
+                stock.remaining,
+                None,
+                ctx.now,
+            ),
+        )
+        stock.changed = lot.changed = False  # stored as they stand now
+        produced.batch_id = store.batches.add_batch(
+            conn,
+            ctx.tenant_id,
+            stock.id,
+            order_ids[lot.work_order],
+            lot.started,
+            ctx.now,
+            [(op.seq, op.code) for op in lot.operations],
+            lot.tallies,
+        )

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, store
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.genealogy import ComponentRef
-from tracemes.domain.items import Tracking
 from tracemes.domain.scans import Scan
 from tracemes.services.context import Context
+from tracemes.store.scans import Candidates
 
 
 def resolve(db: Engine, ctx: Context, raw: str) -> ComponentRef:
@@ -28,6 +28,20 @@ def resolve_in(
     conn: Connection, ctx: Context, raws: Iterable[str]
 ) -> dict[str, ComponentRef | DomainError]:
     """Resolve many scans with a few queries; a scan that cannot be read gets its refusal."""
+    return read_in(conn, ctx, raws).parts
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Scanned texts read: the part each names (or why it cannot be read), and the ids of
+    those that are station labels."""
+
+    parts: dict[str, ComponentRef | DomainError]
+    stations: dict[str, int]
+
+
+def read_in(conn: Connection, ctx: Context, raws: Iterable[str]) -> Reading:
+    """Read scanned texts with a statement or two (a second only for GS1 labels)."""
     parsed: dict[str, Scan | DomainError] = {}
     for raw in dict.fromkeys(raws):
         try:
@@ -38,12 +52,10 @@ def resolve_in(
     gtins = {s.gtin for s in scans if s.gtin}
     plain = {s.raw for s in scans if s.gtin is None}
     by_gtin = store.items.by_gtin(conn, ctx.tenant_id, gtins)
-    known_serials = store.units.serials_in_use(conn, ctx.tenant_id, plain)
-    lot_items = store.lots.items_with_lot(conn, ctx.tenant_id, plain - known_serials)
+    named = store.scans.candidates(conn, ctx.tenant_id, plain) if plain else Candidates()
     patterns = {
-        item.code: domain.serials.regex(item.pattern, item.code)
-        for item in store.items.list_all(conn, ctx.tenant_id)
-        if item.tracking is Tracking.SERIAL
+        code: domain.serials.regex(domain.serials.in_force(pattern), code)
+        for code, pattern in named.patterns.items()
     }
     resolved: dict[str, ComponentRef | DomainError] = {}
     for raw, scan in parsed.items():
@@ -52,8 +64,8 @@ def resolve_in(
         elif scan.gtin is not None:
             resolved[raw] = _gs1(scan, by_gtin.get(scan.gtin))
         else:
-            resolved[raw] = _plain(scan.raw, known_serials, lot_items, patterns)
-    return resolved
+            resolved[raw] = _plain(scan.raw, named.serials, named.lot_items, patterns)
+    return Reading(resolved, named.stations)
 
 
 def _gs1(scan: Scan, item_code: str | None) -> ComponentRef | DomainError:

@@ -2,7 +2,9 @@
 
 The station page, the scan API and, later, scanners and machines on the network all call
 `scan`: the meaning of the text is decided by the pure rules of domain.station, the event
-it sends goes through the floor engine, and the answer carries the unit as it stands.
+it sends goes through the floor engine, and the answer carries the unit as it stands, or
+the production lot whose transfer card was scanned. `report_lot` books what an operation
+made of a lot, or sends good quantity on, at the station, the same way.
 """
 
 import uuid
@@ -14,6 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
+from tracemes.domain.batches import ReportLotStep, Tally, TransferLot
 from tracemes.domain.characteristics import Characteristic, Kind
 from tracemes.domain.errors import DomainError, NotFoundError
 from tracemes.domain.floor import Floor, Plan
@@ -21,9 +24,9 @@ from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.station import FAIL_WORDS, PASS_WORDS, Meaning
 from tracemes.domain.step_runs import StartStep
 from tracemes.domain.units import UnitStatus
-from tracemes.services import scans, shop_floor
+from tracemes.services import known_ids, scans, shop_floor
 from tracemes.services.context import Context
-from tracemes.services.floor import load_floor
+from tracemes.services.floor import Named, load_floor
 from tracemes.services.plans import PlanKey, plans_of
 from tracemes.services.submissions import FloorEvent, Outcome
 
@@ -69,6 +72,23 @@ class StationUnit:
 
 
 @dataclass(frozen=True, slots=True)
+class StationLot:
+    """A production lot as the operator at a station needs to see it: the operation to
+    report on here, and what is in process and waiting there."""
+
+    item_code: str
+    lot: str
+    work_order: str
+    operation: str | None  # None once the whole lot went on into stock
+    operation_name: str | None
+    next_operation: str | None  # where good quantity goes on to; None: into stock
+    in_process: Decimal
+    waiting: Decimal
+    on_hold: bool
+    operations: tuple[tuple[str, str, Tally], ...]  # code, name, tally: the whole card
+
+
+@dataclass(frozen=True, slots=True)
 class ScanOutcome:
     """What a scan did: its meaning, whether it was carried out, and what the station shows
     after it (the unit, and the station the device is at)."""
@@ -79,6 +99,7 @@ class ScanOutcome:
     station: str | None
     error: DomainError | None = None
     started: str | None = None  # the operation a unit scan started
+    lot: StationLot | None = None  # the production lot a transfer card opened
 
     @property
     def accepted(self) -> bool:
@@ -115,15 +136,31 @@ def _scan_in(
 ) -> ScanOutcome:
     """Read the label once, load the floor once with everything the scan may touch, decide,
     apply the event on that floor, and show the unit from it."""
-    could_be_part = bool(unit and text) and text.upper() not in PASS_WORDS | FAIL_WORDS
-    part = scans.resolve_in(conn, ctx, [text])[text] if could_be_part else None
+    card = domain.station.card_of(text)
+    could_be_part = (
+        bool(unit and text) and card is None and text.upper() not in PASS_WORDS | FAIL_WORDS
+    )
+    # A text that may be a part is read as a label, which also tells whether it is a
+    # station's; any other is looked up as a station (the device's own station is kept).
+    reading = scans.read_in(conn, ctx, [text]) if could_be_part else None
+    part = reading.parts[text] if reading else None
     parts = [part] if isinstance(part, ComponentRef) else []
-    floor = load_floor(conn, ctx, {s for s in (text, unit) if s}, parts, plans)
-    stations = store.lines.station_ids(conn, ctx.tenant_id, {s for s in (text, station) if s})
+    lots = frozenset({card}) if card else frozenset()
+    named = Named(frozenset(s for s in (text, unit) if s), tuple(parts), lots)
+    floor = load_floor(conn, ctx, named, plans)
+    asked = {station} if station else set()
+    if reading is None and text:
+        asked.add(text)
+    stations = known_ids.station_ids(conn, ctx.tenant_id, asked)
+    if reading is not None:
+        stations |= reading.stations
     try:
         decision = domain.station.decide(floor, text, unit, text in stations)
     except DomainError as refusal:
         return ScanOutcome(Meaning.NOTHING, text, _view(floor, unit), station, refusal)
+    if decision.lot is not None:
+        shown_lot = _lot_view(floor, decision.lot, station)
+        return ScanOutcome(decision.meaning, text, None, station, lot=shown_lot)
     command = decision.command
     outcome = Outcome(event_id)
     if isinstance(command, BindPart):
@@ -163,8 +200,8 @@ def finish(
     event_id = event_id or uuid.uuid4().hex
 
     def work(conn: Connection) -> ScanOutcome:
-        floor = load_floor(conn, ctx, {unit}, [], plans)
-        stations = store.lines.station_ids(conn, ctx.tenant_id, {station} if station else set())
+        floor = load_floor(conn, ctx, Named(frozenset({unit})), plans)
+        stations = known_ids.station_ids(conn, ctx.tenant_id, {station} if station else set())
         try:
             command = domain.station.verdict(floor, unit, passed, measurements, defects)
         except DomainError as refusal:
@@ -177,11 +214,75 @@ def finish(
     return shop_floor.retrying(db, work)
 
 
+def report_lot(
+    db: Engine,
+    ctx: Context,
+    station: str | None,
+    command: ReportLotStep | TransferLot,
+    event_id: str | None = None,
+) -> ScanOutcome:
+    """Book what an operation made of a production lot (good, scrap, rework), or send good
+    quantity on from it, at `station`, in one transaction; the answer shows the lot after
+    it. Booked once under `event_id`."""
+    plans = plans_of(db)
+    event_id = event_id or uuid.uuid4().hex
+    key = (command.item, command.lot)
+
+    def work(conn: Connection) -> ScanOutcome:
+        floor = load_floor(conn, ctx, Named(production_lots=frozenset({key})), plans)
+        stations = known_ids.station_ids(conn, ctx.tenant_id, {station} if station else set())
+        sent = FloorEvent(event_id, command, station=station)
+        outcome = shop_floor.record_on(conn, ctx, floor, sent, stations)
+        shown = _lot_view(floor, key, station, command.operation)
+        return ScanOutcome(Meaning.LOT, "", None, station, outcome.error, lot=shown)
+
+    return shop_floor.retrying(db, work)
+
+
+def lot_at(db: Engine, ctx: Context, station: str | None, item: str, lot: str) -> StationLot:
+    """A production lot as the station shows it, read without locks."""
+    plans = plans_of(db)
+    key = (item, lot)
+    with store.db.reading(db) as conn:
+        floor = load_floor(conn, ctx, Named(production_lots=frozenset({key})), plans, lock=False)
+        return _lot_view(floor, key, station)
+
+
+def _lot_view(
+    floor: Floor, key: tuple[str, str], station: str | None, staying_at: str | None = None
+) -> StationLot:
+    """The lot at the operation it has work at here (or `staying_at`, the one just reported
+    on, while it still has something in process or waiting there)."""
+    produced = floor.production_lot(*key)
+    lot = produced.lot
+    code = domain.station.lot_operation(produced, station)
+    if staying_at is not None and staying_at in lot.tallies:
+        kept = lot.tallies[staying_at]
+        if kept.in_process > 0 or kept.waiting > 0:
+            code = staying_at
+    operation = produced.plan.get(code) if code else None
+    after = produced.plan.after(code) if code else None
+    tally = lot.tallies[code] if code else Tally()
+    return StationLot(
+        item_code=lot.item_code,
+        lot=lot.lot,
+        work_order=lot.work_order,
+        operation=code,
+        operation_name=operation.name if operation else None,
+        next_operation=after.code if after else None,
+        in_process=tally.in_process,
+        waiting=tally.waiting,
+        on_hold=lot.on_hold,
+        operations=tuple((op.code, op.name, lot.tallies[op.code]) for op in lot.operations),
+    )
+
+
 def unit_at(db: Engine, ctx: Context, serial: str) -> StationUnit:
     """A unit made here: where it is in its routing and the key parts still due there."""
     plans = plans_of(db)
     with store.db.reading(db) as conn:
-        shown = _view(load_floor(conn, ctx, {serial}, [], plans, lock=False), serial)
+        floor = load_floor(conn, ctx, Named(frozenset({serial})), plans, lock=False)
+        shown = _view(floor, serial)
     if shown is None:
         raise NotFoundError("unit made here", serial)
     return shown

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracemes.domain import times
-from tracemes.domain.batches import LotCommand
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.floor import Actor
 from tracemes.domain.shop_floor import Command
@@ -16,7 +15,7 @@ class FloorEvent:
     """One event as a station or integrator sent it: about a unit, or about a lot."""
 
     event_id: str
-    command: Command | LotCommand
+    command: Command
     occurred_at: datetime | None = None
     station: str | None = None
     operator: str | None = None

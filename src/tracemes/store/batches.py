@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tracemes.domain.batches import Tally
-from tracemes.domain.floor import Kind
+from tracemes.domain.floor import Kind, LotShipment
 from tracemes.store.bulk import insert_rows
 from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import (
@@ -255,64 +255,16 @@ def update_tallies(
         conn.execute(_UPDATE_STEP, rows)
 
 
-@dataclass(frozen=True, slots=True)
-class LotEdge:
-    """A lot went into a production lot: material consumed, or a split or merge."""
-
-    parent_lot_id: int
-    child_lot_id: int
-    item_id: int
-    quantity: Decimal
-    operation: str | None
-    station_id: int | None
-    operator_id: int | None
-    bound_at: datetime
-
-
-def add_lot_edges(conn: Connection, tenant_id: int, edges: Sequence[LotEdge]) -> None:
-    """Store genealogy edges whose parent is a production lot."""
-    insert_rows(
-        conn,
-        bindings,
-        (
-            "tenant_id",
-            "parent_kind",
-            "parent_id",
-            "child_kind",
-            "child_id",
-            "item_id",
-            "quantity",
-            "operation_code",
-            "station_id",
-            "operator_id",
-            "bound_at",
-        ),
-        [
-            (
-                tenant_id,
-                Kind.LOT.value,
-                e.parent_lot_id,
-                Kind.LOT.value,
-                e.child_lot_id,
-                e.item_id,
-                e.quantity,
-                e.operation,
-                e.station_id,
-                e.operator_id,
-                e.bound_at,
-            )
-            for e in edges
-        ],
-    )
-
-
-def add_shipments(conn: Connection, tenant_id: int, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Store lot shipments: (lot id, quantity, customer, order, delivery, shipped at)."""
+def add_shipments(conn: Connection, tenant_id: int, shipped: Sequence[LotShipment]) -> None:
+    """Store quantities of production lots that left for customers."""
     insert_rows(
         conn,
         lot_shipments,
         ("tenant_id", "lot_id", "quantity", "customer", "sales_order", "delivery", "shipped_at"),
-        [(tenant_id, *row) for row in rows],
+        [
+            (tenant_id, s.lot.id, s.quantity, s.customer, s.sales_order, s.delivery, s.shipped_at)
+            for s in shipped
+        ],
     )
 
 

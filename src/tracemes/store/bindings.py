@@ -30,60 +30,70 @@ class BindingRow:
     bound_at: Any
 
 
-_LIVE = (
-    sa.select(
-        bindings.c.id,
-        bindings.c.parent_id,
-        bindings.c.child_kind,
-        bindings.c.child_id,
-        items.c.code,
-        bindings.c.quantity,
-        bindings.c.operation_code,
-        bindings.c.station_id,
-        bindings.c.operator_id,
-        bindings.c.bound_at,
-    )
-    .select_from(bindings.join(items, bindings.c.item_id == items.c.id))
-    .where(bindings.c.tenant_id == TENANT, bindings.c.unbound_at.is_(None))
+_COLUMNS = (
+    bindings.c.id,
+    bindings.c.parent_id,
+    bindings.c.child_kind,
+    bindings.c.child_id,
+    items.c.code,
+    bindings.c.quantity,
+    bindings.c.operation_code,
+    bindings.c.station_id,
+    bindings.c.operator_id,
+    bindings.c.bound_at,
 )
-_LIVE_INTO = _LIVE.where(
-    bindings.c.parent_kind == Kind.UNIT.value, bindings.c.parent_id.in_(VALUES)
-)
-_LIVE_HOLDING = _LIVE.where(
-    bindings.c.child_kind == Kind.UNIT.value, bindings.c.child_id.in_(VALUES)
-)
-
-
-def live_bindings_of_parents(
-    conn: Connection, tenant_id: int, parent_ids: Iterable[int]
-) -> list[BindingRow]:
-    """Live edges into these units."""
-    return [_binding_row(row) for row in rows_in(conn, _LIVE_INTO, tenant_id, parent_ids)]
-
-
-def live_bindings_of_units(
-    conn: Connection, tenant_id: int, child_ids: Iterable[int]
-) -> list[BindingRow]:
-    """The live edges that hold these units as parts."""
-    return [_binding_row(row) for row in rows_in(conn, _LIVE_HOLDING, tenant_id, child_ids)]
-
-
-_EMPTIED = (
-    sa.select(bindings.c.parent_id, items.c.code)
-    .select_from(bindings.join(items, bindings.c.item_id == items.c.id))
+_EDGES = bindings.join(items, bindings.c.item_id == items.c.id)
+_UNIT = Kind.UNIT.value
+# Three index walks in one round trip: the live edges into the units (ix_bindings_live_down),
+# the live edges holding them (ix_bindings_live_up), and the edges ever ended in them
+# (ix_bindings_unbound), each row marked ended or not.
+_AROUND = sa.union_all(
+    sa.select(*_COLUMNS, sa.literal(False).label("ended"))
+    .select_from(_EDGES)
     .where(
         bindings.c.tenant_id == TENANT,
-        bindings.c.parent_kind == Kind.UNIT.value,
+        bindings.c.parent_kind == _UNIT,
+        bindings.c.parent_id.in_(VALUES),
+        bindings.c.unbound_at.is_(None),
+    ),
+    sa.select(*_COLUMNS, sa.literal(False).label("ended"))
+    .select_from(_EDGES)
+    .where(
+        bindings.c.tenant_id == TENANT,
+        bindings.c.child_kind == _UNIT,
+        bindings.c.child_id.in_(VALUES),
+        bindings.c.unbound_at.is_(None),
+    ),
+    sa.select(*_COLUMNS, sa.literal(True).label("ended"))
+    .select_from(_EDGES)
+    .where(
+        bindings.c.tenant_id == TENANT,
+        bindings.c.parent_kind == _UNIT,
         bindings.c.parent_id.in_(VALUES),
         bindings.c.unbound_at.is_not(None),
-    )
-    .distinct()
+    ),
 )
 
 
-def emptied_items(conn: Connection, tenant_id: int, parent_ids: Iterable[int]) -> list[Any]:
-    """(unit id, item code) of every part ever taken out of these units."""
-    return list(rows_in(conn, _EMPTIED, tenant_id, parent_ids))
+@dataclass(frozen=True, slots=True)
+class EdgesAround:
+    """What the floor needs of the genealogy around some units."""
+
+    live: list[BindingRow]  # live edges into them or holding them, each once
+    emptied: set[tuple[int, str]]  # (unit id, item) of every part ever taken out of them
+
+
+def edges_around(conn: Connection, tenant_id: int, unit_ids: Iterable[int]) -> EdgesAround:
+    """The live edges into and holding these units, and which items were ever taken out of
+    them, in one statement (per thousand units)."""
+    live: dict[int, BindingRow] = {}
+    emptied: set[tuple[int, str]] = set()
+    for row in rows_in(conn, _AROUND, tenant_id, unit_ids):
+        if row[10]:
+            emptied.add((row[1], row[4]))
+        else:
+            live.setdefault(row[0], _binding_row(row))
+    return EdgesAround(list(live.values()), emptied)
 
 
 def _binding_row(row: Any) -> BindingRow:
@@ -105,7 +115,7 @@ def add_bindings(
         [
             (
                 tenant_id,
-                Kind.UNIT.value,
+                b.parent_kind.value,
                 b.parent.id,
                 b.kind.value,
                 b.child.id,

@@ -208,6 +208,20 @@ def add_units(
     """Store parts registered at their first binding, and give them their ids."""
     if not new:
         return
+    if len(new) == 1:  # the usual case, one part at a scan: one round trip with its id
+        (unit,) = new
+        unit.id = conn.execute(
+            sa.insert(units)
+            .values(
+                tenant_id=tenant_id,
+                item_id=item_id[unit.item_code],
+                serial=unit.serial,
+                status=unit.status.value,
+                created_at=at,
+            )
+            .returning(units.c.id)
+        ).scalar_one()
+        return
     # A plain executemany, then one query for the ids: RETURNING would cost a statement per row
     # on SQLite.
     conn.execute(
@@ -292,6 +306,24 @@ _UPDATE_LOT = (
     sa.update(lots)
     .where(lots.c.tenant_id == sa.bindparam("b_tenant"), lots.c.id == sa.bindparam("b_id"))
     .values(remaining=sa.bindparam("b_remaining"))
+)
+
+
+def grow_lots(conn: Connection, tenant_id: int, grown: Sequence[tuple[int, Decimal]]) -> None:
+    """Add to production lots' quantities what other lots merged into them (before their
+    remaining is written: a lot may not hold more than its quantity)."""
+    if not grown:
+        return
+    conn.execute(
+        _GROW_LOT,
+        [{"b_tenant": tenant_id, "b_id": lot_id, "b_more": more} for lot_id, more in grown],
+    )
+
+
+_GROW_LOT = (
+    sa.update(lots)
+    .where(lots.c.tenant_id == sa.bindparam("b_tenant"), lots.c.id == sa.bindparam("b_id"))
+    .values(quantity=lots.c.quantity + sa.bindparam("b_more", type_=lots.c.quantity.type))
 )
 
 

@@ -67,6 +67,34 @@ _ITEMS_WITH_LOT = (
 )
 
 
+def numbers_taken(
+    conn: Connection,
+    tenant_id: int,
+    numbers: Iterable[tuple[str, str]],
+    prefixes: Iterable[tuple[str, str]],
+) -> set[tuple[str, str]]:
+    """Which (item, lot number) pairs exist among these numbers and among the numbers that
+    start with these prefixes: the numbers a lot split off may not take."""
+    exact, starts = set(numbers), set(prefixes)
+    if not exact and not starts:
+        return set()
+    matches = [lots.c.lot.startswith(prefix, autoescape=True) for _, prefix in sorted(starts)]
+    if exact:
+        matches.append(lots.c.lot.in_(sorted({number for _, number in exact})))
+    query = (
+        sa.select(items.c.code, lots.c.lot)
+        .select_from(lots.join(items, lots.c.item_id == items.c.id))
+        .where(lots.c.tenant_id == tenant_id, sa.or_(*matches))
+    )
+    wanted_items = {item for item, _ in exact | starts}
+    return {
+        (item, number)
+        for item, number in conn.execute(query)
+        if item in wanted_items
+        and ((item, number) in exact or any(item == i and number.startswith(p) for i, p in starts))
+    }
+
+
 def items_with_lot(
     conn: Connection, tenant_id: int, numbers: Iterable[str]
 ) -> dict[str, list[str]]:

@@ -75,20 +75,6 @@ def existing_serials(
     return taken
 
 
-def serials_in_use(conn: Connection, tenant_id: int, serials: Iterable[str]) -> set[str]:
-    """Which of these serials belong to some unit, of any item."""
-    wanted = sorted(set(serials))
-    if not wanted:
-        return set()
-    return set(
-        conn.execute(
-            sa.select(units.c.serial).where(
-                units.c.tenant_id == tenant_id, units.c.serial.in_(wanted)
-            )
-        ).scalars()
-    )
-
-
 def add_received(
     conn: Connection,
     tenant_id: int,

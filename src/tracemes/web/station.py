@@ -9,6 +9,7 @@ page made: a double tap or a resent form is booked once.
 
 import uuid
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,12 +19,13 @@ from sqlalchemy.engine import Engine
 from tracemes import services
 from tracemes.api import deps
 from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor, Text
+from tracemes.domain.batches import ReportLotStep, TransferLot
 from tracemes.domain.errors import InvalidInputError, NotFoundError
-from tracemes.domain.numbers import measurement
+from tracemes.domain.numbers import measurement, quantity
 from tracemes.domain.station import PASS_WORDS, Meaning
 from tracemes.domain.users import Principal
 from tracemes.services.context import Context
-from tracemes.services.station import ScanOutcome, StationUnit
+from tracemes.services.station import ScanOutcome, StationLot, StationUnit
 from tracemes.web.layout import render
 
 router = APIRouter(prefix="/station", tags=["pages"], include_in_schema=False)
@@ -40,8 +42,10 @@ def _page(
     status_code: int = 200,
     station: str | None = None,
     entered: Mapping[str, str] | None = None,
+    lot: StationLot | None = None,
 ) -> HTMLResponse:
-    """The station page showing `unit` (a serial to look up, or as a scan left it)."""
+    """The station page showing `unit` (a serial to look up, or as a scan left it), or the
+    production lot a transfer card opened."""
     station = station if station is not None else request.cookies.get(COOKIE, "")
     shown = unit if isinstance(unit, StationUnit) else None
     if isinstance(unit, str) and unit:
@@ -53,6 +57,7 @@ def _page(
         "station": station,
         "stations": services.lines.list_stations(db, ctx) if not station else [],
         "unit": shown,
+        "lot": lot,
         "message": message,  # (kind: ok|refused, code, detail)
         "event": uuid.uuid4().hex,  # the id of whatever this form sends next
         "entered": entered or {},  # measurements typed before a refusal, shown again
@@ -108,13 +113,16 @@ def scan(
     unit: Annotated[Text, Form()] = "",
     event: Annotated[Text, Form()] = "",
 ) -> HTMLResponse:
-    """One scan, as services.station.scan reads it: a unit (start its step here), PASS /
-    FAIL, a station label (work there from now on), or a part for the unit."""
+    """One scan, as services.station.scan reads it: a transfer card (show its lot here), a
+    unit (start its step here), PASS / FAIL, a station label (work there from now on), or a
+    part for the unit."""
     station = request.cookies.get(COOKIE) or None
     done = services.station.scan(db, ctx, station, code, unit, event or None)
     if done.error is not None:
         refusal = ("refused", done.error.code, str(done.error))
         return _page(request, db, ctx, user, done.unit, refusal, 409)
+    if done.lot is not None:
+        return _page(request, db, ctx, user, None, lot=done.lot)
     if done.meaning is Meaning.STATION:
         assert done.station is not None
         changed = ("ok", "station_changed", done.station)
@@ -182,3 +190,53 @@ def _finish(
         refusal = ("refused", done.error.code, str(done.error))
         return _page(request, db, ctx, user, done.unit, refusal, 409, entered=entered)
     return _page(request, db, ctx, user, None, ("ok", "passed" if passed else "failed", unit))
+
+
+@router.post("/lot", response_class=HTMLResponse)
+def lot_report(
+    request: Request,
+    db: Db,
+    ctx: ShopFloor,
+    user: CurrentPrincipal,
+    item: Annotated[Text, Form()] = "",
+    lot: Annotated[Text, Form()] = "",
+    operation: Annotated[Text, Form()] = "",
+    kind: Annotated[Text, Form()] = "report",  # or "send" ("action" would hide form.action)
+    good: Annotated[Text, Form()] = "",
+    scrap: Annotated[Text, Form()] = "",
+    rework: Annotated[Text, Form()] = "",
+    quantity: Annotated[Text, Form()] = "",
+    event: Annotated[Text, Form()] = "",
+) -> HTMLResponse:
+    """What the operation made of the lot shown (good, scrap, rework), or good quantity sent
+    on to the next operation (into stock after the last)."""
+    station = request.cookies.get(COOKIE) or None
+    command: ReportLotStep | TransferLot
+    try:
+        if kind == "send":
+            command = TransferLot(item, lot, operation, _amount("quantity", quantity))
+        else:
+            command = ReportLotStep(
+                item,
+                lot,
+                operation,
+                good=_amount("good", good),
+                scrap=_amount("scrap", scrap),
+                rework=_amount("rework", rework),
+            )
+    except InvalidInputError as error:
+        shown = services.station.lot_at(db, ctx, station, item, lot)
+        return _page(
+            request, db, ctx, user, None, ("refused", error.code, str(error)), 422, lot=shown
+        )
+    done = services.station.report_lot(db, ctx, station, command, event or None)
+    if done.error is not None:
+        refusal = ("refused", done.error.code, str(done.error))
+        return _page(request, db, ctx, user, None, refusal, 409, lot=done.lot)
+    said = ("ok", "lot_sent" if kind == "send" else "lot_reported", operation)
+    return _page(request, db, ctx, user, None, said, lot=done.lot)
+
+
+def _amount(field: str, text: str) -> Decimal:
+    """A quantity typed at the station: blank is none."""
+    return quantity(field, text.strip() or "0", allow_zero=True)
