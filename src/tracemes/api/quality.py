@@ -186,7 +186,7 @@ def _lot_json(lot: InspectionLot) -> dict[str, Any]:
             }
             for s in lot.samples
         ],
-        "verdict": lot.verdict,
+        "verdict": None if lot.verdict is None else inspection.verdict_as_dict(lot.verdict),
         "hold": lot.hold_code,
         "switching": None
         if lot.switching is None
@@ -203,15 +203,15 @@ def list_inspection_lots(db: Db, ctx: Reader, status: str | None = None) -> list
     """Inspection lots, newest first; `?status=open` is the inspector's list."""
     return [
         {
-            "number": row["number"],
-            "item": row["item"],
-            "lot": row["lot"],
-            "work_order": row["work_order"],
-            "operation": row["operation"],
-            "supplier": row["supplier"],
-            "lot_size": row["lot_size"],
-            "status": row["status"],
-            "created_at": row["created_at"],
+            "number": row.number,
+            "item": row.item,
+            "lot": row.lot,
+            "work_order": row.work_order,
+            "operation": row.operation,
+            "supplier": row.supplier,
+            "lot_size": row.lot_size,
+            "status": row.status,
+            "created_at": row.created_at,
         }
         for row in services.inspection.list_lots(db, ctx, status)
     ]
@@ -350,27 +350,27 @@ def nonconformances(db: Db, ctx: Reader, status: str | None = None) -> list[dict
     stopped, and its disposition once closed; `?status=open` or `closed` for one kind."""
     return [
         {
-            "hold": row["hold"],
-            "source": "inspection" if row["number"] else "hold",
-            "reason": row["reason"],
-            "raised_at": row["raised_at"],
-            "raised_by": row["raised_by"],
-            "inspection": row["number"],
-            "item": row["item"],
-            "lot": row["lot"],
-            "work_order": row["work_order"],
-            "operation": row["operation"],
-            "supplier": row["supplier"],
-            "decided_at": row["decided_at"],
-            "reasons": (row["verdict"] or {}).get("reasons", []) or [row["reason"]],
-            "shipped": (row["verdict"] or {}).get("shipped", []),
-            "held_units": row["held_units"] or 0,
-            "held_lots": row["held_lots"] or 0,
-            "status": "closed" if row["released_at"] else "open",
-            "disposition": row["disposition"],
-            "note": row["note"],
-            "closed_at": row["released_at"],
-            "closed_by": row["released_by"],
+            "hold": row.hold,
+            "source": "inspection" if row.inspection else "hold",
+            "reason": row.reason,
+            "raised_at": row.raised_at,
+            "raised_by": row.raised_by,
+            "inspection": row.inspection,
+            "item": row.item,
+            "lot": row.lot,
+            "work_order": row.work_order,
+            "operation": row.operation,
+            "supplier": row.supplier,
+            "decided_at": row.decided_at,
+            "reasons": list(row.reasons),
+            "shipped": list(row.shipped),
+            "held_units": row.held_units,
+            "held_lots": row.held_lots,
+            "status": "closed" if row.released_at else "open",
+            "disposition": row.disposition,
+            "note": row.note,
+            "closed_at": row.released_at,
+            "closed_by": row.released_by,
         }
         for row in services.inspection.nonconformances(db, ctx, status)
     ]
