@@ -122,6 +122,7 @@ def lots_by_day(
 
 def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> list[Any]:
     """The defect code lists of failed steps that ended in [start, end)."""
+    # Untyped on purpose for now: a step-run read, which the rollup tables replace.
     return list(
         conn.execute(
             sa.select(step_runs.c.defects).where(
@@ -217,6 +218,8 @@ def measured(
 ) -> list[tuple[str, dict[str, Any]]]:
     """(serial, measurements) of an item's steps at an operation that ended in [start, end)
     with something measured, in the order they ended."""
+    # The measurements stay a dict: a step run's JSON column of whatever the routing's
+    # checks measured (characteristic code -> value), read by the code the chart asks for.
     rows = conn.execute(
         sa.select(units.c.serial, step_runs.c.measurements)
         .select_from(
