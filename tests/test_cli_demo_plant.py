@@ -188,11 +188,11 @@ def test_the_demo_inspector_has_a_receipt_and_the_welded_packs_waiting(db: Engin
 
     waiting = services.inspection.list_lots(db, ctx, "open")
 
-    assert {(row["lot"], row["operation"]) for row in waiting} == {
+    assert {(row.lot, row.operation) for row in waiting} == {
         ("C2611-B", None),
         (None, "OP20"),
     }
-    (patrol,) = [row for row in waiting if row["operation"] == "OP20"]
-    lot = services.inspection.get_lot(db, ctx, patrol["number"])
+    (patrol,) = [row for row in waiting if row.operation == "OP20"]
+    lot = services.inspection.get_lot(db, ctx, patrol.number)
     assert lot.work_order == summary.work_order_codes[0]
     assert lot.units == tuple(s for s in summary.serials if s.startswith("BP"))[:8]

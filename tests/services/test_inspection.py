@@ -48,7 +48,7 @@ def plant(db: Engine, ctx: Context) -> Plant:
 def _receive(db: Engine, ctx: Context, lot: str) -> str:
     services.lots.receive(db, ctx, "CELL", lot, 1000, supplier="Lishen")
     (opened,) = [
-        row["number"] for row in services.inspection.list_lots(db, ctx, "open") if row["lot"] == lot
+        row.number for row in services.inspection.list_lots(db, ctx, "open") if row.lot == lot
     ]
     return str(opened)
 
@@ -86,7 +86,7 @@ def test_two_dents_in_80_are_accepted(db: Engine, ctx: Context, plant: Plant) ->
     decided = services.inspection.decide(db, ctx, number)
     assert decided.status == "accepted"
     assert decided.verdict is not None
-    assert decided.verdict["defectives"] == {"critical": 0, "major": 2, "minor": 1}
+    assert decided.verdict.defectives == {"critical": 0, "major": 2, "minor": 1}
     assert services.lots.get(db, ctx, "CELL", "C-9").status == "available"
 
 
@@ -110,7 +110,7 @@ def test_a_rejected_lot_is_held_with_the_units_it_went_into_and_cannot_be_bound(
     decided = services.inspection.decide(db, ctx, number)  # 3 majors reach Re: no need for 80
     assert decided.status == "rejected"
     assert decided.verdict is not None
-    assert decided.verdict["reasons"] == ["major: 3 defective in 80 (Re 3)"]
+    assert decided.verdict.reasons == ("major: 3 defective in 80 (Re 3)",)
     assert decided.hold_code is not None
     hold = services.holds.get(db, ctx, decided.hold_code)
     assert hold.lots == (("CELL", "C-10"),)
@@ -216,7 +216,7 @@ def test_a_final_inspection_samples_an_orders_finished_units_and_holds_them_when
     assert empty.value.code == "nothing_to_inspect"
     bikes = _finished_bikes(db, ctx, plant, 3)  # the order completes: FQC opens by itself
     (opened,) = services.inspection.list_lots(db, ctx, "open")
-    lot = services.inspection.get_lot(db, ctx, opened["number"])
+    lot = services.inspection.get_lot(db, ctx, opened.number)
     assert (lot.number, lot.work_order, lot.lot_size, lot.sample_size) == (
         "FQC20260316-001",
         "WO-BIKE",
@@ -259,8 +259,8 @@ def test_a_suppliers_next_lot_shows_where_the_switching_rules_stand(
     assert third.switching.severity.value == "tightened"
     assert third.sample_size == 80  # still the normal plan
     services.lots.receive(db, ctx, "CELL", "C-34", 1000, supplier="Hengda")
-    (other,) = [r for r in services.inspection.list_lots(db, ctx, "open") if r["lot"] == "C-34"]
-    hengda = services.inspection.get_lot(db, ctx, other["number"]).switching
+    (other,) = [r for r in services.inspection.list_lots(db, ctx, "open") if r.lot == "C-34"]
+    hengda = services.inspection.get_lot(db, ctx, other.number).switching
     assert hengda is not None
     assert hengda.severity.value == "normal"
 
@@ -277,7 +277,7 @@ def test_an_order_that_completes_opens_its_final_inspection_by_itself(
     build_pack(db, ctx, plant.packs[1])
     build_bike(db, ctx, plant.bikes[1], plant.packs[1], 2)
     (opened,) = services.inspection.list_lots(db, ctx, "open")
-    assert (opened["work_order"], opened["lot_size"]) == ("WO-BIKE", 2)
+    assert (opened.work_order, opened.lot_size) == ("WO-BIKE", 2)
     assert services.work_orders.get(db, ctx, "WO-BIKE").order.status == "completed"
 
 
@@ -306,7 +306,7 @@ def test_a_second_final_inspection_takes_only_units_not_inspected_yet(
         build_pack(db, ctx, plant.packs[n - 1])
         build_bike(db, ctx, plant.bikes[n - 1], plant.packs[n - 1], n)
     (opened,) = services.inspection.list_lots(db, ctx, "open")
-    second = services.inspection.get_lot(db, ctx, opened["number"])
+    second = services.inspection.get_lot(db, ctx, opened.number)
     assert (second.lot_size, second.units) == (2, tuple(plant.bikes[1:]))
     services.inspection.record(db, ctx, second.number, [(uuid.uuid4().hex, 1, {}, ["BRAKE"])])
     rejected = services.inspection.decide(db, ctx, second.number)
@@ -408,7 +408,7 @@ def test_a_rejected_in_process_inspection_stops_its_units_and_what_they_went_int
     assert refused.error is not None
     assert refused.error.code == "unit_on_hold"
     (record,) = services.inspection.nonconformances(db, ctx)
-    assert (record["number"], record["operation"]) == (lot.number, "P10")
+    assert (record.inspection, record.operation) == (lot.number, "P10")
 
 
 def test_an_in_process_plan_names_an_operation_of_the_items_routing(
@@ -463,7 +463,7 @@ def test_two_inspectors_opening_the_same_inspection_at_once_get_one_lot(
     racer.join(timeout=30)
     assert outcome == ["inspection_open"]
     (opened,) = services.inspection.list_lots(db, ctx, "open")
-    assert opened["number"] == first
+    assert opened.number == first
 
 
 def test_units_come_back_to_inspection_only_when_their_rejection_was_not_used_as_is(
@@ -510,10 +510,8 @@ def test_nonconformances_are_listed_open_or_closed_and_only_the_tenants(
     held = services.holds.place(db, ctx, "complaint", lots=[("CELL", "C-1")])
     kept = services.holds.place(db, ctx, "line finding", lots=[("CELL", "C-2")])
     services.holds.release(db, ctx, held.code, "use_as_is")
-    assert [r["hold"] for r in services.inspection.nonconformances(db, ctx, "open")] == [kept.code]
-    assert [r["hold"] for r in services.inspection.nonconformances(db, ctx, "closed")] == [
-        held.code
-    ]
+    assert [r.hold for r in services.inspection.nonconformances(db, ctx, "open")] == [kept.code]
+    assert [r.hold for r in services.inspection.nonconformances(db, ctx, "closed")] == [held.code]
     assert services.inspection.open_nonconformances(db, ctx) == 1
     assert services.inspection.nonconformances(db, other_ctx) == []
     assert services.inspection.open_nonconformances(db, other_ctx) == 0
@@ -541,17 +539,17 @@ def test_a_rejection_names_the_units_already_shipped_for_a_recall(db: Engine, ct
     services.inspection.record(db, ctx, number, _samples(range(1, 2), {1: ["SWELL"]}))
     incoming = services.inspection.decide(db, ctx, number)
     assert incoming.verdict is not None
-    assert incoming.verdict["shipped"] == [bike]
+    assert incoming.verdict.shipped == (bike,)
     assert incoming.hold_code is not None
     assert services.holds.get(db, ctx, incoming.hold_code).units == (plant.packs[1],)
     services.inspection.record(db, ctx, patrol.number, [(uuid.uuid4().hex, 1, {}, ["SWELL"])])
     in_process = services.inspection.decide(db, ctx, patrol.number)
     assert in_process.verdict is not None
-    assert in_process.verdict["shipped"] == [bike]
+    assert in_process.verdict.shipped == (bike,)
     assert in_process.hold_code is not None
     assert services.holds.get(db, ctx, in_process.hold_code).units == (plant.packs[1],)
     (record, _) = services.inspection.nonconformances(db, ctx)
-    assert record["verdict"]["shipped"] == [bike]
+    assert record.shipped == (bike,)
 
 
 def test_inspected_values_are_charted_lot_after_lot_with_the_plans_limits(

@@ -21,9 +21,7 @@ def _inspect(
     db: Engine, ctx: Context, lot: str, supplier: str, dents: list[int], count: int
 ) -> None:
     services.lots.receive(db, ctx, "CELL", lot, 1000, supplier=supplier)
-    (number,) = [
-        r["number"] for r in services.inspection.list_lots(db, ctx, "open") if r["lot"] == lot
-    ]
+    (number,) = [r.number for r in services.inspection.list_lots(db, ctx, "open") if r.lot == lot]
     samples: list[tuple[str, int, dict[str, object], list[str]]] = [
         (uuid.uuid4().hex, i, {}, ["DENT"] if i in dents else []) for i in range(1, count + 1)
     ]

@@ -628,10 +628,9 @@ def test_an_inspector_on_a_phone_rejects_a_cell_lot_sample_by_sample(demo: Serve
         try:
             ctx = Context(tenant_id=services.tenants.get(db, "DEMO").id, user_id=None, now=DEMO_NOW)
             assert services.lots.get(db, ctx, "CELL-21700", "C2611-B").status == "on_hold"
-            (decided,) = [
-                r for r in services.inspection.list_lots(db, ctx) if r["lot"] == "C2611-B"
-            ]
-            hold = services.holds.get(db, ctx, decided["hold_code"])
+            (decided,) = [r for r in services.inspection.list_lots(db, ctx) if r.lot == "C2611-B"]
+            assert decided.hold_code is not None
+            hold = services.holds.get(db, ctx, decided.hold_code)
             assert len(hold.units) >= 2  # packs 7 and 8 were built from C2611-B, and their bikes
             # The nonconformance: the engineer returns the lot to the supplier.
             page.goto(f"{demo.base}/quality")

@@ -217,7 +217,7 @@ def test_a_suppliers_lots_get_a_p_chart(db: Engine, ctx: Context, inspector: Tes
     inspector.post(f"/quality/inspections/{first}/samples", data={"index": "1", "defect": "SWELL"})
     inspector.post(f"/quality/inspections/{first}/decide")
     services.lots.receive(db, ctx, "CELL", "C-8", 500, supplier="Lishen")
-    (second,) = [r["number"] for r in services.inspection.list_lots(db, ctx, "open")]
+    (second,) = [r.number for r in services.inspection.list_lots(db, ctx, "open")]
     clean: list[tuple[str, int, dict[str, object], list[str]]] = [
         (uuid.uuid4().hex, i, {"voltage_v": 3.6}, []) for i in range(1, 51)
     ]
@@ -306,7 +306,7 @@ def test_a_rejection_shows_the_units_already_shipped_to_recall(
     plant = make_plant(db, ctx, bikes=1, packs=1)
     services.inspection.put_plan(db, ctx, "IQC-CELL", "CELL", "incoming", [], DEFECTS, "II", "1.0")
     services.lots.receive(db, ctx, "CELL", "C-10", 100, supplier="Lishen")
-    (number,) = [r["number"] for r in services.inspection.list_lots(db, ctx, "open")]
+    (number,) = [r.number for r in services.inspection.list_lots(db, ctx, "open")]
     build_pack(db, ctx, plant.packs[0], lot="C-10")
     bike = plant.bikes[0]
     build_bike(db, ctx, bike, plant.packs[0], 1)

@@ -344,9 +344,7 @@ def _receipts(db: Engine, ctx: Context) -> None:
         serials = [f"{prefix}{n:04d}" for n in range(1, 13)]
         services.lots.receive_serials(db, ctx, item, serials, supplier, lot, received)
     (accepted,) = [
-        row["number"]
-        for row in services.inspection.list_lots(db, ctx, "open")
-        if row["lot"] == "C2611-A"
+        row.number for row in services.inspection.list_lots(db, ctx, "open") if row.lot == "C2611-A"
     ]
     samples: list[tuple[str, int, dict[str, object], list[str]]] = [
         (f"demo-iqc-{n}", n, {"voltage_v": 3.60 + (n % 7) / 100, "ir_mohm": 14 + n % 3}, [])

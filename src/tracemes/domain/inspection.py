@@ -13,6 +13,7 @@ the major class.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -249,6 +250,93 @@ def verdict(plan: InspectionPlan, plans: Sequence[ClassPlan], samples: Sequence[
             code="inspection_incomplete",
         )
     return Verdict(True, defectives, ())
+
+
+@dataclass(frozen=True, slots=True)
+class LotVerdict:
+    """The decision as kept with a decided lot (and told in its ledger line): defective
+    items per class name, the reasons of a rejection, and for a rejected lot the finished
+    units it reached that had already shipped (None on an accepted lot, whose record has
+    no such entry)."""
+
+    accepted: bool
+    defectives: Mapping[str, int]
+    reasons: tuple[str, ...]
+    shipped: tuple[str, ...] | None = None
+
+    def defective(self, defect_class: DefectClass) -> int:
+        """Defective items found in one class."""
+        return self.defectives.get(defect_class.value, 0)
+
+
+def lot_verdict(decided: Verdict, shipped: Sequence[str] | None = None) -> LotVerdict:
+    """A verdict as it is kept with its lot; `shipped` only for a rejection."""
+    return LotVerdict(
+        accepted=decided.accepted,
+        defectives={c.value: n for c, n in decided.defectives.items()},
+        reasons=decided.reasons,
+        shipped=None if shipped is None else tuple(shipped),
+    )
+
+
+def verdict_as_dict(verdict: LotVerdict) -> dict[str, object]:
+    """The verdict as stored, as the ledger tells it and as the API shows it."""
+    stored: dict[str, object] = {
+        "accepted": verdict.accepted,
+        "defectives": dict(verdict.defectives),
+        "reasons": list(verdict.reasons),
+    }
+    if verdict.shipped is not None:
+        stored["shipped"] = list(verdict.shipped)
+    return stored
+
+
+def verdict_from_dict(stored: Mapping[str, Any]) -> LotVerdict:
+    """A verdict as `verdict_as_dict` wrote it."""
+    shipped = stored.get("shipped")
+    return LotVerdict(
+        accepted=bool(stored["accepted"]),
+        defectives={str(c): int(n) for c, n in (stored.get("defectives") or {}).items()},
+        reasons=tuple(stored.get("reasons") or ()),
+        shipped=None if shipped is None else tuple(shipped),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LotSummary:
+    """One line of the list of inspection lots: what is inspected, where, and how it
+    stands."""
+
+    number: str
+    item: str
+    lot: str | None  # a received lot's number
+    work_order: str | None  # final and in-process inspection: the order
+    operation: str | None  # in-process inspection: where
+    supplier: str | None
+    lot_size: int
+    status: str
+    hold_code: str | None  # a rejected lot: the hold it raised
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def switching_lot(
+    plan: InspectionPlan,
+    plans: Sequence[ClassPlan],
+    lot_size: int,
+    accepted: bool,
+    verdict: LotVerdict | None,
+) -> sampling.LotResult:
+    """A decided lot as the switching rules count it: by its major class plan (Ac 0
+    without one), with the plan one AQL step tighter and the major defectives found for
+    the switching score."""
+    major = next((p for p in plans if p.defect_class is DefectClass.MAJOR), None)
+    tighter = None
+    if plan.aql_major is not None and lot_size >= 2:
+        letter = sampling.code_letter(lot_size, plan.level)
+        tighter = sampling.tighter_ac(letter, plan.aql_major)
+    found = verdict.defective(DefectClass.MAJOR) if verdict else 0
+    return sampling.LotResult(accepted, major.ac if major else 0, tighter, found)
 
 
 def next_index(size: int, samples: Sequence[Sample]) -> int | None:

@@ -7,13 +7,15 @@ positions. Its arrows are followed as the standard says: to the first plan below
 above (up), and the plan's sample size is then that of the row it is found in; a sample
 as large as the lot means inspecting every item.
 
-Switching rules (clause 9) are kept per supplier and item by `Switching`.
+Switching rules (clause 9) are kept per supplier and item by `Switching`; `switching`
+runs them over a supplier's decided lots.
 
 Tightened and reduced inspection (Tables 2-B, 2-C) are not given yet: their cells have not
 been checked against the printed tables, and a sampling plan must be right by the standard.
 """
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -219,13 +221,15 @@ class Switching:
     accepted), as far back as the rules look. `score` is the switching score of 9.3.3,
     counted on normal inspection. `stopped` means inspection is discontinued (9.4): five
     lots not accepted while on tightened inspection; it resumes on tightened only when the
-    supplier has acted (`resume`)."""
+    supplier has acted (`resume`). `why` says which rule made the last switch ("" when the
+    last lot switched nothing); it is an explanation, not part of the state."""
 
     severity: Severity = Severity.NORMAL
     recent: tuple[bool, ...] = ()
     score: int = 0
     rejected_on_tightened: int = 0
     stopped: bool = False
+    why: str = field(default="", compare=False)
 
     def after(
         self, accepted: bool, plan_ac: int, tighter: int | None = None, found: int = 0
@@ -242,20 +246,29 @@ class Switching:
         if self.severity is Severity.NORMAL:
             recent = (*self.recent, accepted)[-5:]
             if recent.count(False) >= 2:  # 2 of 5 or fewer consecutive lots not accepted
-                return Switching(Severity.TIGHTENED)
+                first = recent.index(False)
+                return Switching(
+                    Severity.TIGHTENED,
+                    why=f"2 of {len(recent) - first} consecutive lots not accepted (9.3.1)",
+                )
             score = _score(self.score, accepted, plan_ac, tighter, found)
             return Switching(Severity.NORMAL, recent, score)
         if self.severity is Severity.TIGHTENED:
             rejected = self.rejected_on_tightened + (0 if accepted else 1)
             if rejected >= 5:
-                return replace(self, rejected_on_tightened=rejected, stopped=True, recent=())
+                why = "5 lots not accepted on tightened inspection (9.4)"
+                return replace(
+                    self, rejected_on_tightened=rejected, stopped=True, recent=(), why=why
+                )
             recent = (*self.recent, accepted) if accepted else ()
             if len(recent) >= 5:  # 5 consecutive lots accepted
-                return Switching(Severity.NORMAL)
+                why = "5 consecutive lots accepted on tightened inspection (9.3.2)"
+                return Switching(Severity.NORMAL, why=why)
             return Switching(Severity.TIGHTENED, recent, 0, rejected)
         if not accepted:  # reduced: a lot not accepted goes back to normal
-            return Switching(Severity.NORMAL)
-        return replace(self, recent=(*self.recent, True)[-5:])
+            why = "a lot not accepted on reduced inspection (9.3.4)"
+            return Switching(Severity.NORMAL, why=why)
+        return replace(self, recent=(*self.recent, True)[-5:], why="")
 
     def may_reduce(self, steady_production: bool, approved: bool) -> bool:
         """Whether normal may switch to reduced (9.3.3): a score of at least 30, steady
@@ -266,11 +279,36 @@ class Switching:
 
     def reduce(self) -> "Switching":
         """Switch to reduced inspection where `may_reduce` holds."""
-        return Switching(Severity.REDUCED)
+        return Switching(Severity.REDUCED, why="switching score of 30 or more, approved (9.3.3)")
 
     def resume(self) -> "Switching":
         """After the supplier's corrective action, inspection resumes on tightened."""
-        return Switching(Severity.TIGHTENED)
+        return Switching(Severity.TIGHTENED, why="corrective action taken (9.4)")
+
+
+@dataclass(frozen=True, slots=True)
+class LotResult:
+    """One decided lot as the switching rules count it: accepted or not, the acceptance
+    number of the plan it was inspected by, that of the plan one AQL step tighter for the
+    same code letter (`tighter_ac`; None where there is none), and the nonconforming items
+    found in its sample. The last two only count toward the switching score."""
+
+    accepted: bool
+    ac: int
+    tighter_ac: int | None = None
+    found: int = 0
+
+
+def switching(lots: Iterable[LotResult], start: Switching | None = None) -> Switching:
+    """Where a supplier's item stands after these lots, oldest first, from `start` (normal
+    inspection by default). Lots after a discontinuation change nothing: inspection
+    resumes only after corrective action, which no lot result shows."""
+    state = start or Switching()
+    for lot in lots:
+        if state.stopped:
+            break
+        state = state.after(lot.accepted, lot.ac, lot.tighter_ac, lot.found)
+    return state
 
 
 def _score(score: int, accepted: bool, ac: int, tighter_ac: int | None, found: int) -> int:

@@ -8,7 +8,6 @@ built from it moves on.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
@@ -18,13 +17,22 @@ from tracemes.domain import sampling
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.event_types import EventType
-from tracemes.domain.inspection import ClassPlan, InspectionPlan, Sample, Stage
+from tracemes.domain.holds import Nonconformance
+from tracemes.domain.inspection import (
+    ClassPlan,
+    InspectionPlan,
+    LotSummary,
+    LotVerdict,
+    Sample,
+    Stage,
+)
 from tracemes.domain.lots import Lot
 from tracemes.domain.sampling import Switching
 from tracemes.domain.trace import AffectedUnit, Location
 from tracemes.domain.units import GONE, UnitStatus
 from tracemes.services import holds as services_holds
 from tracemes.services.context import Context
+from tracemes.store.inspection import LotRow
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 IN_PROCESS = Stage.IN_PROCESS.value
@@ -45,7 +53,7 @@ class InspectionLot:
     class_plans: tuple[ClassPlan, ...]
     status: str
     samples: tuple[Sample, ...]
-    verdict: Mapping[str, Any] | None
+    verdict: LotVerdict | None
     hold_code: str | None
     switching: Switching | None = None  # for a supplier's lot: where the rules stand
     operation: str | None = None  # in-process inspection: where
@@ -268,65 +276,57 @@ def _open_for_order(
     return number
 
 
-def _lot(conn: Connection, ctx: Context, number: str, lock: bool = False) -> dict[str, Any]:
+def _lot(conn: Connection, ctx: Context, number: str, lock: bool = False) -> LotRow:
     row = store.inspection.get_lot(conn, ctx.tenant_id, number, lock)
     if row is None:
         raise NotFoundError("inspection lot", number)
     return row
 
 
-def _switching(conn: Connection, ctx: Context, row: Mapping[str, Any]) -> Switching | None:
+def _switching(conn: Connection, ctx: Context, row: LotRow) -> Switching | None:
     """The switching state for this lot's supplier and item, from the lots decided before
     it was opened (clause 9). The state is shown; the plan stays normal while the
     tightened and reduced tables are not available."""
-    if row["lot_id"] is None or not row["supplier"]:
+    if row.lot_id is None or not row.supplier:
         return None
-    state = Switching()
     earlier = store.inspection.decided_before(
-        conn, ctx.tenant_id, row["item_id"], row["supplier"], row["id"], row["created_at"]
+        conn, ctx.tenant_id, row.item_id, row.supplier, row.id, row.created_at
     )
-    for lot in earlier:
-        if state.stopped:
-            break
-        plan = domain.inspection.plan_from_dict(lot["plan"])
-        major = next((p for p in lot["class_plans"] if p["class"] == "major"), None)
-        tighter = None
-        if plan.aql_major is not None and lot["lot_size"] >= 2:
-            letter = sampling.code_letter(lot["lot_size"], plan.level)
-            tighter = sampling.tighter_ac(letter, plan.aql_major)
-        found = int(((lot["verdict"] or {}).get("defectives") or {}).get("major", 0))
-        state = state.after(lot["status"] == ACCEPTED, major["ac"] if major else 0, tighter, found)
-    return state
+    return sampling.switching(
+        domain.inspection.switching_lot(
+            lot.plan, lot.class_plans, lot.lot_size, lot.accepted, lot.verdict
+        )
+        for lot in earlier
+    )
 
 
 def _view(
-    row: Mapping[str, Any], switching: Switching | None = None, serials: Sequence[str] = ()
+    row: LotRow, switching: Switching | None = None, serials: Sequence[str] = ()
 ) -> InspectionLot:
-    plan: InspectionPlan = row["plan"]
     return InspectionLot(
-        number=row["number"],
-        plan=plan,
-        item_code=plan.item_code,
-        lot=row["lot"],
-        work_order=row["work_order"],
-        supplier=row["supplier"],
-        lot_size=row["lot_size"],
-        class_plans=row["class_plans"],
-        status=row["status"],
-        samples=tuple(row["samples"]),
-        verdict=row["verdict"],
-        hold_code=row["hold_code"],
+        number=row.number,
+        plan=row.plan,
+        item_code=row.plan.item_code,
+        lot=row.lot,
+        work_order=row.work_order,
+        supplier=row.supplier,
+        lot_size=row.lot_size,
+        class_plans=row.class_plans,
+        status=row.status,
+        samples=row.samples,
+        verdict=row.verdict,
+        hold_code=row.hold_code,
         switching=switching,
-        operation=row["operation"],
+        operation=row.operation,
         units=tuple(serials),
-        opened_at=row["created_at"],
-        decided_at=row["decided_at"],
+        opened_at=row.created_at,
+        decided_at=row.decided_at,
     )
 
 
 def _full_view(conn: Connection, ctx: Context, number: str) -> InspectionLot:
     row = _lot(conn, ctx, number)
-    covered = store.inspection.lot_units(conn, ctx.tenant_id, row["id"])
+    covered = store.inspection.lot_units(conn, ctx.tenant_id, row.id)
     return _view(row, _switching(conn, ctx, row), [serial for _, serial, _ in covered])
 
 
@@ -339,7 +339,7 @@ def get_lot(db: Engine, ctx: Context, number: str) -> InspectionLot:
 
 def list_lots(
     db: Engine, ctx: Context, status: str | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[LotSummary]:
     """Inspection lots, newest first: all, or in one status (the inspector's list: open;
     `decided` for accepted and rejected ones), the newest `limit`."""
     with store.db.reading(db) as conn:
@@ -358,12 +358,12 @@ def record(
         row = _lot(conn, ctx, number, lock=True)
         known = store.inspection.known_events(conn, ctx.tenant_id, [s[0] for s in samples])
         fresh = [s for s in samples if s[0] not in known]
-        if fresh and row["status"] != OPEN:
+        if fresh and row.status != OPEN:
             raise ConflictError(
-                f"inspection lot {number} is already {row['status']}", code="inspection_decided"
+                f"inspection lot {number} is already {row.status}", code="inspection_decided"
             )
-        plan: InspectionPlan = row["plan"]
-        size = domain.inspection.sample_size(row["class_plans"])
+        plan = row.plan
+        size = domain.inspection.sample_size(row.class_plans)
         checked = [
             (
                 event_id,
@@ -383,9 +383,7 @@ def record(
             for event_id, index, measurements, defects in fresh
         ]
         if checked:
-            store.inspection.add_samples(
-                conn, ctx.tenant_id, row["id"], checked, ctx.user_id, ctx.now
-            )
+            store.inspection.add_samples(conn, ctx.tenant_id, row.id, checked, ctx.user_id, ctx.now)
         return _full_view(conn, ctx, number)
 
 
@@ -394,18 +392,16 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
     into. Deciding again answers the decision already taken."""
     with db.begin() as conn:
         row = _lot(conn, ctx, number, lock=True)
-        if row["status"] != OPEN:
+        if row.status != OPEN:
             return _full_view(conn, ctx, number)
-        plan: InspectionPlan = row["plan"]
-        verdict = domain.inspection.verdict(plan, row["class_plans"], row["samples"])
-        found = {c.value: n for c, n in verdict.defectives.items()}
-        summary = {"accepted": verdict.accepted, "defectives": found, "reasons": verdict.reasons}
-        hold_code = None
-        if not verdict.accepted:
-            hold_code, shipped = _reject(conn, ctx, row, "; ".join(verdict.reasons))
-            summary["shipped"] = shipped
+        decided = domain.inspection.verdict(row.plan, row.class_plans, row.samples)
+        hold_code, shipped = None, None
+        if not decided.accepted:
+            hold_code, shipped = _reject(conn, ctx, row, "; ".join(decided.reasons))
+        verdict = domain.inspection.lot_verdict(decided, shipped)
         status = ACCEPTED if verdict.accepted else REJECTED
-        store.inspection.decide(conn, ctx.tenant_id, row["id"], status, summary, hold_code, ctx.now)
+        store.inspection.decide(conn, ctx.tenant_id, row.id, status, verdict, hold_code, ctx.now)
+        summary = domain.inspection.verdict_as_dict(verdict)
         store.ledger.append(
             conn,
             ctx.event(
@@ -417,39 +413,37 @@ def decide(db: Engine, ctx: Context, number: str) -> InspectionLot:
         return _full_view(conn, ctx, number)
 
 
-def _reject(
-    conn: Connection, ctx: Context, row: Mapping[str, Any], why: str
-) -> tuple[str | None, list[str]]:
+def _reject(conn: Connection, ctx: Context, row: LotRow, why: str) -> tuple[str | None, list[str]]:
     """Hold what a rejected lot covers, and what it went into that is still in the factory:
     a received lot and every unit built from it; a work order's inspected units (for
     in-process inspection with whatever they went into since). Returns the hold's code and
     the finished units it reached that were already shipped: those are a recall."""
-    number, plan = row["number"], row["plan"]
+    number, plan = row.number, row.plan
     hold_ctx = replace(ctx, idempotency_key=None)
     still_here = services_holds.STILL_HERE
-    if row["lot"] is not None:  # one walk: what to hold and what already left
-        reached = store.trace.forward(conn, ctx.tenant_id, "lot", row["lot_id"])
+    if row.lot is not None and row.lot_id is not None:  # one walk: what to hold and what left
+        reached = store.trace.forward(conn, ctx.tenant_id, "lot", row.lot_id)
         hold = services_holds.place_in(
             conn,
             hold_ctx,
             f"rejected by incoming inspection {number}: {why}",
-            lots=[(plan.item_code, row["lot"])],
+            lots=[(plan.item_code, row.lot)],
             unit_ids=[unit_id for unit_id, a in reached if a.location in still_here],
         )
         return hold.code, _shipped(a for _, a in reached)
     here: dict[int, None] = {}  # ordered, without repeats
     shipped: list[str] = []
-    for unit_id, serial, status in store.inspection.lot_units(conn, ctx.tenant_id, row["id"]):
+    for unit_id, serial, status in store.inspection.lot_units(conn, ctx.tenant_id, row.id):
         above = store.trace.forward(conn, ctx.tenant_id, "unit", unit_id)
         gone = _shipped(a for _, a in above) if above else ([serial] if status == SHIPPED else [])
         shipped += gone
         if not gone and status not in GONE:
             here[unit_id] = None
-            if row["operation"] is not None:  # in-process: what it went into since
+            if row.operation is not None:  # in-process: what it went into since
                 here.update((holder, None) for holder, a in above if a.location in still_here)
     if not here:
         return None, sorted(set(shipped))
-    what = "final" if row["operation"] is None else f"in-process ({row['operation']})"
+    what = "final" if row.operation is None else f"in-process ({row.operation})"
     hold = services_holds.place_in(
         conn, hold_ctx, f"rejected by {what} inspection {number}: {why}", unit_ids=list(here)
     )
@@ -466,7 +460,7 @@ NCR_STATUSES = ("open", "closed")
 
 def nonconformances(
     db: Engine, ctx: Context, status: str | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[Nonconformance]:
     """The nonconformance records (all, or `open` or `closed` ones; the newest `limit`):
     every hold, each raised by a rejected inspection (with its reasons) or by hand (a
     customer complaint, a finding on the line, a recall), with what it stopped and, once

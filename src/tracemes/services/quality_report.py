@@ -5,7 +5,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
@@ -13,7 +12,6 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, store
 from tracemes.domain.board import ratio
 from tracemes.domain.characteristics import Characteristic
-from tracemes.domain.inspection import Sample, plan_from_dict
 from tracemes.domain.quality_report import DayQuality, ParetoBar, StepYield, SupplierQuality
 from tracemes.services.context import Context
 
@@ -46,17 +44,9 @@ def _period(
     return _Period(first, last, timezone, start, end)
 
 
-def _defective_samples(lot: dict[str, Any]) -> int:
+def _defective_samples(lot: store.quality.DecidedLot) -> int:
     """How many of a decided lot's sampled items were defective in any class."""
-    plan = plan_from_dict(lot["plan"])
-    return sum(
-        bool(
-            domain.inspection.defect_classes(
-                plan, Sample(index, {k: Decimal(v) for k, v in measured.items()}, tuple(codes))
-            )
-        )
-        for index, (measured, codes) in lot["samples"].items()
-    )
+    return sum(bool(domain.inspection.defect_classes(lot.plan, s)) for s in lot.samples)
 
 
 def _count_steps(tally: list[int], result: str, first_try: bool, n: int) -> None:
@@ -113,18 +103,18 @@ def report(
     defects: Counter[str] = Counter(code for codes in step_defects for code in codes or ())
     suppliers: dict[str, list[int]] = {}
     for lot in lots:
-        figures = suppliers.setdefault(lot["supplier"] or store.quality.NO_SUPPLIER, [0] * 5)
+        figures = suppliers.setdefault(lot.supplier or store.quality.NO_SUPPLIER, [0] * 5)
         figures[0] += 1
-        figures[1 if lot["status"] == "accepted" else 2] += 1
-        figures[3] += len(lot["samples"])
+        figures[1 if lot.status == "accepted" else 2] += 1
+        figures[3] += len(lot.samples)
         figures[4] += _defective_samples(lot)
-        defects.update(code for _, codes in lot["samples"].values() for code in codes)
+        defects.update(code for sample in lot.samples for code in sample.defects)
     return QualityReport(
         first_day=days.first,
         last_day=days.last,
         timezone=days.timezone,
         lots_decided=len(lots),
-        lots_accepted=sum(1 for lot in lots if lot["status"] == "accepted"),
+        lots_accepted=sum(1 for lot in lots if lot.status == "accepted"),
         steps=yields,
         rolled_throughput_yield=domain.quality_report.rolled_throughput_yield(yields),
         pareto=tuple(domain.quality_report.pareto(defects)),
@@ -310,10 +300,10 @@ def supplier_p_chart(
             for lot in store.quality.decided_lots(
                 conn, ctx.tenant_id, days.start, days.end, supplier
             )
-            if lot["samples"]
+            if lot.samples
         ]
-    numbers = [lot["number"] for lot in lots]
+    numbers = [lot.number for lot in lots]
     defectives = [_defective_samples(lot) for lot in lots]
-    sizes = [len(lot["samples"]) for lot in lots]
+    sizes = [len(lot.samples) for lot in lots]
     chart = domain.spc.p_chart(defectives, sizes) if len(numbers) >= 2 else None
     return SupplierChart(supplier, tuple(numbers), chart)

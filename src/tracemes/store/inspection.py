@@ -1,6 +1,7 @@
 """Inspection plans, inspection lots and the samples recorded on them."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -8,8 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.holds import Disposition
-from tracemes.domain.inspection import ClassPlan, DefectClass, InspectionPlan, Sample, Stage
+from tracemes.domain.holds import Disposition, Nonconformance
+from tracemes.domain.inspection import (
+    ClassPlan,
+    DefectClass,
+    InspectionPlan,
+    LotSummary,
+    LotVerdict,
+    Sample,
+    Stage,
+    verdict_as_dict,
+    verdict_from_dict,
+)
 from tracemes.domain.inspection import plan_as_dict as _plan_dict
 from tracemes.domain.inspection import plan_from_dict as _plan_of
 from tracemes.domain.units import GONE
@@ -28,6 +39,51 @@ from tracemes.store.schema import (
     users,
     work_orders,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LotRow:
+    """An inspection lot as stored: its plan and class plans as they were when it opened,
+    its subject (a received lot, or a work order's units), and the latest record of each
+    sample, in index order."""
+
+    id: int
+    number: str
+    item_id: int
+    lot_id: int | None
+    lot: str | None
+    work_order: str | None
+    operation: str | None
+    supplier: str | None
+    lot_size: int
+    plan: InspectionPlan
+    class_plans: tuple[ClassPlan, ...]
+    status: str
+    verdict: LotVerdict | None
+    hold_code: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    samples: tuple[Sample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedLot:
+    """An earlier decided lot, as the switching rules look back on it."""
+
+    accepted: bool
+    plan: InspectionPlan
+    class_plans: tuple[ClassPlan, ...]
+    lot_size: int
+    verdict: LotVerdict | None
+
+
+def _class_plans(stored: Sequence[Mapping[str, Any]]) -> tuple[ClassPlan, ...]:
+    """The class plans as `add_lot` stored them."""
+    return tuple(ClassPlan(DefectClass(p["class"]), p["n"], p["ac"], p["re"]) for p in stored)
+
+
+def _verdict(stored: Mapping[str, Any] | None) -> LotVerdict | None:
+    return None if stored is None else verdict_from_dict(stored)
 
 
 def put_plan(conn: Connection, tenant_id: int, plan: InspectionPlan, now: datetime) -> None:
@@ -153,9 +209,7 @@ def count_lots_starting(conn: Connection, tenant_id: int, prefix: str) -> int:
     )
 
 
-def get_lot(
-    conn: Connection, tenant_id: int, number: str, lock: bool = False
-) -> dict[str, Any] | None:
+def get_lot(conn: Connection, tenant_id: int, number: str, lock: bool = False) -> LotRow | None:
     """An inspection lot with its plan, class plans, subject lot and the latest record of
     each sample; `lock` keeps it for this transaction (PostgreSQL)."""
     query = (
@@ -191,26 +245,44 @@ def get_lot(
     ):
         measurements = {code: Decimal(value) for code, value in measured.items()}
         samples[index] = Sample(index, measurements, tuple(defects))  # the latest counts
-    return {
-        **row,
-        "plan": _plan_of(row["plan"]),
-        "class_plans": tuple(
-            ClassPlan(DefectClass(p["class"]), p["n"], p["ac"], p["re"]) for p in row["class_plans"]
-        ),
-        "samples": [samples[i] for i in sorted(samples)],
-    }
+    return LotRow(
+        id=row["id"],
+        number=row["number"],
+        item_id=row["item_id"],
+        lot_id=row["lot_id"],
+        lot=row["lot"],
+        work_order=row["work_order"],
+        operation=row["operation"],
+        supplier=row["supplier"],
+        lot_size=int(row["lot_size"]),
+        plan=_plan_of(row["plan"]),
+        class_plans=_class_plans(row["class_plans"]),
+        status=row["status"],
+        verdict=_verdict(row["verdict"]),
+        hold_code=row["hold_code"],
+        created_at=row["created_at"],
+        decided_at=row["decided_at"],
+        samples=tuple(samples[i] for i in sorted(samples)),
+    )
 
 
 def list_lots(
     conn: Connection, tenant_id: int, status: str | None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[LotSummary]:
     """Inspection lots, newest first, in one status (`decided`: not open) or all."""
     query = (
         sa.select(
-            inspection_lots,
+            inspection_lots.c.number,
             items.c.code.label("item"),
             lots.c.lot.label("lot"),
             work_orders.c.code.label("work_order"),
+            inspection_lots.c.operation,
+            inspection_lots.c.supplier,
+            inspection_lots.c.lot_size,
+            inspection_lots.c.status,
+            inspection_lots.c.hold_code,
+            inspection_lots.c.created_at,
+            inspection_lots.c.decided_at,
         )
         .select_from(
             inspection_lots.join(items, inspection_lots.c.item_id == items.c.id)
@@ -224,7 +296,22 @@ def list_lots(
         query = query.where(inspection_lots.c.status != "open")
     elif status:
         query = query.where(inspection_lots.c.status == status)
-    return [dict(row) for row in conn.execute(query.limit(limit)).mappings()]
+    return [
+        LotSummary(
+            number=row.number,
+            item=row.item,
+            lot=row.lot,
+            work_order=row.work_order,
+            operation=row.operation,
+            supplier=row.supplier,
+            lot_size=int(row.lot_size),
+            status=row.status,
+            hold_code=row.hold_code,
+            created_at=row.created_at,
+            decided_at=row.decided_at,
+        )
+        for row in conn.execute(query.limit(limit))
+    ]
 
 
 def _at(operation: str | None) -> sa.ColumnElement[bool]:
@@ -354,7 +441,7 @@ def decide(
     tenant_id: int,
     lot_row_id: int,
     status: str,
-    verdict: dict[str, Any],
+    verdict: LotVerdict,
     hold_code: str | None,
     now: datetime,
 ) -> None:
@@ -362,13 +449,15 @@ def decide(
     conn.execute(
         sa.update(inspection_lots)
         .where(inspection_lots.c.tenant_id == tenant_id, inspection_lots.c.id == lot_row_id)
-        .values(status=status, verdict=verdict, hold_code=hold_code, decided_at=now)
+        .values(
+            status=status, verdict=verdict_as_dict(verdict), hold_code=hold_code, decided_at=now
+        )
     )
 
 
 def nonconformances(
     conn: Connection, tenant_id: int, is_open: bool | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[Nonconformance]:
     """Every hold as a nonconformance record (only open or only closed ones when `is_open`
     says so), newest first: raised by a rejected inspection (with its lot and verdict) or
     by hand (its reason), who raised it, how many units and lots it stopped, and who closed
@@ -398,7 +487,7 @@ def nonconformances(
             closed_by.c.name.label("released_by"),
             holds.c.disposition,
             holds.c.note,
-            inspection_lots.c.number,
+            inspection_lots.c.number.label("inspection"),
             items.c.code.label("item"),
             lots.c.lot.label("lot"),
             work_orders.c.code.label("work_order"),
@@ -424,8 +513,30 @@ def nonconformances(
         .where(holds.c.tenant_id == tenant_id, *_released(is_open))
         .order_by(holds.c.created_at.desc(), holds.c.id.desc())
         .limit(limit)
-    ).mappings()
-    return [dict(row) for row in rows]
+    )
+    return [
+        Nonconformance(
+            hold=row.hold,
+            reason=row.reason,
+            raised_at=row.raised_at,
+            raised_by=row.raised_by,
+            held_units=int(row.held_units or 0),
+            held_lots=int(row.held_lots or 0),
+            released_at=row.released_at,
+            released_by=row.released_by,
+            disposition=row.disposition,
+            note=row.note,
+            inspection=row.inspection,
+            item=row.item,
+            lot=row.lot,
+            work_order=row.work_order,
+            operation=row.operation,
+            supplier=row.supplier,
+            decided_at=row.decided_at,
+            verdict=_verdict(row.verdict),
+        )
+        for row in rows
+    ]
 
 
 def _released(is_open: bool | None) -> list[sa.ColumnElement[bool]]:
@@ -447,7 +558,7 @@ def count_open_holds(conn: Connection, tenant_id: int) -> int:
 
 def decided_before(
     conn: Connection, tenant_id: int, item_id: int, supplier: str, lot_row_id: int, opened: datetime
-) -> list[dict[str, Any]]:
+) -> list[DecidedLot]:
     """A supplier's earlier inspection lots of an item, decided by the time this one was
     opened, oldest first: what the switching rules look back on."""
     rows = conn.execute(
@@ -467,5 +578,14 @@ def decided_before(
             inspection_lots.c.status != "open",
         )
         .order_by(inspection_lots.c.decided_at, inspection_lots.c.id)
-    ).mappings()
-    return [dict(row) for row in rows]
+    )
+    return [
+        DecidedLot(
+            accepted=status == "accepted",
+            plan=_plan_of(plan),
+            class_plans=_class_plans(class_plans),
+            lot_size=int(lot_size),
+            verdict=_verdict(verdict),
+        )
+        for status, verdict, class_plans, lot_size, plan in rows
+    ]

@@ -2,12 +2,15 @@
 inspection lots with their samples. Each is one query bounded by the tenant and the period."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from tracemes.domain.inspection import InspectionPlan, Sample, plan_from_dict
 from tracemes.store.schema import (
     inspection_lots,
     inspection_samples,
@@ -119,6 +122,7 @@ def lots_by_day(
 
 def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> list[Any]:
     """The defect code lists of failed steps that ended in [start, end)."""
+    # Untyped on purpose for now: a step-run read, which the rollup tables replace.
     return list(
         conn.execute(
             sa.select(step_runs.c.defects).where(
@@ -134,13 +138,25 @@ def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetim
 NO_SUPPLIER = "—"  # how lots received without a supplier are named in the figures
 
 
+@dataclass(frozen=True, slots=True)
+class DecidedLot:
+    """A decided inspection lot with the latest record of every sample, in the order the
+    samples were first recorded."""
+
+    number: str
+    supplier: str | None
+    status: str
+    plan: InspectionPlan
+    samples: tuple[Sample, ...]
+
+
 def decided_lots(
     conn: Connection,
     tenant_id: int,
     start: datetime,
     end: datetime,
     supplier: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[DecidedLot]:
     """Inspection lots decided in [start, end) (of one supplier when given; `NO_SUPPLIER`
     for lots without one), each with the latest record of every sample."""
     query = (
@@ -161,10 +177,10 @@ def decided_lots(
     if supplier is not None:
         named = sa.func.coalesce(inspection_lots.c.supplier, NO_SUPPLIER)
         query = query.where(named == supplier)
-    lots = [dict(row) for row in conn.execute(query).mappings()]
+    lots = list(conn.execute(query))
     if not lots:
         return []
-    samples: dict[int, dict[int, tuple[dict[str, str], list[str]]]] = {}
+    samples: dict[int, dict[int, Sample]] = {}
     for lot_id, index, measured, defects in conn.execute(
         sa.select(
             inspection_samples.c.inspection_lot_id,
@@ -174,14 +190,22 @@ def decided_lots(
         )
         .where(
             inspection_samples.c.tenant_id == tenant_id,
-            inspection_samples.c.inspection_lot_id.in_([lot["id"] for lot in lots]),
+            inspection_samples.c.inspection_lot_id.in_([lot.id for lot in lots]),
         )
         .order_by(inspection_samples.c.id)
     ):
-        samples.setdefault(lot_id, {})[index] = (measured, defects)  # the latest counts
-    for lot in lots:
-        lot["samples"] = samples.get(lot["id"], {})
-    return lots
+        values = {code: Decimal(value) for code, value in measured.items()}
+        samples.setdefault(lot_id, {})[index] = Sample(index, values, tuple(defects))  # latest
+    return [
+        DecidedLot(
+            number=lot.number,
+            supplier=lot.supplier,
+            status=lot.status,
+            plan=plan_from_dict(lot.plan),
+            samples=tuple(samples.get(lot.id, {}).values()),
+        )
+        for lot in lots
+    ]
 
 
 def measured(
@@ -194,6 +218,8 @@ def measured(
 ) -> list[tuple[str, dict[str, Any]]]:
     """(serial, measurements) of an item's steps at an operation that ended in [start, end)
     with something measured, in the order they ended."""
+    # The measurements stay a dict: a step run's JSON column of whatever the routing's
+    # checks measured (characteristic code -> value), read by the code the chart asks for.
     rows = conn.execute(
         sa.select(units.c.serial, step_runs.c.measurements)
         .select_from(
