@@ -41,7 +41,7 @@ import httpx2
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-import batch_scenario
+import lot_scenario
 from tracemes import services
 from tracemes.app import tune_collector
 from tracemes.domain.boms import BomLine
@@ -982,9 +982,9 @@ def _http_traces(
         figures[f"where_used.{finished}.http_max_ms"] = max(runs)
         figures[f"where_used.{finished}.response_mb"] = len(first.content) / 1e6
     runs = []
-    client.get(batch_scenario.HTTP_PATH).raise_for_status()
+    client.get(lot_scenario.HTTP_PATH).raise_for_status()
     for _ in range(repeats):
-        ms, response = timed(lambda: client.get(batch_scenario.HTTP_PATH))
+        ms, response = timed(lambda: client.get(lot_scenario.HTTP_PATH))
         response.raise_for_status()
         runs.append(ms)
     figures["batch.where_used.http_ms"] = statistics.median(runs)
@@ -1064,14 +1064,14 @@ def run(kind: str, settings: Settings) -> dict[str, float]:
         figures.update(load_factory(db, target, plant, layout, rng))
         settle_lots(db, plant, used)
         count_finished(db, plant, layout.finished)
-        lots = batch_scenario.lots_for(settings.scale)
+        lots = lot_scenario.lots_for(settings.scale)
         log(f"{kind}: loading {lots:,} production lots raw (batch scenario)")
-        blades = batch_scenario.make_master_data(
+        blades = lot_scenario.make_master_data(
             db, plant.ctx, lots, plant.station_id["L1-S1"], plant.operator_ids[0]
         )
         loader = Loader(db, target.kind)
         try:
-            figures.update(batch_scenario.load(db, loader, blades, lots, rng, log))
+            figures.update(lot_scenario.load(db, loader, blades, lots, rng, log))
         finally:
             loader.finish(("lots", "batch_lots", "batch_steps", "bindings"))
         if kind == "postgres":
@@ -1088,7 +1088,7 @@ def run(kind: str, settings: Settings) -> dict[str, float]:
         tune_collector()
         log(f"{kind}: tracing in the service layer")
         figures.update(service_traces(db, plant, layout, sample, settings.repeats))
-        figures.update(batch_scenario.measure(db, plant.ctx, lots, settings.repeats))
+        figures.update(lot_scenario.measure(db, plant.ctx, lots, settings.repeats))
         log(f"{kind}: ingesting through services.shop_floor.record")
         figures.update(service_ingest(db, plant, settings.ingest_events))
         log(f"{kind}: over HTTP")

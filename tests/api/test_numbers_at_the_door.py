@@ -178,7 +178,7 @@ TOO_PRECISE = ["0.0000001"]
 @pytest.fixture
 def blade_client(db: Engine, ctx: Context, client: TestClient) -> TestClient:
     make_blade_plant(db, ctx)
-    services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    services.production_lots.open_lots(db, ctx, "WO-BLADE", [100])
     return client
 
 

@@ -106,7 +106,7 @@ def test_a_transfer_cards_qr_code_answers_with_its_lot_at_this_station(
     db: Engine, ctx: Context, scanner: TestClient
 ) -> None:
     make_blade_plant(db, ctx)
-    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    (lot,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [100])
 
     body = scan(scanner, f"https://mes.example.cn/lots/BLADE/{lot}")
 

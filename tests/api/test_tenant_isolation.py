@@ -103,7 +103,7 @@ def beta(db: Engine, ctx: Context, other_ctx: Context, acme_token: str) -> Itera
     services.work_orders.create(db, ctx, "BIKE", 5, "L1", code="WO-ACME")
     services.holds.place(db, ctx, "suspect screws", serials=["F-1"])
     make_blade_plant(db, ctx, blades=10, saws=1)
-    services.batches.open_lots(db, ctx, "WO-BLADE", [10])
+    services.production_lots.open_lots(db, ctx, "WO-BLADE", [10])
     defects = [{"code": "DENT", "name": "Dent", "class": "major"}]
     services.inspection.put_plan(db, ctx, "IQC-CELL", "CELL", "incoming", [], defects, "II", "1.0")
     services.lots.receive(db, ctx, "CELL", "C-9", 100)  # opens IQC20260316-001

@@ -6,8 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from tracemes.domain import batches
-from tracemes.domain.batches import (
+from tracemes.domain import production_lots
+from tracemes.domain.boms import Bom, BomLine
+from tracemes.domain.errors import DomainError
+from tracemes.domain.floor import Actor, Floor, LotState, ProductionLotState, plan
+from tracemes.domain.items import Tracking
+from tracemes.domain.production_lots import (
     ConsumeMaterial,
     MergeLots,
     ReportLotStep,
@@ -15,10 +19,6 @@ from tracemes.domain.batches import (
     SplitLot,
     TransferLot,
 )
-from tracemes.domain.boms import Bom, BomLine
-from tracemes.domain.errors import DomainError
-from tracemes.domain.floor import Actor, Floor, LotState, ProductionLotState, plan
-from tracemes.domain.items import Tracking
 from tracemes.domain.routings import Operation, Routing
 from tracemes.domain.shop_floor import apply, named, subjects
 from tracemes.domain.station import card_of, lot_operation
@@ -39,10 +39,10 @@ PLAN = plan(
 
 
 def a_lot(number: str = "BL1", quantity: int = 100, on_hold: bool = False) -> ProductionLotState:
-    lot = batches.start("BLADE", number, "WO-1", OPERATIONS, D(quantity))
+    lot = production_lots.start("BLADE", number, "WO-1", OPERATIONS, D(quantity))
     lot.on_hold = on_hold
     stock = LotState(int(number[2:]) if number[2:].isdigit() else 99, "BLADE", number, D(0))
-    return ProductionLotState(lot, stock, PLAN, batch_id=1, created_at=NOW)
+    return ProductionLotState(lot, stock, PLAN, row_id=1, created_at=NOW)
 
 
 def a_floor(*lots: ProductionLotState, taken: tuple[str, ...] = (), steel: int = 50) -> Floor:

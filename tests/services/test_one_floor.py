@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import accept, make_blade_plant, send
 from tracemes import services
-from tracemes.domain.batches import MergeLots, ReportLotStep, ShipLot, SplitLot, TransferLot
 from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.production_lots import MergeLots, ReportLotStep, ShipLot, SplitLot, TransferLot
 from tracemes.domain.step_runs import StartStep
 from tracemes.services.context import Context
 
@@ -37,13 +37,13 @@ def test_a_lot_split_off_and_finished_in_one_batch_keeps_what_went_into_stock(
     """The new lot's stock row is written once, as it stands at the end of the batch: the
     40 blades finished from it are in stock, not lost to a row stored empty."""
     make_blade_plant(db, ctx)
-    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    (lot,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [100])
     accept(db, ctx, SplitLot("BLADE", lot, "CUT", D(40), "RUSH"), *_finish("RUSH", 40))
-    rush = services.batches.get(db, ctx, "BLADE", "RUSH")
+    rush = services.production_lots.get(db, ctx, "BLADE", "RUSH")
     assert rush.stock == D(40)
     assert rush.finished == D(40)
     assert services.lots.get(db, ctx, "BLADE", "RUSH").remaining == D(40)
-    assert services.batches.get(db, ctx, "BLADE", lot).operations[0][2].in_process == D(60)
+    assert services.production_lots.get(db, ctx, "BLADE", lot).operations[0][2].in_process == D(60)
 
 
 def test_a_unit_and_a_shipment_draw_on_the_stock_a_batch_just_finished(
@@ -53,7 +53,7 @@ def test_a_unit_and_a_shipment_draw_on_the_stock_a_batch_just_finished(
     shipment in the same batch is refused because the saw took that blade."""
     plant = make_blade_plant(db, ctx, saws=1)
     (saw,) = plant.saws
-    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [10])
+    (lot,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [10])
     outcomes = send(
         db,
         ctx,
@@ -66,7 +66,7 @@ def test_a_unit_and_a_shipment_draw_on_the_stock_a_batch_just_finished(
     assert [o.error.code if o.error else None for o in outcomes] == [None] * 9 + [
         "quantity_balance"
     ]
-    view = services.batches.get(db, ctx, "BLADE", lot)
+    view = services.production_lots.get(db, ctx, "BLADE", lot)
     assert view.stock == D(0)
     assert [s[0] for s in view.shipments] == [D(9)]
     parts = services.trace.backward(db, ctx, saw).parts
@@ -79,7 +79,7 @@ def test_a_mixed_batch_asks_the_ledger_once_which_events_it_already_holds(
     """One event-id check for the whole batch, units and lots alike (two before: one per
     run of each kind)."""
     plant = make_blade_plant(db, ctx, saws=1)
-    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [10])
+    (lot,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [10])
     statements: list[str] = []
 
     def collect(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
@@ -107,7 +107,7 @@ def test_two_reports_on_one_lot_at_once_both_count(db: Engine, ctx: Context) -> 
     if db.dialect.name != "postgresql":
         pytest.skip("SQLite lets one writer in at a time: there is nothing to interleave")
     make_blade_plant(db, ctx)
-    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    (lot,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [100])
     barrier = threading.Barrier(2, timeout=10)
     met: set[int] = set()
 
@@ -134,16 +134,16 @@ def test_two_reports_on_one_lot_at_once_both_count(db: Engine, ctx: Context) -> 
     finally:
         sa.event.remove(db, "before_cursor_execute", meet)
     assert [o.error for o in outcomes] == [None, None]
-    assert services.batches.get(db, ctx, "BLADE", lot).operations[0][2].good == D(20)
+    assert services.production_lots.get(db, ctx, "BLADE", lot).operations[0][2].good == D(20)
 
 
 def test_a_lot_that_took_in_a_merge_finishes_all_it_holds(db: Engine, ctx: Context) -> None:
     """It used to fail with a server error: the lot row may not hold more than its quantity,
     which stayed what the lot started with."""
     make_blade_plant(db, ctx)
-    a, b = services.batches.open_lots(db, ctx, "WO-BLADE", [300, 200])
+    a, b = services.production_lots.open_lots(db, ctx, "WO-BLADE", [300, 200])
     accept(db, ctx, MergeLots("BLADE", b, "CUT", ((a, D(1)),)))
     for op in ("CUT", "GRIND", "COAT"):
         accept(db, ctx, ReportLotStep("BLADE", b, op, D(201)))
         accept(db, ctx, TransferLot("BLADE", b, op, D(201)))
-    assert services.batches.get(db, ctx, "BLADE", b).stock == D(201)
+    assert services.production_lots.get(db, ctx, "BLADE", b).stock == D(201)

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import make_blade_plant
 from tracemes import services, store
-from tracemes.domain.batches import ReportLotStep, TransferLot
+from tracemes.domain.production_lots import ReportLotStep, TransferLot
 from tracemes.domain.station import Meaning
 from tracemes.services.context import Context
 
@@ -18,7 +18,7 @@ D = Decimal
 @pytest.fixture
 def lot(db: Engine, ctx: Context) -> str:
     make_blade_plant(db, ctx)
-    (number,) = services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    (number,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [100])
     return number
 
 
@@ -46,7 +46,7 @@ def test_what_an_operation_made_is_booked_at_the_station_once(
     assert again.accepted
     assert again.lot is not None
     assert (again.lot.in_process, again.lot.waiting) == (D(15), D(80))
-    cut = services.batches.get(db, ctx, "BLADE", lot).operations[0][2]
+    cut = services.production_lots.get(db, ctx, "BLADE", lot).operations[0][2]
     assert (cut.good, cut.scrap) == (D(80), D(5))
     with store.db.reading(db) as conn:
         history = store.ledger.history(conn, ctx.tenant_id, [f"BLADE/{lot}"])
@@ -84,7 +84,7 @@ def test_a_report_beyond_what_is_in_process_is_refused_and_changes_nothing(
     assert refused.error.code == "quantity_balance"
     assert refused.lot is not None
     assert refused.lot.in_process == D(100)
-    assert services.batches.get(db, ctx, "BLADE", lot).operations[0][2].good == 0
+    assert services.production_lots.get(db, ctx, "BLADE", lot).operations[0][2].good == 0
 
 
 def test_another_companys_card_is_not_found(

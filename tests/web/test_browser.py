@@ -737,7 +737,7 @@ def blades(sqlite_template: Path, tmp_path: Path) -> Iterator[Served]:
     db = open_database(url)
     ctx = Context(tenant_id=services.tenants.get(db, "ACME").id, user_id=None, now=NOW)
     make_blade_plant(db, ctx)
-    services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    services.production_lots.open_lots(db, ctx, "WO-BLADE", [100])
     db.dispose()
     server = Served(url)
     server.start()

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from tests.factories import accept, make_blade_plant, token_for
 from tests.web.test_trace_page import BROWSER, sign_in
 from tracemes import services
-from tracemes.domain.batches import ReportLotStep, TransferLot
+from tracemes.domain.production_lots import ReportLotStep, TransferLot
 from tracemes.services.context import Context
 
 D = Decimal
@@ -22,7 +22,7 @@ D = Decimal
 def lot(db: Engine, ctx: Context) -> str:
     """BL0001 of 500 blades: 200 cut and sent on to grinding, 3 scrapped."""
     make_blade_plant(db, ctx)
-    (number,) = services.batches.open_lots(db, ctx, "WO-BLADE", [500])
+    (number,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [500])
     accept(
         db,
         ctx,

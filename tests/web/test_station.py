@@ -235,7 +235,7 @@ def test_a_transfer_card_opens_its_lot_to_report_and_send_on(
     db: Engine, ctx: Context, station: TestClient
 ) -> None:
     make_blade_plant(db, ctx)
-    (lot,) = services.batches.open_lots(db, ctx, "WO-BLADE", [100])
+    (lot,) = services.production_lots.open_lots(db, ctx, "WO-BLADE", [100])
 
     page = _scan(station, f"http://127.0.0.1:8000/lots/BLADE/{lot}")
     assert f"Lot {lot}" in page
@@ -260,7 +260,7 @@ def test_a_transfer_card_opens_its_lot_to_report_and_send_on(
         data={**form, "kind": "send", "event": "card-1-send", "quantity": "90"},
     )
     assert "Sent on from CUT" in sent.text
-    cut, grind, _ = services.batches.get(db, ctx, "BLADE", lot).operations
+    cut, grind, _ = services.production_lots.get(db, ctx, "BLADE", lot).operations
     assert (cut[2].good, cut[2].scrap, cut[2].in_process, grind[2].received) == (
         D(90),
         D(4),

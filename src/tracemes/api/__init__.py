@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
 
 from tracemes.api import (
-    batches,
     boms,
     events,
     holds,
     items,
     lines,
     lots,
+    production_lots,
     quality,
     routings,
     station,
@@ -93,7 +93,7 @@ for module in (
     lines,
     routings,
     work_orders,
-    batches,
+    production_lots,
     lots,
     events,
     station,
@@ -110,7 +110,6 @@ for module in (
 
 __all__ = [
     "PROBLEM_SCHEMA",
-    "batches",
     "boms",
     "document_problems",
     "events",
@@ -118,6 +117,7 @@ __all__ = [
     "items",
     "lines",
     "lots",
+    "production_lots",
     "quality",
     "router",
     "routings",

@@ -10,7 +10,10 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from tracemes import domain, services
 from tracemes.api.deps import Db, ShopFloor
 from tracemes.api.models import CountIn, EventTime, MeasuredFloat, Note, NumberIn, QuantityIn, Text
-from tracemes.domain.batches import (
+from tracemes.domain.errors import InvalidInputError
+from tracemes.domain.event_types import EventType
+from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
+from tracemes.domain.production_lots import (
     ConsumeMaterial,
     LotCommand,
     MergeLots,
@@ -19,9 +22,6 @@ from tracemes.domain.batches import (
     SplitLot,
     TransferLot,
 )
-from tracemes.domain.errors import InvalidInputError
-from tracemes.domain.event_types import EventType
-from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import Command
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.unit_events import ScrapUnit, ShipUnit

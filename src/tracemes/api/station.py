@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import services
-from tracemes.api.batches import TallyOut
 from tracemes.api.deps import Db, ShopFloor
 from tracemes.api.models import CharacteristicOut, DecimalText, Text
+from tracemes.api.production_lots import TallyOut
 from tracemes.services.station import StationLot, StationUnit
 
 router = APIRouter(prefix="/scans", tags=["shop floor"])

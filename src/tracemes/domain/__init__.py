@@ -1,7 +1,6 @@
 """Pure shop-floor rules and values: no I/O, no SQL, no HTTP, no clock."""
 
 from tracemes.domain import (
-    batches,
     board,
     boms,
     chain,
@@ -21,6 +20,7 @@ from tracemes.domain import (
     lines,
     lots,
     numbers,
+    production_lots,
     quality_report,
     routings,
     sampling,
@@ -43,7 +43,6 @@ from tracemes.domain import (
 )
 
 __all__ = [
-    "batches",
     "board",
     "boms",
     "chain",
@@ -63,6 +62,7 @@ __all__ = [
     "lines",
     "lots",
     "numbers",
+    "production_lots",
     "quality_report",
     "routings",
     "sampling",

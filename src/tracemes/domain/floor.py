@@ -12,10 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from tracemes.domain.batches import BatchLot
 from tracemes.domain.boms import Bom, key_part_operations
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.items import Tracking
+from tracemes.domain.production_lots import ProductionLot
 from tracemes.domain.routings import Operation, Routing
 from tracemes.domain.units import UnitStatus, addressed
 from tracemes.domain.work_orders import Status
@@ -169,13 +169,13 @@ class BindingState:
 @dataclass(slots=True, eq=False)
 class ProductionLotState:
     """A production lot: its tallies through the routing, its finished stock (the lot row
-    every other lot has too), and the plan of its work order. `batch_id` is None until a
+    every other lot has too), and the plan of its work order. `row_id` is None until a
     lot split off in this batch is stored."""
 
-    lot: BatchLot
+    lot: ProductionLot
     stock: LotState
     plan: Plan
-    batch_id: int | None = None
+    row_id: int | None = None
     created_at: datetime | None = None
     merged_in: Decimal = Decimal(0)  # taken in from other lots here: its quantity grows
 

@@ -1,7 +1,7 @@
 """The rules of events about production lots, applied on the floor like unit events.
 
 A step report, a transfer, a split, a merge, material consumed or a shipment: each is
-checked against the lot's tallies (domain.batches) and the lots on the floor, and either
+checked against the lot's tallies (domain.production_lots) and the lots on the floor, and either
 changes the floor or raises a DomainError in the operator's words and changes nothing.
 Nothing here reads the database: the service loads every lot a batch names first,
 including the numbers a split may not take.
@@ -10,17 +10,7 @@ including the numbers a split may not take.
 from dataclasses import replace
 from decimal import Decimal
 
-from tracemes.domain import batches
-from tracemes.domain.batches import (
-    BatchLot,
-    ConsumeMaterial,
-    LotCommand,
-    MergeLots,
-    ReportLotStep,
-    ShipLot,
-    SplitLot,
-    TransferLot,
-)
+from tracemes.domain import production_lots
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.floor import (
     Actor,
@@ -31,6 +21,16 @@ from tracemes.domain.floor import (
     ProductionLotState,
 )
 from tracemes.domain.genealogy import check_lot
+from tracemes.domain.production_lots import (
+    ConsumeMaterial,
+    LotCommand,
+    MergeLots,
+    ProductionLot,
+    ReportLotStep,
+    ShipLot,
+    SplitLot,
+    TransferLot,
+)
 
 
 def apply(floor: Floor, actor: Actor, command: LotCommand) -> LotCommand:
@@ -41,11 +41,11 @@ def apply(floor: Floor, actor: Actor, command: LotCommand) -> LotCommand:
     match command:
         case ReportLotStep():
             defects = dict(command.defects)
-            batches.report(
+            production_lots.report(
                 lot, command.operation, command.good, command.scrap, command.rework, defects
             )
         case TransferLot():
-            if batches.transfer(lot, command.operation, command.quantity) is None:
+            if production_lots.transfer(lot, command.operation, command.quantity) is None:
                 target.stock.remaining += command.quantity  # into stock after the last one
                 target.stock.changed = True
         case SplitLot():
@@ -54,7 +54,7 @@ def apply(floor: Floor, actor: Actor, command: LotCommand) -> LotCommand:
                 raise ConflictError(
                     f"lot {number} of {lot.item_code} already exists", code="already_exists"
                 )
-            child = batches.split(lot, command.operation, command.quantity, number)
+            child = production_lots.split(lot, command.operation, command.quantity, number)
             stock = LotState(None, lot.item_code, number, Decimal(0))
             floor.open_lot(ProductionLotState(child, stock, target.plan))
             _edge(floor, actor, stock, target.stock, command.quantity, command.operation)
@@ -63,13 +63,13 @@ def apply(floor: Floor, actor: Actor, command: LotCommand) -> LotCommand:
             sources = [(floor.production_lot(command.item, n), q) for n, q in command.sources]
             check_merge(lot, [(source.lot, q) for source, q in sources], command.operation)
             for source, quantity in sources:
-                batches.merge(lot, source.lot, command.operation, quantity)
+                production_lots.merge(lot, source.lot, command.operation, quantity)
                 target.merged_in += quantity
                 _edge(floor, actor, target.stock, source.stock, quantity, command.operation)
         case ConsumeMaterial():
             _consume(floor, actor, target, command)
         case ShipLot():
-            batches.ship(lot, target.stock.remaining, command.quantity)
+            production_lots.ship(lot, target.stock.remaining, command.quantity)
             target.stock.remaining -= command.quantity
             target.stock.changed = True
             floor.ship_lot(
@@ -100,7 +100,7 @@ def _consume(
     if command.operation is not None:
         target.lot.tally(command.operation)  # one of the lot's operations, or refused
     check_lot(material, command.quantity)
-    batches.check_consumption(
+    production_lots.check_consumption(
         target.lot, command.material, command.quantity, requirement.quantity, command.reason
     )
     material.remaining -= command.quantity
@@ -109,7 +109,9 @@ def _consume(
     _edge(floor, actor, target.stock, material, command.quantity, operation)
 
 
-def check_merge(target: BatchLot, sources: list[tuple[BatchLot, Decimal]], operation: str) -> None:
+def check_merge(
+    target: ProductionLot, sources: list[tuple[ProductionLot, Decimal]], operation: str
+) -> None:
     """Check every source before any moves, so a refused merge changes nothing."""
     wanted: dict[str, Decimal] = {}
     for source, quantity in sources:
@@ -134,7 +136,7 @@ def check_merge(target: BatchLot, sources: list[tuple[BatchLot, Decimal]], opera
             )
 
 
-def _next_number(floor: Floor, lot: BatchLot) -> str:
+def _next_number(floor: Floor, lot: ProductionLot) -> str:
     """The first free {lot}-{n}: the number a split lot gets when none is given."""
     n = 1
     while floor.lot_number_taken(lot.item_code, f"{lot.lot}-{n}"):

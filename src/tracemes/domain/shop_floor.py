@@ -5,7 +5,7 @@ event is about."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracemes.domain import batches, genealogy, lot_events, step_runs, unit_events
+from tracemes.domain import genealogy, lot_events, production_lots, step_runs, unit_events
 from tracemes.domain.event_types import EventType
 from tracemes.domain.floor import Actor, Floor
 
@@ -17,7 +17,7 @@ UnitCommand = (
     | unit_events.ScrapUnit
     | unit_events.ShipUnit
 )
-Command = UnitCommand | batches.LotCommand
+Command = UnitCommand | production_lots.LotCommand
 
 EVENT_TYPES: dict[type[Command], EventType] = {
     step_runs.StartStep: EventType.STEP_STARTED,
@@ -26,12 +26,12 @@ EVENT_TYPES: dict[type[Command], EventType] = {
     genealogy.UnbindPart: EventType.PART_UNBOUND,
     unit_events.ScrapUnit: EventType.UNIT_SCRAPPED,
     unit_events.ShipUnit: EventType.UNIT_SHIPPED,
-    batches.ReportLotStep: EventType.LOT_STEP_REPORTED,
-    batches.TransferLot: EventType.LOT_TRANSFERRED,
-    batches.SplitLot: EventType.LOT_SPLIT,
-    batches.MergeLots: EventType.LOT_MERGED,
-    batches.ConsumeMaterial: EventType.MATERIAL_CONSUMED,
-    batches.ShipLot: EventType.LOT_SHIPPED,
+    production_lots.ReportLotStep: EventType.LOT_STEP_REPORTED,
+    production_lots.TransferLot: EventType.LOT_TRANSFERRED,
+    production_lots.SplitLot: EventType.LOT_SPLIT,
+    production_lots.MergeLots: EventType.LOT_MERGED,
+    production_lots.ConsumeMaterial: EventType.MATERIAL_CONSUMED,
+    production_lots.ShipLot: EventType.LOT_SHIPPED,
 }
 
 
@@ -57,13 +57,13 @@ def named(commands: Iterable[Command]) -> Named:
     numbers: set[tuple[str, str]] = set()
     prefixes: set[tuple[str, str]] = set()
     for command in commands:
-        if isinstance(command, batches.LotCommand):
+        if isinstance(command, production_lots.LotCommand):
             lots.add((command.item, command.lot))
-            if isinstance(command, batches.MergeLots):
+            if isinstance(command, production_lots.MergeLots):
                 lots.update((command.item, number) for number, _ in command.sources)
-            elif isinstance(command, batches.ConsumeMaterial):
+            elif isinstance(command, production_lots.ConsumeMaterial):
                 materials.add((command.material, command.material_lot))
-            elif isinstance(command, batches.SplitLot):
+            elif isinstance(command, production_lots.SplitLot):
                 if command.new_lot:
                     numbers.add((command.item, command.new_lot))
                 else:
@@ -107,7 +107,7 @@ def apply(floor: Floor, actor: Actor, command: Command) -> Command:
 def subjects(command: Command) -> tuple[str, ...]:
     """What an event is about: first the unit or lot, then any part or lot it names (for
     histories)."""
-    if isinstance(command, batches.LotCommand):
+    if isinstance(command, production_lots.LotCommand):
         return lot_events.subjects(command)
     if isinstance(command, genealogy.BindPart | genealogy.UnbindPart):
         return (command.unit, command.component.subject)

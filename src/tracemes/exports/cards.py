@@ -12,12 +12,12 @@ from typing import Literal
 import segno
 
 from tracemes.exports import pdf
-from tracemes.services.batches import BatchView
+from tracemes.services.production_lots import ProductionLotView
 
 Size = Literal["A5", "A6"]
 
 
-def transfer_card(view: BatchView, url: str, size: Size = "A6") -> bytes:
+def transfer_card(view: ProductionLotView, url: str, size: Size = "A6") -> bytes:
     """The card as PDF bytes: lot, item, order, a QR code of `url`, and per operation what
     came in, good, scrap, rework, in process and waiting."""
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)

@@ -1,7 +1,6 @@
 """Use cases: one function per command or question, one transaction each."""
 
 from tracemes.services import (
-    batches,
     board,
     boms,
     context,
@@ -14,6 +13,7 @@ from tracemes.services import (
     lines,
     lots,
     plans,
+    production_lots,
     quality_report,
     recall_lists,
     routings,
@@ -29,7 +29,6 @@ from tracemes.services import (
 )
 
 __all__ = [
-    "batches",
     "board",
     "boms",
     "context",
@@ -42,6 +41,7 @@ __all__ = [
     "lines",
     "lots",
     "plans",
+    "production_lots",
     "quality_report",
     "recall_lists",
     "routings",

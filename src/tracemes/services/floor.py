@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import Connection
 
 from tracemes import domain, store
-from tracemes.domain.batches import BatchLot
 from tracemes.domain.errors import DomainError
 from tracemes.domain.event_types import payload
 from tracemes.domain.events import Event
@@ -33,6 +32,7 @@ from tracemes.domain.floor import (
 )
 from tracemes.domain.genealogy import BindPart, UnbindPart
 from tracemes.domain.lots import Lot
+from tracemes.domain.production_lots import ProductionLot
 from tracemes.domain.shop_floor import EVENT_TYPES, Command, Named
 from tracemes.domain.work_orders import Status
 from tracemes.services import known_ids
@@ -40,7 +40,7 @@ from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for
 from tracemes.services.submissions import FloorEvent, Outcome, actor_of
-from tracemes.store.batches import BatchRow
+from tracemes.store.production_lots import ProductionLotRow
 
 __all__ = ["Named", "Recorded", "load_floor", "record_in", "record_on"]
 
@@ -187,7 +187,7 @@ def load_floor(
     more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id), lock))
     loaded.update(more)
     by_id.update({u.id: u for u in more})
-    produced = store.batches.batches_by_key(conn, tenant, named.production_lots)
+    produced = store.production_lots.by_key(conn, tenant, named.production_lots)
     # Every lot the batch may change, locked in one statement in id order: the production
     # lots, the lots named and the lots already in these units. Two statements (named
     # first) let two batches lock the same two lots in opposite orders and deadlock.
@@ -238,29 +238,29 @@ def load_floor(
 def _production_lots(
     conn: Connection,
     tenant: int,
-    rows: Sequence[BatchRow],
+    rows: Sequence[ProductionLotRow],
     lots: dict[int | None, LotState],
     orders: dict[str, tuple[WorkOrderState, Plan | None]],
 ) -> list[ProductionLotState]:
     """The production lots of these rows with their tallies and the material booked into
     them, each sharing the lot state the rest of the floor sees."""
-    tallies = store.batches.tallies(conn, tenant, [r.batch_id for r in rows])
-    consumed = store.batches.consumed(conn, tenant, [r.lot_id for r in rows])
+    tallies = store.production_lots.tallies(conn, tenant, [r.row_id for r in rows])
+    consumed = store.production_lots.consumed(conn, tenant, [r.lot_id for r in rows])
     found = []
     for row in rows:
         plan = orders[row.work_order][1]
         assert plan is not None  # lots open only on released orders
-        lot = BatchLot(
+        lot = ProductionLot(
             row.item_code,
             row.lot,
             row.work_order,
             plan.operations,
             row.started,
-            tallies[row.batch_id],
+            tallies[row.row_id],
             {k: v for k, v in consumed.get(row.lot_id, {}).items() if k != row.item_code},
             on_hold=row.on_hold,
         )
-        found.append(ProductionLotState(lot, lots[row.lot_id], plan, row.batch_id, row.created_at))
+        found.append(ProductionLotState(lot, lots[row.lot_id], plan, row.row_id, row.created_at))
     return found
 
 
@@ -309,16 +309,16 @@ def _write(
     grown = [(p.stock.id, p.merged_in) for p in floor.changed_production_lots() if p.merged_in]
     store.floor.grow_lots(conn, tenant, [(i, more) for i, more in grown if i is not None])
     store.floor.update_lots(conn, tenant, floor.changed_lots())
-    store.batches.update_tallies(
+    store.production_lots.update_tallies(
         conn,
         tenant,
         [
-            (p.batch_id, p.lot.tallies)
+            (p.row_id, p.lot.tallies)
             for p in floor.changed_production_lots()
-            if p.batch_id is not None
+            if p.row_id is not None
         ],
     )
-    store.batches.add_shipments(conn, tenant, floor.lot_shipments)
+    store.production_lots.add_shipments(conn, tenant, floor.lot_shipments)
     store.step_runs.add_runs(conn, tenant, floor.new_runs)
     store.step_runs.close_runs(conn, tenant, floor.closed_runs)
     orders = floor.changed_orders()
@@ -367,7 +367,7 @@ def _add_production_lots(conn: Connection, ctx: Context, new: Sequence[Productio
             ),
         )
         stock.changed = lot.changed = False  # stored as they stand now
-        produced.batch_id = store.batches.add_batch(
+        produced.row_id = store.production_lots.add(
             conn,
             ctx.tenant_id,
             stock.id,

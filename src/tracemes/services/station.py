@@ -16,11 +16,11 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
-from tracemes.domain.batches import ReportLotStep, Tally, TransferLot
 from tracemes.domain.characteristics import Characteristic, Kind
 from tracemes.domain.errors import DomainError, NotFoundError
 from tracemes.domain.floor import Floor, Plan
 from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.production_lots import ReportLotStep, Tally, TransferLot
 from tracemes.domain.station import FAIL_WORDS, PASS_WORDS, Meaning
 from tracemes.domain.step_runs import StartStep
 from tracemes.domain.units import UnitStatus

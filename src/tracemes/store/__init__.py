@@ -1,7 +1,6 @@
 """SQLAlchemy Core tables and named queries. Functions take a Connection and never commit."""
 
 from tracemes.store import (
-    batches,
     bindings,
     board,
     boms,
@@ -15,6 +14,7 @@ from tracemes.store import (
     ledger,
     lines,
     lots,
+    production_lots,
     quality,
     routings,
     scans,
@@ -29,7 +29,6 @@ from tracemes.store import (
 )
 
 __all__ = [
-    "batches",
     "bindings",
     "board",
     "boms",
@@ -43,6 +42,7 @@ __all__ = [
     "ledger",
     "lines",
     "lots",
+    "production_lots",
     "quality",
     "routings",
     "scans",

@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from tracemes.domain.trace import AffectedLot, AffectedUnit, Edge, Shipment, UnitFacts, settle
 from tracemes.domain.units import BY_VALUE
-from tracemes.store import batches as store_batches
+from tracemes.store import production_lots as store_production_lots
 from tracemes.store.schema import (
     batch_lots,
     bindings,
@@ -307,7 +307,7 @@ def forward_lots(conn: Connection, tenant_id: int, kind: str, node_id: int) -> l
     params = {"tenant_id": tenant_id, "kind": kind, "node_id": node_id}
     rows = list(conn.execute(_FORWARD_LOTS, params))
     shipped: dict[int, list[Shipment]] = {}
-    for lot_id, quantity, customer, order, delivery, at in store_batches.shipments(
+    for lot_id, quantity, customer, order, delivery, at in store_production_lots.shipments(
         conn, tenant_id, [row[0] for row in rows]
     ):
         shipped.setdefault(lot_id, []).append(Shipment(customer, quantity, order, delivery, at))

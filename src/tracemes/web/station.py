@@ -19,9 +19,9 @@ from sqlalchemy.engine import Engine
 from tracemes import services
 from tracemes.api import deps
 from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor, Text
-from tracemes.domain.batches import ReportLotStep, TransferLot
 from tracemes.domain.errors import InvalidInputError, NotFoundError
 from tracemes.domain.numbers import measurement, quantity
+from tracemes.domain.production_lots import ReportLotStep, TransferLot
 from tracemes.domain.station import PASS_WORDS, Meaning
 from tracemes.domain.users import Principal
 from tracemes.services.context import Context

@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 from tracemes import services
 from tracemes.api.deps import Db, Planner, Reader
 from tracemes.api.models import DecimalText, QuantityIn
-from tracemes.domain.batches import Tally
-from tracemes.services.batches import BatchView
+from tracemes.domain.production_lots import Tally
+from tracemes.services.production_lots import ProductionLotView
 
 router = APIRouter(tags=["production lots"])
 
@@ -80,7 +80,7 @@ class ProductionLotOut(BaseModel):
     shipments: list[ShipmentOut]
 
     @classmethod
-    def of(cls, view: BatchView) -> "ProductionLotOut":
+    def of(cls, view: ProductionLotView) -> "ProductionLotOut":
         return cls(
             item=view.item_code,
             lot=view.lot,
@@ -109,21 +109,23 @@ class YieldOut(BaseModel):
 def open_lots(code: str, body: OpenLotsIn, db: Db, ctx: Planner) -> OpenedOut:
     """Start production lots of a released lot-tracked order, numbered from the item's
     pattern; together at most the order's quantity."""
-    numbers = services.batches.open_lots(db, ctx, code, body.quantities)
+    numbers = services.production_lots.open_lots(db, ctx, code, body.quantities)
     return OpenedOut(work_order=code, lots=numbers)
 
 
 @router.get("/work-orders/{code}/lots")
 def order_lots(code: str, db: Db, ctx: Reader) -> list[ProductionLotOut]:
     """The order's production lots, each with its tally per operation."""
-    return [ProductionLotOut.of(view) for view in services.batches.lots_of_order(db, ctx, code)]
+    return [
+        ProductionLotOut.of(view) for view in services.production_lots.lots_of_order(db, ctx, code)
+    ]
 
 
 @router.get("/work-orders/{code}/yield")
 def order_yield(code: str, db: Db, ctx: Reader) -> YieldOut:
     """Per operation, summed over the order's lots: input, good, scrap, rework, in process
     and yield."""
-    lots, operations = services.batches.order_yield(db, ctx, code)
+    lots, operations = services.production_lots.order_yield(db, ctx, code)
     return YieldOut(work_order=code, lots=lots, operations=[TallyOut.of(*op) for op in operations])
 
 
@@ -131,4 +133,4 @@ def order_yield(code: str, db: Db, ctx: Reader) -> YieldOut:
 def production_lot(item: str, lot: str, db: Db, ctx: Reader) -> ProductionLotOut:
     """A production lot's live state (what its transfer card shows): per operation what
     came in, good, scrap, rework, in process and waiting; material consumed; shipments."""
-    return ProductionLotOut.of(services.batches.get(db, ctx, item, lot))
+    return ProductionLotOut.of(services.production_lots.get(db, ctx, item, lot))

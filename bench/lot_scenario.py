@@ -1,4 +1,4 @@
-"""The batch scenario of the trace benchmark: saw-blade lots made from steel coils.
+"""The production-lot scenario of the trace benchmark: saw-blade lots made from steel coils.
 
 At --scale 1: 100,000 production lots of 500 blades, each consuming one lot of each of five
 materials (steel coil, grinding wheel, coating powder, oil, boxes), a fifth of them split at

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.batches import Tally
 from tracemes.domain.floor import Kind, LotShipment
+from tracemes.domain.production_lots import Tally
 from tracemes.store.bulk import insert_rows
 from tracemes.store.chunks import TENANT, VALUES, rows_in
 from tracemes.store.schema import (
@@ -25,10 +25,10 @@ from tracemes.store.schema import (
 
 
 @dataclass(frozen=True, slots=True)
-class BatchRow:
+class ProductionLotRow:
     """A stored production lot: ids, what it is, and its stock."""
 
-    batch_id: int
+    row_id: int  # of its batch_lots row
     lot_id: int
     item_code: str
     lot: str
@@ -64,17 +64,17 @@ _BATCHES = _ALL_BATCHES.where(
 )
 
 
-def _batch(row: Any) -> BatchRow:
-    return BatchRow(*row)
+def _row(row: Any) -> ProductionLotRow:
+    return ProductionLotRow(*row)
 
 
-def batches_by_key(
+def by_key(
     conn: Connection, tenant_id: int, keys: Iterable[tuple[str, str]]
-) -> list[BatchRow]:
+) -> list[ProductionLotRow]:
     """Production lots by (item, lot), found by lot number through its index."""
     wanted = set(keys)
     rows = rows_in(conn, _BATCHES, tenant_id, sorted({lot for _, lot in wanted}))
-    return [_batch(row) for row in rows if (row[2], row[3]) in wanted]
+    return [_row(row) for row in rows if (row[2], row[3]) in wanted]
 
 
 _OF_ORDER = _ALL_BATCHES.where(
@@ -82,11 +82,9 @@ _OF_ORDER = _ALL_BATCHES.where(
 ).order_by(lots.c.lot)
 
 
-def batches_of_order(conn: Connection, tenant_id: int, order: str) -> list[BatchRow]:
+def of_order(conn: Connection, tenant_id: int, order: str) -> list[ProductionLotRow]:
     """The production lots of a work order, by lot number."""
-    return [
-        _batch(row) for row in conn.execute(_OF_ORDER, {"tenant_id": tenant_id, "order": order})
-    ]
+    return [_row(row) for row in conn.execute(_OF_ORDER, {"tenant_id": tenant_id, "order": order})]
 
 
 _STEPS = (
@@ -107,11 +105,11 @@ _STEPS = (
 
 
 def tallies(
-    conn: Connection, tenant_id: int, batch_ids: Iterable[int]
+    conn: Connection, tenant_id: int, row_ids: Iterable[int]
 ) -> dict[int, dict[str, Tally]]:
     """Each production lot's tallies by operation, in routing order."""
     found: dict[int, dict[str, Tally]] = {}
-    for row in rows_in(conn, _STEPS, tenant_id, batch_ids):
+    for row in rows_in(conn, _STEPS, tenant_id, row_ids):
         defects = {code: Decimal(str(qty)) for code, qty in (row[8] or {}).items()}
         tally = Tally(
             received=row[2],
@@ -151,7 +149,7 @@ def consumed(
     return found
 
 
-def add_batch(
+def add(
     conn: Connection,
     tenant_id: int,
     lot_id: int,
@@ -162,7 +160,7 @@ def add_batch(
     tally: dict[str, Tally],
 ) -> int:
     """Store a new production lot (its `lots` row exists) and its empty tallies."""
-    batch_id = conn.execute(
+    row_id = conn.execute(
         sa.insert(batch_lots)
         .values(
             tenant_id=tenant_id,
@@ -177,9 +175,9 @@ def add_batch(
         conn,
         batch_steps,
         _STEP_COLUMNS,
-        [(tenant_id, batch_id, code, seq, *_tally_values(tally[code])) for seq, code in operations],
+        [(tenant_id, row_id, code, seq, *_tally_values(tally[code])) for seq, code in operations],
     )
-    return int(batch_id)
+    return int(row_id)
 
 
 _STEP_COLUMNS = (
@@ -234,13 +232,13 @@ def update_tallies(
 ) -> None:
     """Write the tallies of production lots that moved."""
     rows = []
-    for batch_id, by_operation in changed:
+    for row_id, by_operation in changed:
         for code, tally in by_operation.items():
             values = _tally_values(tally)
             rows.append(
                 {
                     "b_tenant": tenant_id,
-                    "b_batch": batch_id,
+                    "b_batch": row_id,
                     "b_operation": code,
                     "b_received": values[0],
                     "b_good": values[1],

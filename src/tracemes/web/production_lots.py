@@ -27,8 +27,8 @@ def lot_page(
     request: Request, item: str, lot: str, db: Db, ctx: Reader, user: CurrentPrincipal
 ) -> HTMLResponse:
     """Where the lot is: per operation what came in, good, scrap, rework, in process."""
-    view = services.batches.get(db, ctx, item, lot)
-    return render(request, "batches/lot.html", {"view": view}, user=user)
+    view = services.production_lots.get(db, ctx, item, lot)
+    return render(request, "production_lots/lot.html", {"view": view}, user=user)
 
 
 @router.get("/{item}/{lot}/card.pdf")
@@ -36,6 +36,6 @@ def transfer_card(
     request: Request, item: str, lot: str, db: Db, ctx: Reader, size: Literal["A6", "A5"] = "A6"
 ) -> Response:
     """The lot's transfer card to print (A6 by default, or A5), drawn from its live state."""
-    view = services.batches.get(db, ctx, item, lot)
+    view = services.production_lots.get(db, ctx, item, lot)
     pdf = cards.transfer_card(view, lot_url(request, item, lot), size)
     return inline_file(pdf, "application/pdf", f"card-{item}-{lot}.pdf")

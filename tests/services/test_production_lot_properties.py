@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import make_blade_plant
 from tracemes import services
-from tracemes.domain.batches import (
+from tracemes.domain.production_lots import (
     ConsumeMaterial,
     LotCommand,
     MergeLots,
@@ -111,7 +111,7 @@ def plant_file(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
     db = open_database(f"sqlite:///{path}")
     services.tenants.create(db, NOW, "ACME", "Acme")
     make_blade_plant(db, CTX, blades=500)
-    assert services.batches.open_lots(db, CTX, "WO-BLADE", [300, 200]) == LOTS[:2]
+    assert services.production_lots.open_lots(db, CTX, "WO-BLADE", [300, 200]) == LOTS[:2]
     db.dispose()
     return path
 
@@ -159,7 +159,7 @@ def test_random_lot_events_keep_every_balance(
                 if outcome.accepted and isinstance(sent, ShipLot):
                     shipped += sent.quantity
 
-        views = services.batches.lots_of_order(db, CTX, "WO-BLADE")
+        views = services.production_lots.lots_of_order(db, CTX, "WO-BLADE")
         in_factory = Decimal(0)
         for view in views:
             for _, _, tally in view.operations:

@@ -16,13 +16,13 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
-from tracemes.domain import batches
-from tracemes.domain.batches import Tally
+from tracemes.domain import production_lots
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.event_types import EventType
 from tracemes.domain.floor import Floor, Plan, ProductionLotState
 from tracemes.domain.items import Tracking
 from tracemes.domain.lots import Lot
+from tracemes.domain.production_lots import Tally
 from tracemes.domain.shop_floor import Named
 from tracemes.domain.work_orders import Status
 from tracemes.services.context import Context
@@ -61,7 +61,7 @@ def open_lots(db: Engine, ctx: Context, order_code: str, quantities: Sequence[ob
                 code="wrong_status",
             )
         started = sum(
-            (b.started for b in store.batches.batches_of_order(conn, ctx.tenant_id, order_code)),
+            (b.started for b in store.production_lots.of_order(conn, ctx.tenant_id, order_code)),
             Decimal(0),
         )
         if started + sum(amounts) > order.quantity:
@@ -105,14 +105,14 @@ def _add_lot(
     quantity: Decimal,
     plan: Plan,
 ) -> int:
-    lot = batches.start(item_code, number, order_code, plan.operations, quantity)
+    lot = production_lots.start(item_code, number, order_code, plan.operations, quantity)
     lot_id = store.lots.add(
         conn,
         ctx.tenant_id,
         Lot(item_code, number, quantity, Decimal(0), None, ctx.now),
     )
     operations = [(op.seq, op.code) for op in plan.operations]
-    store.batches.add_batch(
+    store.production_lots.add(
         conn, ctx.tenant_id, lot_id, order_id, quantity, ctx.now, operations, lot.tallies
     )
     store.ledger.append(
@@ -130,7 +130,7 @@ def _add_lot(
 
 
 @dataclass(frozen=True, slots=True)
-class BatchView:
+class ProductionLotView:
     """A production lot as its transfer card shows it: live, never a copy."""
 
     item_code: str
@@ -150,24 +150,24 @@ class BatchView:
         return self.operations[-1][2].sent
 
 
-def get(db: Engine, ctx: Context, item_code: str, number: str) -> BatchView:
+def get(db: Engine, ctx: Context, item_code: str, number: str) -> ProductionLotView:
     """A production lot with its tally per operation, material consumed and shipments."""
     with store.db.reading(db) as conn:
         floor = _floor(conn, ctx, plans_of(db), {(item_code, number)})
         produced = floor.production_lot(item_code, number)
         assert produced.stock.id is not None  # read from the store
-        shipped = store.batches.shipments(conn, ctx.tenant_id, [produced.stock.id])
+        shipped = store.production_lots.shipments(conn, ctx.tenant_id, [produced.stock.id])
     return _view(produced, shipped)
 
 
-def lots_of_order(db: Engine, ctx: Context, order_code: str) -> list[BatchView]:
+def lots_of_order(db: Engine, ctx: Context, order_code: str) -> list[ProductionLotView]:
     """Every production lot of a work order, by number (read together, not one by one)."""
     with store.db.reading(db) as conn:
         if store.work_orders.get(conn, ctx.tenant_id, order_code) is None:
             raise NotFoundError("work order", order_code)
-        rows = store.batches.batches_of_order(conn, ctx.tenant_id, order_code)
+        rows = store.production_lots.of_order(conn, ctx.tenant_id, order_code)
         floor = _floor(conn, ctx, plans_of(db), {(r.item_code, r.lot) for r in rows})
-        shipped = store.batches.shipments(conn, ctx.tenant_id, [r.lot_id for r in rows])
+        shipped = store.production_lots.shipments(conn, ctx.tenant_id, [r.lot_id for r in rows])
     return [
         _view(floor.production_lot(r.item_code, r.lot), [s for s in shipped if s[0] == r.lot_id])
         for r in rows
@@ -201,10 +201,10 @@ def order_yield(
     return len(views), [(code, name, tally) for code, (name, tally) in totals.items()]
 
 
-def _view(produced: ProductionLotState, shipped: Sequence[Any]) -> BatchView:
+def _view(produced: ProductionLotState, shipped: Sequence[Any]) -> ProductionLotView:
     lot = produced.lot
     assert produced.created_at is not None  # read from the store
-    return BatchView(
+    return ProductionLotView(
         lot.item_code,
         lot.lot,
         lot.work_order,

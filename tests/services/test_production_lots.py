@@ -8,7 +8,9 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import accept, make_blade_plant, send
 from tracemes import services
-from tracemes.domain.batches import (
+from tracemes.domain.errors import ConflictError, NotFoundError
+from tracemes.domain.genealogy import BindPart, ComponentRef
+from tracemes.domain.production_lots import (
     ConsumeMaterial,
     MergeLots,
     ReportLotStep,
@@ -16,8 +18,6 @@ from tracemes.domain.batches import (
     SplitLot,
     TransferLot,
 )
-from tracemes.domain.errors import ConflictError, NotFoundError
-from tracemes.domain.genealogy import BindPart, ComponentRef
 from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.services.context import Context
 from tracemes.services.shop_floor import FloorEvent
@@ -26,7 +26,7 @@ D = Decimal
 
 
 def _open(db: Engine, ctx: Context, *quantities: int) -> list[str]:
-    return services.batches.open_lots(db, ctx, "WO-BLADE", list(quantities))
+    return services.production_lots.open_lots(db, ctx, "WO-BLADE", list(quantities))
 
 
 def _through(db: Engine, ctx: Context, lot: str, quantity: int) -> None:
@@ -55,7 +55,7 @@ def test_lots_are_numbered_from_the_pattern_and_never_exceed_the_order(
 def test_serialised_orders_get_units_not_lots(db: Engine, ctx: Context) -> None:
     make_blade_plant(db, ctx)
     with pytest.raises(ConflictError) as refused:
-        services.batches.open_lots(db, ctx, "WO-SAW", [1])
+        services.production_lots.open_lots(db, ctx, "WO-SAW", [1])
     assert refused.value.code == "not_lot_tracked"
 
 
@@ -74,7 +74,7 @@ def test_partial_transfers_reach_stock_with_exact_quantities(db: Engine, ctx: Co
         ReportLotStep("BLADE", lot, "COAT", D(150)),
         TransferLot("BLADE", lot, "COAT", D(150)),
     )
-    view = services.batches.get(db, ctx, "BLADE", lot)
+    view = services.production_lots.get(db, ctx, "BLADE", lot)
     cut, grind, coat = (tally for _, _, tally in view.operations)
     assert (cut.received, cut.in_process) == (D(510), D(310))  # 10 came back for rework
     assert (grind.good, grind.scrap, grind.rework, grind.waiting) == (D(180), D(5), D(10), D(30))
@@ -95,7 +95,7 @@ def test_a_report_that_does_not_add_up_is_refused_with_its_numbers(
     assert outcome.error.code == "quantity_balance"
     assert "90 good + 20 scrap + 0 rework = 110" in str(outcome.error)
     assert "only 100 is in process" in str(outcome.error)
-    view = services.batches.get(db, ctx, "BLADE", lot)
+    view = services.production_lots.get(db, ctx, "BLADE", lot)
     assert view.operations[0][2].good == D(0)
 
 
@@ -110,10 +110,14 @@ def test_split_and_merge_keep_quantities_and_genealogy(db: Engine, ctx: Context)
         SplitLot("BLADE", first, "CUT", D(120)),
         MergeLots("BLADE", second, "CUT", ((f"{first}-1", D(20)),)),
     )
-    child = services.batches.get(db, ctx, "BLADE", f"{first}-1")
+    child = services.production_lots.get(db, ctx, "BLADE", f"{first}-1")
     assert child.operations[0][2].in_process == D(100)
-    assert services.batches.get(db, ctx, "BLADE", first).operations[0][2].in_process == D(380)
-    assert services.batches.get(db, ctx, "BLADE", second).operations[0][2].in_process == D(120)
+    assert services.production_lots.get(db, ctx, "BLADE", first).operations[0][2].in_process == D(
+        380
+    )
+    assert services.production_lots.get(db, ctx, "BLADE", second).operations[0][2].in_process == D(
+        120
+    )
     # Backward from the merged lot: its own coil, and through the split lot, the first coil.
     trace = services.trace.backward_lot(db, ctx, "BLADE", second)
     found = {(node.edge.item_code, node.edge.lot) for node in _walk(trace.parts)}
@@ -159,7 +163,7 @@ def test_replayed_lot_events_are_booked_once(db: Engine, ctx: Context) -> None:
     for _ in range(2):
         outcomes = services.shop_floor.record(db, ctx, [event, event])
         assert [o.accepted for o in outcomes] == [True, True]
-    assert services.batches.get(db, ctx, "BLADE", lot).operations[0][2].good == D(60)
+    assert services.production_lots.get(db, ctx, "BLADE", lot).operations[0][2].good == D(60)
 
 
 def test_trace_crosses_from_coil_to_lots_to_saws_and_customers(db: Engine, ctx: Context) -> None:
@@ -193,7 +197,7 @@ def test_trace_crosses_from_coil_to_lots_to_saws_and_customers(db: Engine, ctx: 
 def test_unknown_lot_is_not_found(db: Engine, ctx: Context) -> None:
     make_blade_plant(db, ctx)
     with pytest.raises(NotFoundError):
-        services.batches.get(db, ctx, "BLADE", "NOPE")
+        services.production_lots.get(db, ctx, "BLADE", "NOPE")
     (outcome,) = send(db, ctx, ReportLotStep("BLADE", "NOPE", "CUT", D(1)))
     assert outcome.error is not None
     assert outcome.error.code == "not_found"

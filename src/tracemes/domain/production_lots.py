@@ -63,7 +63,7 @@ class Tally:
 
 
 @dataclass(slots=True, eq=False)
-class BatchLot:
+class ProductionLot:
     """A production lot of one work order, with a tally per operation of its routing."""
 
     item_code: str
@@ -108,22 +108,22 @@ def start(
     work_order: str,
     operations: Sequence[Operation],
     quantity: Decimal,
-) -> BatchLot:
+) -> ProductionLot:
     """A new lot with its whole quantity arrived at the first operation."""
     if quantity <= 0:
         raise InvalidInputError("quantity", f"a lot needs a quantity above zero, not {quantity}")
     tallies = {op.code: Tally() for op in operations}
     tallies[operations[0].code].received = quantity
-    return BatchLot(item_code, lot, work_order, tuple(operations), quantity, tallies)
+    return ProductionLot(item_code, lot, work_order, tuple(operations), quantity, tallies)
 
 
-def _check_open(lot: BatchLot) -> None:
+def _check_open(lot: ProductionLot) -> None:
     if lot.on_hold:
         raise ConflictError(f"lot {lot.lot} is on hold", code="lot_on_hold")
 
 
 def report(
-    lot: BatchLot,
+    lot: ProductionLot,
     operation: str,
     good: Decimal,
     scrap: Decimal = ZERO,
@@ -170,13 +170,13 @@ def report(
     lot.changed = True
 
 
-def _rework_operation(lot: BatchLot, operation: str) -> str:
+def _rework_operation(lot: ProductionLot, operation: str) -> str:
     op = next(o for o in lot.operations if o.code == operation)
     back = op.rework_operation or op.code
     return back if back in lot.tallies else op.code
 
 
-def transfer(lot: BatchLot, operation: str, quantity: Decimal) -> str | None:
+def transfer(lot: ProductionLot, operation: str, quantity: Decimal) -> str | None:
     """Send good quantity on from an operation; return the next operation, or None when it
     went into stock after the last one."""
     _check_open(lot)
@@ -199,7 +199,7 @@ def transfer(lot: BatchLot, operation: str, quantity: Decimal) -> str | None:
     return codes[index + 1]
 
 
-def _take(lot: BatchLot, operation: str, quantity: Decimal, verb: str) -> Tally:
+def _take(lot: ProductionLot, operation: str, quantity: Decimal, verb: str) -> Tally:
     _check_open(lot)
     tally = lot.tally(operation)
     if quantity <= 0:
@@ -214,14 +214,14 @@ def _take(lot: BatchLot, operation: str, quantity: Decimal, verb: str) -> Tally:
     return tally
 
 
-def split(lot: BatchLot, operation: str, quantity: Decimal, new_lot: str) -> BatchLot:
+def split(lot: ProductionLot, operation: str, quantity: Decimal, new_lot: str) -> ProductionLot:
     """Part of what is in process at an operation becomes a lot of its own, there."""
     if new_lot == lot.lot:
         raise InvalidInputError("new_lot", f"the new lot needs a number other than {lot.lot}")
     tally = _take(lot, operation, quantity, "split off")
     tally.moved += quantity
     lot.changed = True
-    child = BatchLot(
+    child = ProductionLot(
         lot.item_code,
         new_lot,
         lot.work_order,
@@ -234,7 +234,7 @@ def split(lot: BatchLot, operation: str, quantity: Decimal, new_lot: str) -> Bat
     return child
 
 
-def merge(target: BatchLot, source: BatchLot, operation: str, quantity: Decimal) -> None:
+def merge(target: ProductionLot, source: ProductionLot, operation: str, quantity: Decimal) -> None:
     """Move what is in process at an operation of one lot into another lot of the same item
     and routing, at the same operation."""
     if source is target:
@@ -257,7 +257,7 @@ def merge(target: BatchLot, source: BatchLot, operation: str, quantity: Decimal)
 
 
 def check_consumption(
-    lot: BatchLot,
+    lot: ProductionLot,
     material: str,
     quantity: Decimal,
     per_unit: Decimal,
@@ -365,7 +365,7 @@ LOT_EVENT_TYPES: dict[type[LotCommand], EventType] = {
 }
 
 
-def ship(lot: BatchLot, stock: Decimal, quantity: Decimal) -> None:
+def ship(lot: ProductionLot, stock: Decimal, quantity: Decimal) -> None:
     """Refuse shipping more of a lot than its finished stock holds."""
     _check_open(lot)
     if quantity <= 0:
