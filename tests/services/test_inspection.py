@@ -407,7 +407,7 @@ def test_a_rejected_in_process_inspection_stops_its_units_and_what_they_went_int
     (refused,) = send(db, ctx, CompleteStep(bike, "OP30", True))
     assert refused.error is not None
     assert refused.error.code == "unit_on_hold"
-    (record,) = services.inspection.nonconformances(db, ctx)
+    (record,) = services.holds.nonconformances(db, ctx)
     assert (record.inspection, record.operation) == (lot.number, "P10")
 
 
@@ -510,13 +510,13 @@ def test_nonconformances_are_listed_open_or_closed_and_only_the_tenants(
     held = services.holds.place(db, ctx, "complaint", lots=[("CELL", "C-1")])
     kept = services.holds.place(db, ctx, "line finding", lots=[("CELL", "C-2")])
     services.holds.release(db, ctx, held.code, "use_as_is")
-    assert [r.hold for r in services.inspection.nonconformances(db, ctx, "open")] == [kept.code]
-    assert [r.hold for r in services.inspection.nonconformances(db, ctx, "closed")] == [held.code]
-    assert services.inspection.open_nonconformances(db, ctx) == 1
-    assert services.inspection.nonconformances(db, other_ctx) == []
-    assert services.inspection.open_nonconformances(db, other_ctx) == 0
+    assert [r.hold for r in services.holds.nonconformances(db, ctx, "open")] == [kept.code]
+    assert [r.hold for r in services.holds.nonconformances(db, ctx, "closed")] == [held.code]
+    assert services.holds.open_nonconformances(db, ctx) == 1
+    assert services.holds.nonconformances(db, other_ctx) == []
+    assert services.holds.open_nonconformances(db, other_ctx) == 0
     with pytest.raises(InvalidInputError):
-        services.inspection.nonconformances(db, ctx, "pending")
+        services.holds.nonconformances(db, ctx, "pending")
 
 
 def test_a_rejection_names_the_units_already_shipped_for_a_recall(db: Engine, ctx: Context) -> None:
@@ -548,7 +548,7 @@ def test_a_rejection_names_the_units_already_shipped_for_a_recall(db: Engine, ct
     assert in_process.verdict.shipped == (bike,)
     assert in_process.hold_code is not None
     assert services.holds.get(db, ctx, in_process.hold_code).units == (plant.packs[1],)
-    (record, _) = services.inspection.nonconformances(db, ctx)
+    (record, _) = services.holds.nonconformances(db, ctx)
     assert record.shipped == (bike,)
 
 

@@ -228,6 +228,4 @@ def quality_report(
 def nonconformances(db: Db, ctx: Reader, status: str | None = None) -> list[NonconformanceOut]:
     """Every hold as a nonconformance: raised by a rejected inspection or by hand, what it
     stopped, and its disposition once closed; `?status=open` or `closed` for one kind."""
-    return [
-        NonconformanceOut.of(row) for row in services.inspection.nonconformances(db, ctx, status)
-    ]
+    return [NonconformanceOut.of(row) for row in services.holds.nonconformances(db, ctx, status)]

@@ -1,4 +1,6 @@
-"""Holds: stop suspect lots and units, and everything they went into, until a disposition."""
+"""Holds: stop suspect lots and units, and everything they went into, until a disposition.
+Every hold is a nonconformance record too (raised by a rejected inspection or by hand);
+`nonconformances` reads them so."""
 
 from collections.abc import Sequence
 
@@ -8,7 +10,7 @@ from sqlalchemy.engine import Engine
 from tracemes import domain, store
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.event_types import EventType
-from tracemes.domain.holds import Disposition, Hold
+from tracemes.domain.holds import Disposition, Hold, Nonconformance
 from tracemes.domain.trace import Location
 from tracemes.domain.unit_events import ScrapUnit
 from tracemes.services import floor as services_floor
@@ -152,3 +154,28 @@ def _get(conn: Connection, ctx: Context, code: str) -> Hold:
     if found is None:
         raise NotFoundError("hold", code)
     return found[1]
+
+
+# -- nonconformance records -----------------------------------------------------------
+
+NCR_STATUSES = ("open", "closed")
+
+
+def nonconformances(
+    db: Engine, ctx: Context, status: str | None = None, limit: int | None = None
+) -> list[Nonconformance]:
+    """The nonconformance records (all, or `open` or `closed` ones; the newest `limit`):
+    every hold, each raised by a rejected inspection (with its reasons) or by hand (a
+    customer complaint, a finding on the line, a recall), with what it stopped and, once
+    closed, the disposition, who decided it and when."""
+    if status is not None and status not in NCR_STATUSES:
+        raise InvalidInputError("status", f"{status!r} is not open or closed")
+    is_open = None if status is None else status == "open"
+    with store.db.reading(db) as conn:
+        return store.holds.nonconformances(conn, ctx.tenant_id, is_open, limit)
+
+
+def open_nonconformances(db: Engine, ctx: Context) -> int:
+    """How many nonconformances wait for a disposition."""
+    with store.db.reading(db) as conn:
+        return store.holds.count_open_holds(conn, ctx.tenant_id)

@@ -17,7 +17,6 @@ from tracemes.domain import sampling
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tracemes.domain.event_types import EventType
-from tracemes.domain.holds import Nonconformance
 from tracemes.domain.inspection import (
     ClassPlan,
     InspectionPlan,
@@ -453,26 +452,3 @@ def _reject(conn: Connection, ctx: Context, row: LotRow, why: str) -> tuple[str 
 def _shipped(reached: Iterable[AffectedUnit]) -> list[str]:
     """The finished units among these that have left for a customer."""
     return sorted(a.unit.serial for a in reached if a.finished and a.location is Location.SHIPPED)
-
-
-NCR_STATUSES = ("open", "closed")
-
-
-def nonconformances(
-    db: Engine, ctx: Context, status: str | None = None, limit: int | None = None
-) -> list[Nonconformance]:
-    """The nonconformance records (all, or `open` or `closed` ones; the newest `limit`):
-    every hold, each raised by a rejected inspection (with its reasons) or by hand (a
-    customer complaint, a finding on the line, a recall), with what it stopped and, once
-    closed, the disposition, who decided it and when."""
-    if status is not None and status not in NCR_STATUSES:
-        raise InvalidInputError("status", f"{status!r} is not open or closed")
-    is_open = None if status is None else status == "open"
-    with store.db.reading(db) as conn:
-        return store.inspection.nonconformances(conn, ctx.tenant_id, is_open, limit)
-
-
-def open_nonconformances(db: Engine, ctx: Context) -> int:
-    """How many nonconformances wait for a disposition."""
-    with store.db.reading(db) as conn:
-        return store.inspection.count_open_holds(conn, ctx.tenant_id)

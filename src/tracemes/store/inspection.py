@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from tracemes.domain.holds import Disposition, Nonconformance
+from tracemes.domain.holds import Disposition
 from tracemes.domain.inspection import (
     ClassPlan,
     DefectClass,
@@ -26,7 +26,6 @@ from tracemes.domain.inspection import plan_from_dict as _plan_of
 from tracemes.domain.units import GONE
 from tracemes.store import items as store_items
 from tracemes.store.schema import (
-    hold_members,
     holds,
     inspection_lot_units,
     inspection_lots,
@@ -36,7 +35,6 @@ from tracemes.store.schema import (
     lots,
     step_runs,
     units,
-    users,
     work_orders,
 )
 
@@ -452,107 +450,6 @@ def decide(
         .values(
             status=status, verdict=verdict_as_dict(verdict), hold_code=hold_code, decided_at=now
         )
-    )
-
-
-def nonconformances(
-    conn: Connection, tenant_id: int, is_open: bool | None = None, limit: int | None = None
-) -> list[Nonconformance]:
-    """Every hold as a nonconformance record (only open or only closed ones when `is_open`
-    says so), newest first: raised by a rejected inspection (with its lot and verdict) or
-    by hand (its reason), who raised it, how many units and lots it stopped, and who closed
-    it with which disposition."""
-
-    def held(kind: str) -> sa.ScalarSelect[int]:
-        return (
-            sa.select(sa.func.count())
-            .where(
-                hold_members.c.tenant_id == tenant_id,
-                hold_members.c.hold_id == holds.c.id,
-                hold_members.c.kind == kind,
-            )
-            .scalar_subquery()
-        )
-
-    raised_by, closed_by = users.alias("raised_by"), users.alias("closed_by")
-    rows = conn.execute(
-        sa.select(
-            holds.c.code.label("hold"),
-            holds.c.reason,
-            holds.c.created_at.label("raised_at"),
-            raised_by.c.name.label("raised_by"),
-            held("unit").label("held_units"),
-            held("lot").label("held_lots"),
-            holds.c.released_at,
-            closed_by.c.name.label("released_by"),
-            holds.c.disposition,
-            holds.c.note,
-            inspection_lots.c.number.label("inspection"),
-            items.c.code.label("item"),
-            lots.c.lot.label("lot"),
-            work_orders.c.code.label("work_order"),
-            inspection_lots.c.operation,
-            inspection_lots.c.supplier,
-            inspection_lots.c.decided_at,
-            inspection_lots.c.verdict,
-        )
-        .select_from(
-            holds.outerjoin(
-                inspection_lots,
-                sa.and_(
-                    inspection_lots.c.tenant_id == tenant_id,
-                    inspection_lots.c.hold_code == holds.c.code,
-                ),
-            )
-            .outerjoin(items, inspection_lots.c.item_id == items.c.id)
-            .outerjoin(lots, inspection_lots.c.lot_id == lots.c.id)
-            .outerjoin(work_orders, inspection_lots.c.work_order_id == work_orders.c.id)
-            .outerjoin(raised_by, raised_by.c.id == holds.c.created_by)
-            .outerjoin(closed_by, closed_by.c.id == holds.c.released_by)
-        )
-        .where(holds.c.tenant_id == tenant_id, *_released(is_open))
-        .order_by(holds.c.created_at.desc(), holds.c.id.desc())
-        .limit(limit)
-    )
-    return [
-        Nonconformance(
-            hold=row.hold,
-            reason=row.reason,
-            raised_at=row.raised_at,
-            raised_by=row.raised_by,
-            held_units=int(row.held_units or 0),
-            held_lots=int(row.held_lots or 0),
-            released_at=row.released_at,
-            released_by=row.released_by,
-            disposition=row.disposition,
-            note=row.note,
-            inspection=row.inspection,
-            item=row.item,
-            lot=row.lot,
-            work_order=row.work_order,
-            operation=row.operation,
-            supplier=row.supplier,
-            decided_at=row.decided_at,
-            verdict=_verdict(row.verdict),
-        )
-        for row in rows
-    ]
-
-
-def _released(is_open: bool | None) -> list[sa.ColumnElement[bool]]:
-    """Open holds, closed ones, or (None) no condition."""
-    if is_open is None:
-        return []
-    released = holds.c.released_at
-    return [released.is_(None) if is_open else released.is_not(None)]
-
-
-def count_open_holds(conn: Connection, tenant_id: int) -> int:
-    """How many holds (nonconformances) are not released yet."""
-    return int(
-        conn.execute(
-            sa.select(sa.func.count()).where(holds.c.tenant_id == tenant_id, *_released(True))
-        ).scalar_one()
     )
 
 

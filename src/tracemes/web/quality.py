@@ -33,7 +33,7 @@ DECIDED_SHOWN = 20  # latest decided inspections on the quality page
 def quality_page(request: Request, db: Db, ctx: Reader, user: CurrentPrincipal) -> HTMLResponse:
     """Open inspections first, then the latest decisions."""
     values = {
-        "open_ncrs": services.inspection.open_nonconformances(db, ctx),
+        "open_ncrs": services.holds.open_nonconformances(db, ctx),
         "open": services.inspection.list_lots(db, ctx, "open"),
         "decided": services.inspection.list_lots(db, ctx, "decided", limit=DECIDED_SHOWN),
         "report": services.quality_report.report(db, ctx),
@@ -69,8 +69,8 @@ def nonconformances_page(
 ) -> HTMLResponse:
     """Every hold as a nonconformance: open ones first, each closed with a disposition."""
     values = {
-        "open": services.inspection.nonconformances(db, ctx, "open"),
-        "closed": services.inspection.nonconformances(db, ctx, "closed", limit=CLOSED_SHOWN),
+        "open": services.holds.nonconformances(db, ctx, "open"),
+        "closed": services.holds.nonconformances(db, ctx, "closed", limit=CLOSED_SHOWN),
         "dispositions": [d.value for d in Disposition],
     }
     return render(request, "quality/nonconformances.html", values, user=user)
