@@ -41,6 +41,7 @@ from tracemes.domain.floor import Actor, LotState, Plan
 from tracemes.domain.items import Tracking
 from tracemes.domain.lots import Lot
 from tracemes.domain.work_orders import Status
+from tracemes.services import rollups as services_rollups
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for, plans_of
 from tracemes.services.submissions import FloorEvent, Outcome, actor_of
@@ -454,23 +455,22 @@ def _write(
             for b, c, a in floor.shipments
         ],
     )
-    store.ledger.append_many(
-        conn,
-        [
-            Event(
-                tenant_id=tenant,
-                event_id=event.event_id,
-                type=LOT_EVENT_TYPES[type(command)],
-                subject=f"{command.item}/{command.lot}",
-                occurred_at=actor.occurred_at,
-                recorded_at=ctx.now,
-                user_id=ctx.user_id,
-                station=event.station,
-                payload=_payload(command, event.operator),
-            )
-            for event, command, actor, _ in accepted
-        ],
-    )
+    ledger = [
+        Event(
+            tenant_id=tenant,
+            event_id=event.event_id,
+            type=LOT_EVENT_TYPES[type(command)],
+            subject=f"{command.item}/{command.lot}",
+            occurred_at=actor.occurred_at,
+            recorded_at=ctx.now,
+            user_id=ctx.user_id,
+            station=event.station,
+            payload=_payload(command, event.operator),
+        )
+        for event, command, actor, _ in accepted
+    ]
+    store.ledger.append_many(conn, ledger)
+    services_rollups.add_in(conn, ctx, ledger)
     store.ledger.add_subjects(
         conn, tenant, [(event.event_id, s) for event, _, _, also in accepted for s in also]
     )

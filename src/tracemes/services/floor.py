@@ -35,6 +35,7 @@ from tracemes.domain.genealogy import BindPart, ComponentRef, UnbindPart
 from tracemes.domain.shop_floor import EVENT_TYPES, Command
 from tracemes.domain.work_orders import Status
 from tracemes.services import batches as services_batches
+from tracemes.services import rollups as services_rollups
 from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for
@@ -318,6 +319,7 @@ def _write(
         for subject in domain.shop_floor.subjects(command)[1:]
     ]
     store.ledger.append_many(conn, ledger)
+    services_rollups.add_in(conn, ctx, ledger)
     store.ledger.add_subjects(conn, tenant, subjects)
     return [order.code for order in orders if order.status is Status.COMPLETED]
 
