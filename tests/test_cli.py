@@ -322,3 +322,20 @@ def test_ledger_verify_of_an_unknown_tenant_is_refused(database_url: str) -> Non
 
     assert result.exit_code == 1
     assert "error: tenant NOPE not found" in result.stderr
+
+
+def test_rollups_rebuild_counts_each_enterprises_ledger_again(database_url: str) -> None:
+    _run(database_url, "tenant", "create", "ACME", "Acme E-bikes")
+    _run(database_url, "tenant", "create", "BETA", "Beta Blades")
+
+    every = _run(database_url, "rollups", "rebuild")
+    one = _run(database_url, "rollups", "rebuild", "--tenant", "BETA")
+    unknown = _run(database_url, "rollups", "rebuild", "--tenant", "GAMMA")
+
+    assert every.exit_code == 0, every.output
+    assert every.stdout.splitlines() == [
+        "ACME: 0 events counted, 0 rollup rows",
+        "BETA: 0 events counted, 0 rollup rows",
+    ]
+    assert one.stdout.splitlines() == ["BETA: 0 events counted, 0 rollup rows"]
+    assert unknown.exit_code == 1

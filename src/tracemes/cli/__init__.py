@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from tracemes import config, services
-from tracemes.cli import demo_plant, ledger, options, trace
+from tracemes.cli import demo_plant, ledger, options, rollups, trace
 from tracemes.domain.credentials import DEFAULT_TOKEN_DAYS
 from tracemes.domain.errors import DomainError, ImportRejectedError
 from tracemes.domain.tenants import DEFAULT_TIMEZONE
@@ -355,3 +355,4 @@ def export(
 
 app.add_typer(trace.trace_app, name="trace")
 app.add_typer(ledger.ledger_app, name="ledger")
+app.add_typer(rollups.rollups_app, name="rollups")

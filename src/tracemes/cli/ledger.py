@@ -28,7 +28,7 @@ def verify(
     """Walk each tenant's chain from its first event; exit 1 at the first broken link."""
     db = options.database(database_url)
     broken = False
-    for each in _tenants(db, tenant):
+    for each in tenants_of(db, tenant):
         verdict = services.ledger.verify(db, each.id)
         if verdict.broken is None:
             typer.echo(f"{each.code}: OK, {verdict.checked} events, head {verdict.head.hash}")
@@ -53,7 +53,7 @@ def head(
 ) -> None:
     """Print each tenant's last link (events chained, last hash) to keep somewhere else."""
     db = options.database(database_url)
-    for each in _tenants(db, tenant):
+    for each in tenants_of(db, tenant):
         try:
             last = services.ledger.head(db, each.id, at)
         except DomainError as error:
@@ -61,7 +61,8 @@ def head(
         typer.echo(f"{each.code}\t{last.position}\t{last.hash}")
 
 
-def _tenants(db: Engine, code: str | None) -> list[Tenant]:
+def tenants_of(db: Engine, code: str | None) -> list[Tenant]:
+    """The enterprise named, or every one."""
     if code is None:
         return services.tenants.list_all(db)
     try:

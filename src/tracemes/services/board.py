@@ -16,8 +16,8 @@ RUNNING = frozenset({Status.RELEASED, Status.IN_PROGRESS})
 
 
 def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None) -> LineBoard:
-    """One line's figures for a working day (today by default), read in one snapshot; units
-    waiting and in work are always as of now."""
+    """One line's figures for a working day (today by default), read in one snapshot: the
+    day's flow from the rollups, units waiting and in work as of now from the units."""
     with store.db.reading(db) as conn:
         line = store.lines.get(conn, ctx.tenant_id, line_code)
         if line is None:
@@ -30,8 +30,7 @@ def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None
         routings = store.board.routing_operations(conn, ctx.tenant_id, line_id)
         counts = store.board.unit_counts(conn, ctx.tenant_id, line_id)
         places = store.board.positions(conn, ctx.tenant_id, line_id)
-        steps = store.quality.steps_ended(conn, ctx.tenant_id, start, end, line_id)
-        finished = store.board.finished_units(conn, ctx.tenant_id, line_id, start, end)
+        hours = store.rollups.line_hours(conn, ctx.tenant_id, line.code, start, end)
         orders = store.work_orders.list_all(conn, ctx.tenant_id, RUNNING, line_code)
     by_order: dict[str, dict[UnitStatus, int]] = {}
     for code, status, n in counts:
@@ -46,12 +45,12 @@ def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None
         Counter[str](),
         Counter[str](),
     )
-    for _, operation, result, first, n in steps:
-        (passed if result == "pass" else failed)[operation] += n
-        if first:
-            tries[operation] += n
-            if result == "pass":
-                first_passes[operation] += n
+    for _, operation, done in hours:
+        passed[operation] += done.passed
+        failed[operation] += done.failed
+        tries[operation] += done.first_tries
+        first_passes[operation] += done.first_passes
+    finished = [(hour, done.finished) for hour, _, done in hours]
     loads = tuple(
         OperationLoad(
             code=code,
@@ -71,8 +70,8 @@ def line_board(db: Engine, ctx: Context, line_code: str, day: date | None = None
         day=day,
         today=today,
         timezone=timezone,
-        output=len(finished),
-        hourly=domain.board.by_hour(finished, timezone),
+        output=sum(n for _, n in finished),
+        hourly=domain.rollups.by_hour_of_day(finished, timezone),
         queued=sum(n for _, status, n in counts if status is UnitStatus.QUEUED),
         wip=sum(n for *_, n in places),
         on_hold=sum(n for _, _, held, n in places if held),

@@ -36,6 +36,7 @@ from tracemes.domain.production_lots import ProductionLot
 from tracemes.domain.shop_floor import EVENT_TYPES, Command, Named
 from tracemes.domain.work_orders import Status
 from tracemes.services import known_ids
+from tracemes.services import rollups as services_rollups
 from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for
@@ -342,6 +343,7 @@ def _write(
         )
         subjects += [(event.event_id, subject) for subject in about[1:]]
     store.ledger.append_many(conn, ledger)
+    services_rollups.add_in(conn, ctx, ledger)
     store.ledger.add_subjects(conn, tenant, subjects)
     return [order.code for order in orders if order.status is Status.COMPLETED]
 

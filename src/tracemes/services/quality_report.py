@@ -13,6 +13,7 @@ from tracemes import domain, store
 from tracemes.domain.board import ratio
 from tracemes.domain.characteristics import Characteristic
 from tracemes.domain.quality_report import DayQuality, ParetoBar, StepYield, SupplierQuality
+from tracemes.domain.rollups import Counts
 from tracemes.services.context import Context
 
 DEFAULT_DAYS = 30
@@ -49,12 +50,13 @@ def _defective_samples(lot: store.quality.DecidedLot) -> int:
     return sum(bool(domain.inspection.defect_classes(lot.plan, s)) for s in lot.samples)
 
 
-def _count_steps(tally: list[int], result: str, first_try: bool, n: int) -> None:
-    """Add n steps to a tally that starts [passed, failed, first tries, first passes]."""
-    tally[0 if result == "pass" else 1] += n
-    if first_try:
-        tally[2] += n
-        tally[3] += n if result == "pass" else 0
+def _count_steps(tally: list[int], counts: Counts) -> None:
+    """Add a rollup's steps to a tally that starts [passed, failed, first tries, first
+    passes]."""
+    tally[0] += counts.passed
+    tally[1] += counts.failed
+    tally[2] += counts.first_tries
+    tally[3] += counts.first_passes
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +85,15 @@ def report(
     """The report for a span of plant days (the last 30 days by default)."""
     with store.db.reading(db) as conn:
         days = _period(conn, ctx, first_day, last_day)
-        steps = store.quality.steps_ended(conn, ctx.tenant_id, days.start, days.end)
-        step_defects = store.quality.step_defects(conn, ctx.tenant_id, days.start, days.end)
+        rolled = store.rollups.by_item_operation(conn, ctx.tenant_id, days.start, days.end)
         lots = store.quality.decided_lots(conn, ctx.tenant_id, days.start, days.end)
     tallies: dict[tuple[str, str], list[int]] = {}
-    for item, operation, result, first_try, n in steps:
-        _count_steps(tallies.setdefault((item, operation), [0, 0, 0, 0]), result, first_try, n)
+    defects: Counter[str] = Counter()
+    for item, operation, defect, counts in rolled:
+        if defect:
+            defects[defect] += counts.defects
+        elif counts.passed or counts.failed:  # an operation where steps ended
+            _count_steps(tallies.setdefault((item, operation), [0, 0, 0, 0]), counts)
     yields = tuple(
         StepYield(
             item_code=item,
@@ -100,7 +105,6 @@ def report(
         )
         for (item, op), tally in sorted(tallies.items())
     )
-    defects: Counter[str] = Counter(code for codes in step_defects for code in codes or ())
     suppliers: dict[str, list[int]] = {}
     for lot in lots:
         figures = suppliers.setdefault(lot.supplier or store.quality.NO_SUPPLIER, [0] * 5)
@@ -140,11 +144,12 @@ def daily(
                 "from", f"{days.first} to {days.last} is more than {MAX_DAYS} days"
             )
         bounds = domain.board.day_starts(days.first, days.last, days.timezone)
-        steps = store.quality.steps_by_day(conn, ctx.tenant_id, bounds, item_code)
+        hours = store.rollups.by_hour(conn, ctx.tenant_id, days.start, days.end, item_code)
         lots = store.quality.lots_by_day(conn, ctx.tenant_id, bounds, item_code)
     tallies = [[0] * 6 for _ in bounds[1:]]  # the step counts, lots decided, lots accepted
-    for day, result, first, n in steps:
-        _count_steps(tallies[day], result, first, n)
+    for hour, counts in hours:
+        plant_day = domain.rollups.day_of(hour, days.timezone)
+        _count_steps(tallies[(plant_day - days.first).days], counts)
     for day, status, n in lots:
         tallies[day][4] += n
         tallies[day][5] += n if status == "accepted" else 0

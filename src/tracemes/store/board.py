@@ -1,8 +1,6 @@
-"""What the line board counts: units of a line's orders by where they are, and the units
-finished in a day (a day's steps: `store.quality.steps_ended`). Each is one grouped query on
-indexed columns."""
-
-from datetime import datetime
+"""What the line board reads of its units as of now: a line's orders by where their units
+are (the day's flow comes from store.rollups). Each is one grouped query on indexed
+columns."""
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -79,20 +77,3 @@ def positions(conn: Connection, tenant_id: int, line_id: int) -> list[tuple[str,
         .group_by(units.c.current_operation, running, units.c.on_hold)
     )
     return [(operation, bool(busy), bool(held), int(n)) for operation, busy, held, n in rows]
-
-
-def finished_units(
-    conn: Connection, tenant_id: int, line_id: int, start: datetime, end: datetime
-) -> list[datetime]:
-    """When each unit of the line that finished its routing in [start, end) finished."""
-    rows = conn.execute(
-        sa.select(units.c.completed_at)
-        .select_from(units.join(work_orders, units.c.work_order_id == work_orders.c.id))
-        .where(
-            units.c.tenant_id == tenant_id,
-            units.c.completed_at >= start,
-            units.c.completed_at < end,
-            work_orders.c.line_id == line_id,
-        )
-    )
-    return [moment for (moment,) in rows]

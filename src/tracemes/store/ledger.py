@@ -84,6 +84,12 @@ def _locked_head(conn: Connection, tenant_id: int) -> chain.Head:
     return chain.Head(row.position, row.hash)
 
 
+def lock_head(conn: Connection, tenant_id: int) -> None:
+    """Hold the tenant's chain head until the transaction ends: no event is written
+    meanwhile (a rebuild from the ledger sees it whole)."""
+    _locked_head(conn, tenant_id)
+
+
 def _move_head(conn: Connection, tenant_id: int, head: chain.Head) -> None:
     conn.execute(
         _MOVE_HEAD, {"b_tenant": tenant_id, "b_position": head.position, "b_hash": head.hash}
@@ -198,6 +204,11 @@ _CHAINED_COLUMNS = (*_EVENT_COLUMNS, "chain_position", "chain_hash")
 
 def _values(event: Event) -> tuple[object, ...]:
     return tuple(getattr(event, name) for name in _EVENT_COLUMNS)
+
+
+def event_of(row: sa.RowMapping) -> Event:
+    """A stored ledger line."""
+    return _event(row)
 
 
 def _event(row: sa.RowMapping) -> Event:

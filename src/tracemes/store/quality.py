@@ -1,5 +1,6 @@
-"""Quality figures over a period: steps by item and operation, defect codes, and decided
-inspection lots with their samples. Each is one query bounded by the tenant and the period."""
+"""Quality figures over a period: decided inspection lots with their samples, and the
+measurements behind the charts (the step counts are rollups: store.rollups). Each is one
+query bounded by the tenant and the period."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,43 +18,7 @@ from tracemes.store.schema import (
     items,
     step_runs,
     units,
-    work_orders,
 )
-from tracemes.store.step_runs import first_try
-
-
-def steps_ended(
-    conn: Connection,
-    tenant_id: int,
-    start: datetime,
-    end: datetime,
-    line_id: int | None = None,
-) -> list[tuple[str, str, str, bool, int]]:
-    """(item, operation, result, first try?, count) of steps that ended in [start, end),
-    of one line's work orders when `line_id` is given."""
-    first = first_try(tenant_id)
-    query = (
-        sa.select(
-            items.c.code, step_runs.c.operation_code, step_runs.c.result, first, sa.func.count()
-        )
-        .select_from(
-            step_runs.join(units, step_runs.c.unit_id == units.c.id)
-            .join(items, units.c.item_id == items.c.id)
-            .outerjoin(work_orders, units.c.work_order_id == work_orders.c.id)
-        )
-        .where(
-            step_runs.c.tenant_id == tenant_id,
-            step_runs.c.completed_at >= start,
-            step_runs.c.completed_at < end,
-        )
-        .group_by(items.c.code, step_runs.c.operation_code, step_runs.c.result, first)
-    )
-    if line_id is not None:
-        query = query.where(work_orders.c.line_id == line_id)
-    return [
-        (item, op, result, bool(is_first), int(n))
-        for item, op, result, is_first, n in conn.execute(query)
-    ]
 
 
 def _day_of(
@@ -70,34 +35,6 @@ def _day_of(
         (column < bounds[middle], _day_of(column, bounds, first, middle - 1)),
         else_=_day_of(column, bounds, middle, last),
     )
-
-
-def steps_by_day(
-    conn: Connection, tenant_id: int, bounds: Sequence[datetime], item_code: str | None = None
-) -> list[tuple[int, str, bool, int]]:
-    """(day, result, first try?, count) of steps that ended between the first and last of
-    `bounds` (day 0 begins at bounds[0]), of one item's units when given."""
-    ended = step_runs.c.completed_at
-    query = sa.select(
-        _day_of(ended, bounds).label("day"),
-        step_runs.c.result.label("result"),
-        first_try(tenant_id).label("first"),
-    ).where(step_runs.c.tenant_id == tenant_id, ended >= bounds[0], ended < bounds[-1])
-    if item_code is not None:
-        query = (
-            query.join(units, step_runs.c.unit_id == units.c.id)
-            .join(items, units.c.item_id == items.c.id)
-            .where(items.c.code == item_code)
-        )
-    # grouped outside: PostgreSQL does not see that a CASE with parameters in the select
-    # list and in GROUP BY is the same expression
-    inner = query.subquery()
-    grouped = sa.select(inner.c.day, inner.c.result, inner.c.first, sa.func.count()).group_by(
-        inner.c.day, inner.c.result, inner.c.first
-    )
-    return [
-        (int(day), result, bool(first), int(n)) for day, result, first, n in conn.execute(grouped)
-    ]
 
 
 def lots_by_day(
@@ -118,21 +55,6 @@ def lots_by_day(
         inner.c.day, inner.c.status
     )
     return [(int(day), status, int(n)) for day, status, n in conn.execute(grouped)]
-
-
-def step_defects(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> list[Any]:
-    """The defect code lists of failed steps that ended in [start, end)."""
-    # Untyped on purpose for now: a step-run read, which the rollup tables replace.
-    return list(
-        conn.execute(
-            sa.select(step_runs.c.defects).where(
-                step_runs.c.tenant_id == tenant_id,
-                step_runs.c.completed_at >= start,
-                step_runs.c.completed_at < end,
-                step_runs.c.result == "fail",
-            )
-        ).scalars()
-    )
 
 
 NO_SUPPLIER = "—"  # how lots received without a supplier are named in the figures

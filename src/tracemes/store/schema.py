@@ -811,3 +811,41 @@ inspection_samples = sa.Table(
     # Append-only: a sample recorded again is a correction; the latest record counts.
     comment="What an inspector found on each sampled item, as recorded.",
 )
+
+# Lot quantities are added up by the database as rows are upserted, so they are whole
+# millionths (a quantity has six decimals): SQLite keeps decimals as text, and text does not
+# add up exactly.
+rollups = sa.Table(
+    "rollups",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("hour_starts_at", UtcDateTime, nullable=False),  # the plant's local hour
+    sa.Column("line", sa.String(64), nullable=False),  # codes; "" where there is none
+    sa.Column("station", sa.String(64), nullable=False),
+    sa.Column("item", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(64), nullable=False),
+    sa.Column("defect", sa.String(64), nullable=False),  # "" except on a defect's row
+    *(
+        sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
+        for name in (
+            "started",
+            "passed",
+            "failed",
+            "first_tries",
+            "first_passes",
+            "finished",
+            "scrapped",
+            "lot_good_millionths",
+            "lot_scrap_millionths",
+            "lot_rework_millionths",
+            "defects",
+            "lot_defects_millionths",
+        )
+    ),
+    sa.UniqueConstraint(
+        "tenant_id", "hour_starts_at", "line", "station", "item", "operation", "defect"
+    ),
+    comment="What the floor did per plant hour, line, station, item and operation, kept up "
+    "by the events that change it; the boards read these, never the step runs.",
+)

@@ -75,19 +75,3 @@ def _run_values(tenant_id: int, run: StepRunState) -> dict[str, Any]:
         "measurements": run.measurements,
         "defects": list(run.defects),
     }
-
-
-def first_try(tenant_id: int) -> sa.ColumnElement[bool]:
-    """True for a step run that is its unit's first at that operation (for first-pass
-    yield: a retry after rework is not a first try)."""
-    earlier = step_runs.alias("earlier")
-    return ~(
-        sa.select(earlier.c.id)
-        .where(
-            earlier.c.tenant_id == tenant_id,
-            earlier.c.unit_id == step_runs.c.unit_id,
-            earlier.c.operation_code == step_runs.c.operation_code,
-            earlier.c.id < step_runs.c.id,
-        )
-        .exists()
-    )
