@@ -21,7 +21,7 @@ from tracemes.domain.production_lots import (
 )
 from tracemes.domain.routings import Operation, Routing
 from tracemes.domain.shop_floor import apply, named, subjects
-from tracemes.domain.station import card_of, lot_operation
+from tracemes.domain.station import Meaning, card_of, decide, lot_operation
 
 D = Decimal
 NOW = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
@@ -218,6 +218,10 @@ def test_what_a_batch_names_is_what_the_floor_loads() -> None:
     ("text", "card"),
     [
         ("https://mes.example.cn/lots/BLADE/BL0001", ("BLADE", "BL0001")),
+        ("https://mes.example.cn/lots/BLADE/BL0001?size=A6", ("BLADE", "BL0001")),
+        ("https://mes.example.cn/plant-2/lots/BLADE/BL0001", ("BLADE", "BL0001")),
+        ("lots/BLADE/BL0001", ("BLADE", "BL0001")),
+        ("/lots/BOX/LOTX/", ("BOX", "LOTX")),
         ("http://127.0.0.1:8000/lots/BLADE/BL0001/", ("BLADE", "BL0001")),
         ("/lots/SAW%20BLADE/BL%2F7", ("SAW BLADE", "BL/7")),
         ("BL0001", None),
@@ -244,3 +248,88 @@ def test_a_lot_is_reported_on_where_this_station_works_else_where_it_has_work() 
         apply(a_floor(done), ACTOR, ReportLotStep("BLADE", "BL2", op, D(1)))
         apply(a_floor(done), ACTOR, TransferLot("BLADE", "BL2", op, D(1)))
     assert lot_operation(done, "L1-S1") is None
+
+
+def test_a_report_keeps_its_defect_quantities_on_the_operation() -> None:
+    lot = a_lot()
+    floor = a_floor(lot)
+    report = ReportLotStep("BLADE", "BL1", "CUT", D(80), D(5), D(3), (("BURR", D(5)),))
+    apply(floor, ACTOR, report)
+    cut = lot.lot.tallies["CUT"]
+    assert (cut.good, cut.scrap, cut.rework, cut.defects) == (D(80), D(5), D(3), {"BURR": D(5)})
+
+
+def test_partial_transfers_into_stock_add_up() -> None:
+    lot = a_lot(quantity=10)
+    floor = a_floor(lot)
+    for op in ("CUT", "GRIND", "COAT"):
+        apply(floor, ACTOR, ReportLotStep("BLADE", "BL1", op, D(10)))
+        if op != "COAT":
+            apply(floor, ACTOR, TransferLot("BLADE", "BL1", op, D(10)))
+    apply(floor, ACTOR, TransferLot("BLADE", "BL1", "COAT", D(6)))
+    apply(floor, ACTOR, TransferLot("BLADE", "BL1", "COAT", D(4)))
+    assert lot.stock.remaining == D(10)
+
+
+def test_a_merge_of_two_sources_grows_the_lot_by_both_and_files_them_all() -> None:
+    target, first, second = a_lot("BL1"), a_lot("BL2"), a_lot("BL3")
+    floor = a_floor(target, first, second)
+    merge = MergeLots("BLADE", "BL1", "CUT", (("BL2", D(1)), ("BL3", D(29))))
+    apply(floor, ACTOR, merge)
+    assert target.merged_in == D(30)
+    assert [(e.child, e.quantity) for e in floor.new_bindings] == [
+        (first.stock, D(1)),
+        (second.stock, D(29)),
+    ]
+    assert subjects(merge) == ("BLADE/BL1", "BLADE/BL2", "BLADE/BL3")
+
+
+def test_a_lot_merged_into_itself_is_refused_on_the_lots_field() -> None:
+    floor = a_floor(a_lot())
+    assert refusal(floor, MergeLots("BLADE", "BL1", "CUT", (("BL1", D(1)),))) == (
+        "validation",
+        "lots",
+    )
+
+
+def test_a_split_lot_starts_empty_in_stock_and_follows_its_sources_plan() -> None:
+    floor = a_floor(a_lot())
+    apply(floor, ACTOR, SplitLot("BLADE", "BL1", "CUT", D(30)))
+    (new,) = floor.new_production_lots
+    assert new.stock.remaining == 0
+    assert new.stock.item_code == "BLADE"
+    assert new.plan is PLAN
+    assert floor.lot("BLADE", "BL1-1") is new.stock
+
+
+def test_material_at_a_named_operation_and_beyond_the_bom_with_a_reason() -> None:
+    lot = a_lot()
+    floor = a_floor(lot, steel=50)
+    apply(floor, ACTOR, ConsumeMaterial("BLADE", "BL1", "STEEL", "K-1", D(25), "GRIND", "spill"))
+    (edge,) = floor.new_bindings
+    assert (edge.quantity, edge.operation) == (D(25), "GRIND")
+    assert lot.lot.consumed == {"STEEL": D(25)}  # over the 21 the BOM allows: the reason
+
+
+def test_a_card_scanned_at_a_station_shows_its_lot_instead_of_the_unit() -> None:
+    floor = a_floor(a_lot())
+    decision = decide(floor, "https://mes.example.cn/lots/BLADE/BL1", "BK0001", False)
+    assert (decision.meaning, decision.unit, decision.lot) == (Meaning.LOT, "", ("BLADE", "BL1"))
+    assert decision.command is None
+    assert refusal_of_scan(floor, "/lots/BLADE/NOPE") == "not_found"
+
+
+def refusal_of_scan(floor: Floor, text: str) -> str:
+    with pytest.raises(DomainError) as refused:
+        decide(floor, text, "", False)
+    return refused.value.code
+
+
+def test_one_piece_in_process_or_waiting_is_work_at_an_operation() -> None:
+    lot = a_lot(quantity=2)
+    floor = a_floor(lot)
+    apply(floor, ACTOR, ReportLotStep("BLADE", "BL1", "CUT", D(1)))  # 1 in process, 1 waiting
+    apply(floor, ACTOR, TransferLot("BLADE", "BL1", "CUT", D(1)))  # 1 in process at CUT
+    apply(floor, ACTOR, ReportLotStep("BLADE", "BL1", "GRIND", D(1)))  # 1 waiting at GRIND
+    assert lot_operation(lot, "L1-S1") == "CUT"
+    assert lot_operation(lot, "L1-S2") == "GRIND"

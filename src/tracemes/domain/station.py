@@ -121,7 +121,7 @@ def card_of(text: str) -> tuple[str, str] | None:
     address, `.../lots/{item}/{lot}` on whatever host printed it; None for any other text."""
     path = urlsplit(text).path if "://" in text else text
     parts = path.rstrip("/").split("/")
-    if len(parts) < 3 or parts[-3] != "lots" or not parts[-2] or not parts[-1]:
+    if len(parts) < 3 or parts[-3] != "lots" or not parts[-2]:  # the last is never empty
         return None
     return unquote(parts[-2]), unquote(parts[-1])
 
