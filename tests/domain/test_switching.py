@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import REFDATA
 from tracemes.domain import inspection, sampling
+from tracemes.domain.errors import InvalidInputError
 from tracemes.domain.inspection import DefectClass, LotVerdict
 from tracemes.domain.sampling import LotResult, Severity, Switching
 
@@ -184,3 +185,16 @@ def test_a_lot_without_a_major_plan_counts_as_ac_0() -> None:
     lot = inspection.switching_lot(plan, inspection.class_plans(plan, 500), 500, True, None)
     assert (lot.ac, lot.tighter_ac, lot.found) == (0, None, 0)
     assert sampling.switching([lot] * 15).may_reduce(steady_production=True, approved=True)
+
+
+def test_a_lot_after_a_discontinuation_is_refused_on_the_switching_field() -> None:
+    stopped = sampling.switching(_lots("RRRRR"), TIGHTENED)
+    with pytest.raises(InvalidInputError) as refused:
+        stopped.after(True, plan_ac=1)
+    assert refused.value.field == "switching"
+
+
+def test_a_lot_with_nothing_found_scores_3_at_ac_2_even_with_ac_0_one_step_tighter() -> None:
+    """The count found defaults to none: an accepted lot with nothing found passes any
+    tighter plan."""
+    assert sampling.Switching().after(True, plan_ac=2, tighter=0).score == 3
