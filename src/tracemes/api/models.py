@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from tracemes.domain import text
 from tracemes.domain.characteristics import Characteristic
@@ -108,6 +108,13 @@ EventTime = Annotated[
         }
     ),
 ]
+
+
+class Record(BaseModel):
+    """An answer whose fields are a record's attributes of the same names, built with
+    `model_validate(record)` rather than copied field by field."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class CharacteristicOut(BaseModel):

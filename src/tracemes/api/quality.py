@@ -144,7 +144,10 @@ def list_inspection_lots(
     db: Db, ctx: Reader, status: str | None = None
 ) -> list[InspectionLotLineOut]:
     """Inspection lots, newest first; `?status=open` is the inspector's list."""
-    return [InspectionLotLineOut.of(row) for row in services.inspection.list_lots(db, ctx, status)]
+    return [
+        InspectionLotLineOut.model_validate(row)
+        for row in services.inspection.list_lots(db, ctx, status)
+    ]
 
 
 class OrderInspectionIn(BaseModel):
@@ -209,7 +212,7 @@ def quality_by_day(
     """Pass rate, first-pass yield and lot acceptance of each plant day `from` .. `to` (the
     last 30 days by default; at most 366), of one item when given."""
     found = services.quality_report.daily(db, ctx, first_day, last_day, item)
-    return [DayQualityOut.of(d) for d in found]
+    return [DayQualityOut.model_validate(d) for d in found]
 
 
 @router.get("/report")

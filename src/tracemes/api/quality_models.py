@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tracemes.api.models import Record
 from tracemes.domain import spc
 from tracemes.domain.holds import Nonconformance
-from tracemes.domain.inspection import InspectionPlan, LotSummary, LotVerdict
-from tracemes.domain.quality_report import DayQuality
+from tracemes.domain.inspection import InspectionPlan, LotVerdict
 from tracemes.services.inspection import InspectionLot
 from tracemes.services.quality_report import QualityReport
 
@@ -252,7 +252,7 @@ class InspectionLotOut(BaseModel):
         )
 
 
-class InspectionLotLineOut(BaseModel):
+class InspectionLotLineOut(Record):
     number: str
     item: str
     lot: str | None
@@ -263,22 +263,8 @@ class InspectionLotLineOut(BaseModel):
     status: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: LotSummary) -> "InspectionLotLineOut":
-        return cls(
-            number=row.number,
-            item=row.item,
-            lot=row.lot,
-            work_order=row.work_order,
-            operation=row.operation,
-            supplier=row.supplier,
-            lot_size=row.lot_size,
-            status=row.status,
-            created_at=row.created_at,
-        )
 
-
-class DayQualityOut(BaseModel):
+class DayQualityOut(Record):
     day: date
     passed: int
     failed: int
@@ -289,21 +275,6 @@ class DayQualityOut(BaseModel):
     lots_decided: int
     lots_accepted: int
     acceptance_rate: Decimal | None
-
-    @classmethod
-    def of(cls, d: DayQuality) -> "DayQualityOut":
-        return cls(
-            day=d.day,
-            passed=d.passed,
-            failed=d.failed,
-            pass_rate=d.pass_rate,
-            first_tries=d.first_tries,
-            first_passes=d.first_passes,
-            first_pass_yield=d.first_pass_yield,
-            lots_decided=d.lots_decided,
-            lots_accepted=d.lots_accepted,
-            acceptance_rate=d.acceptance_rate,
-        )
 
 
 class StepYieldOut(BaseModel):
@@ -317,14 +288,14 @@ class StepYieldOut(BaseModel):
     first_pass_yield: Decimal | None
 
 
-class ParetoBarOut(BaseModel):
+class ParetoBarOut(Record):
     code: str
     count: int
     share: Decimal
     cumulative: Decimal
 
 
-class SupplierQualityOut(BaseModel):
+class SupplierQualityOut(Record):
     supplier: str
     lots: int
     accepted: int
@@ -372,23 +343,8 @@ class QualityReportOut(BaseModel):
                 for s in found.steps
             ],
             rolled_throughput_yield=found.rolled_throughput_yield,
-            pareto=[
-                ParetoBarOut(code=b.code, count=b.count, share=b.share, cumulative=b.cumulative)
-                for b in found.pareto
-            ],
-            suppliers=[
-                SupplierQualityOut(
-                    supplier=s.supplier,
-                    lots=s.lots,
-                    accepted=s.accepted,
-                    rejected=s.rejected,
-                    acceptance_rate=s.acceptance_rate,
-                    sampled=s.sampled,
-                    defective=s.defective,
-                    ppm=s.ppm,
-                )
-                for s in found.suppliers
-            ],
+            pareto=[ParetoBarOut.model_validate(bar) for bar in found.pareto],
+            suppliers=[SupplierQualityOut.model_validate(s) for s in found.suppliers],
         )
 
 

@@ -307,8 +307,12 @@ def _write(
     store.bindings.end_bindings(conn, tenant, floor.ended_bindings)
     store.bindings.add_bindings(conn, tenant, floor.new_bindings, item_id)
     store.floor.update_units(conn, tenant, floor.changed_units())
-    grown = [(p.stock.id, p.merged_in) for p in floor.changed_production_lots() if p.merged_in]
-    store.floor.grow_lots(conn, tenant, [(i, more) for i, more in grown if i is not None])
+    grown = [
+        (p.stock.id, p.merged_in)
+        for p in floor.changed_production_lots()
+        if p.merged_in and p.stock.id is not None  # a lot split off here is stored grown
+    ]
+    store.floor.grow_lots(conn, tenant, grown)
     store.floor.update_lots(conn, tenant, floor.changed_lots())
     store.production_lots.update_tallies(
         conn,

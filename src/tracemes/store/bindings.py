@@ -47,31 +47,25 @@ _UNIT = Kind.UNIT.value
 # Three index walks in one round trip: the live edges into the units (ix_bindings_live_down),
 # the live edges holding them (ix_bindings_live_up), and the edges ever ended in them
 # (ix_bindings_unbound), each row marked ended or not.
+
+
+def _walk(
+    ended: bool, end: sa.ColumnElement[int], *match: sa.ColumnElement[bool]
+) -> sa.Select[Any]:
+    """One index walk: edges whose `end` (parent or child) is one of the units, live or
+    ended, each row marked which."""
+    state = bindings.c.unbound_at.is_not(None) if ended else bindings.c.unbound_at.is_(None)
+    return (
+        sa.select(*_COLUMNS, sa.literal(ended).label("ended"))
+        .select_from(_EDGES)
+        .where(bindings.c.tenant_id == TENANT, *match, end.in_(VALUES), state)
+    )
+
+
 _AROUND = sa.union_all(
-    sa.select(*_COLUMNS, sa.literal(False).label("ended"))
-    .select_from(_EDGES)
-    .where(
-        bindings.c.tenant_id == TENANT,
-        bindings.c.parent_kind == _UNIT,
-        bindings.c.parent_id.in_(VALUES),
-        bindings.c.unbound_at.is_(None),
-    ),
-    sa.select(*_COLUMNS, sa.literal(False).label("ended"))
-    .select_from(_EDGES)
-    .where(
-        bindings.c.tenant_id == TENANT,
-        bindings.c.child_kind == _UNIT,
-        bindings.c.child_id.in_(VALUES),
-        bindings.c.unbound_at.is_(None),
-    ),
-    sa.select(*_COLUMNS, sa.literal(True).label("ended"))
-    .select_from(_EDGES)
-    .where(
-        bindings.c.tenant_id == TENANT,
-        bindings.c.parent_kind == _UNIT,
-        bindings.c.parent_id.in_(VALUES),
-        bindings.c.unbound_at.is_not(None),
-    ),
+    _walk(False, bindings.c.parent_id, bindings.c.parent_kind == _UNIT),
+    _walk(False, bindings.c.child_id, bindings.c.child_kind == _UNIT),
+    _walk(True, bindings.c.parent_id, bindings.c.parent_kind == _UNIT),
 )
 
 

@@ -86,12 +86,10 @@ def numbers_taken(
         .select_from(lots.join(items, lots.c.item_id == items.c.id))
         .where(lots.c.tenant_id == tenant_id, sa.or_(*matches))
     )
-    wanted_items = {item for item, _ in exact | starts}
     return {
         (item, number)
         for item, number in conn.execute(query)
-        if item in wanted_items
-        and ((item, number) in exact or any(item == i and number.startswith(p) for i, p in starts))
+        if (item, number) in exact or any(item == i and number.startswith(p) for i, p in starts)
     }
 
 
