@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from tracemes import __version__, api, config, web
+from tracemes.api.deps import hold_routes
 from tracemes.config import Settings
 from tracemes.domain.errors import (
     DomainError,
@@ -53,7 +54,7 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.settings = settings or Settings()
     app.add_middleware(web.headers.SecurityHeaders, settings=app.state.settings)
-    app.include_router(api.router)
+    hold_routes(app, api.routers)
     web.mount(app)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -4,12 +4,15 @@ on the JSON API or on the pages; API tokens are not affected (issue #12, finding
 import re
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from starlette.routing import Mount, Route
 
 from tests.api.test_workbooks import ITEMS, XLSX, a_workbook
 from tests.factories import make_work_order, token_for
 from tracemes import services
+from tracemes.api.deps import api_checks, page_checks
 from tracemes.app import create_app
 from tracemes.config import Settings
 from tracemes.services.context import Context
@@ -220,3 +223,23 @@ def test_signing_in_from_another_site_is_refused(
 
     assert response.status_code == 403
     assert "tracemes_session" not in app_client.cookies
+
+
+def test_every_route_the_app_holds_runs_the_checks_of_its_kind(db: Engine) -> None:
+    """The app holds its routes directly (no included routers to re-resolve per request), so
+    each route must carry its checks itself: the API's, or the pages'."""
+    app = create_app(db)
+    kinds = {"api": 0, "page": 0}
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            assert isinstance(route, Route | Mount), route
+            continue
+        checks = {dependency.dependency for dependency in route.dependencies}
+        if route.path.startswith("/api/v1/"):
+            assert checks == {api_checks}, route.path
+            kinds["api"] += 1
+        else:
+            assert checks == {page_checks}, route.path
+            kinds["page"] += 1
+    assert kinds["api"] > 50
+    assert kinds["page"] > 40

@@ -1,6 +1,7 @@
 """Sign-in hardening through HTTP: the wait, disabling, tokens listed and revoked, and
 sessions and API tokens kept apart."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
@@ -111,3 +112,14 @@ def test_a_disabled_user_is_told_so_on_the_sign_in_page_only_with_the_right_pass
     assert "This user is disabled; ask an administrator." in right.text
     assert "disabled" not in wrong.text
     assert SESSION_COOKIE not in app_client.cookies
+
+
+@pytest.mark.parametrize("token_id", [0, -1, 2**31, 3140196279827855360])
+def test_revoking_a_token_id_no_record_can_have_is_not_found(
+    client: TestClient, token_id: int
+) -> None:
+    refused = client.delete(f"/api/v1/tokens/{token_id}")
+
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "not_found"
+    assert client.get("/api/v1/tokens").status_code == 200  # the admin's own token still works

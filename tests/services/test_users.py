@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tests.factories import statements_run
 from tracemes import services
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import (
@@ -21,6 +22,7 @@ from tracemes.services.context import Context
 from tracemes.store.schema import metadata
 
 ADDRESS = "192.0.2.7"
+FRESH_ENOUGH = timedelta(seconds=4.999)
 
 
 def test_a_token_identifies_its_user_tenant_and_role(db: Engine, ctx: Context) -> None:
@@ -155,3 +157,64 @@ def test_the_badge_itself_is_not_stored(db: Engine, ctx: Context) -> None:
         ]
     assert rows
     assert not [row for row in rows if "CARD-0001" in row]
+
+
+def test_a_token_checked_a_moment_ago_is_not_asked_again_until_five_seconds_pass(
+    db: Engine, ctx: Context
+) -> None:
+    services.users.create(db, ctx, "robot", "operator")
+    token = services.users.create_token(db, ctx, "robot")
+    services.users.authenticate(db, token, TokenKind.API, ctx.now)
+    # Another server process disables the user: this process is not told.
+    with db.begin() as conn:
+        conn.execute(sa.update(metadata.tables["users"]).values(disabled_at=ctx.now))
+
+    with statements_run(db) as seen:
+        kept = services.users.authenticate(db, token, TokenKind.API, ctx.now + FRESH_ENOUGH)
+    assert (kept.user_name, seen) == ("robot", [])
+    with pytest.raises(NotAuthenticatedError):
+        services.users.authenticate(db, token, TokenKind.API, ctx.now + timedelta(seconds=5))
+
+
+def test_a_kept_token_stops_at_its_own_expiry_and_a_session_is_no_api_token(
+    db: Engine, ctx: Context
+) -> None:
+    services.users.create(db, ctx, "robot", "operator")
+    token = services.users.create_token(db, ctx, "robot", days=1)
+    expires = ctx.now + timedelta(days=1)
+    services.users.authenticate(db, token, TokenKind.API, expires - timedelta(seconds=1))
+
+    with pytest.raises(NotAuthenticatedError):
+        services.users.authenticate(db, token, TokenKind.API, expires)
+    with pytest.raises(NotAuthenticatedError):
+        services.users.authenticate(db, token, TokenKind.SESSION, expires - timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("change", ["revoke", "disable", "password", "language"])
+def test_what_ends_or_changes_a_credential_here_is_seen_by_the_next_request(
+    db: Engine, ctx: Context, change: str
+) -> None:
+    services.users.create(db, ctx, "robot", "operator", "correct horse")
+    token = services.users.create_token(db, ctx, "robot")
+    session = services.users.log_in(db, ctx.now, "ACME", "robot", "correct horse", ADDRESS)
+    principal = services.users.authenticate(db, session, TokenKind.SESSION, ctx.now)
+    services.users.authenticate(db, token, TokenKind.API, ctx.now)
+
+    if change == "revoke":
+        for listed in services.users.list_tokens(db, ctx):
+            services.users.revoke_token(db, ctx, listed.id)
+    elif change == "disable":
+        services.users.disable(db, ctx, "robot")
+    elif change == "password":
+        services.users.set_password(db, ctx, "robot", "a new horse battery")
+    else:
+        services.users.set_language(db, ctx, principal, "en")
+
+    if change == "language":
+        assert services.users.authenticate(db, session, TokenKind.SESSION, ctx.now).language == "en"
+        return
+    with pytest.raises(NotAuthenticatedError):
+        services.users.authenticate(db, session, TokenKind.SESSION, ctx.now)
+    if change != "password":  # a new password ends sessions, not API tokens
+        with pytest.raises(NotAuthenticatedError):
+            services.users.authenticate(db, token, TokenKind.API, ctx.now)

@@ -1,14 +1,13 @@
 """BOMs: the components of an item, with key parts and where they are bound."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import domain, services
-from tracemes.api.deps import Db, Engineer, Reader
+from tracemes.api.deps import Db, Engineer, Reader, api_router
 from tracemes.api.models import DecimalText, QuantityIn, Text
 from tracemes.domain.boms import Bom
 
-router = APIRouter(prefix="/boms", tags=["master data"])
+router = api_router("/boms", tags=["master data"])
 
 
 class ComponentIn(BaseModel):

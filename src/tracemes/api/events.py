@@ -4,11 +4,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from tracemes import domain, services
-from tracemes.api.deps import Db, ShopFloor
+from tracemes.api.deps import Db, ShopFloor, api_router
 from tracemes.api.models import CountIn, EventTime, MeasuredFloat, Note, NumberIn, QuantityIn, Text
 from tracemes.domain.errors import InvalidInputError
 from tracemes.domain.event_types import EventType
@@ -27,7 +27,7 @@ from tracemes.domain.step_runs import CompleteStep, StartStep
 from tracemes.domain.unit_events import ScrapUnit, ShipUnit
 from tracemes.services.shop_floor import FloorEvent, Outcome
 
-router = APIRouter(prefix="/events", tags=["shop floor"])
+router = api_router("/events", tags=["shop floor"])
 Code = Annotated[Text, Field(min_length=1, max_length=64)]
 
 
@@ -289,9 +289,10 @@ def _result(outcome: Outcome) -> ResultOut:
 
 
 @router.post("", status_code=201)
-def record_event(event: EventIn, db: Db, ctx: ShopFloor) -> ResultOut:
+async def record_event(event: EventIn, db: Db, ctx: ShopFloor) -> ResultOut:
     """Record one event; a refusal is a problem (409/422/404) and changes nothing."""
-    outcome = services.shop_floor.record(db, ctx, [_floor_event(event)])[0]
+    floor_event = _floor_event(event)
+    outcome = (await run_in_threadpool(services.shop_floor.record, db, ctx, [floor_event]))[0]
     if outcome.error is not None:
         raise outcome.error
     return _result(outcome)

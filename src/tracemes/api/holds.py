@@ -3,15 +3,14 @@
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import services
-from tracemes.api.deps import Db, Quality, Reader
+from tracemes.api.deps import Db, Quality, Reader, api_router
 from tracemes.api.models import Note, Text
 from tracemes.domain.holds import Hold
 
-router = APIRouter(prefix="/holds", tags=["quality"])
+router = api_router("/holds", tags=["quality"])
 
 
 class LotRef(BaseModel):

@@ -2,15 +2,15 @@
 
 from typing import Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from tracemes import services
-from tracemes.api.deps import Db, Engineer, Reader
+from tracemes.api.deps import Db, Engineer, Reader, api_router
 from tracemes.api.models import CostIn, DecimalText, Text
 from tracemes.domain.items import Item
 
-router = APIRouter(prefix="/items", tags=["master data"])
+router = api_router("/items", tags=["master data"])
 
 
 class ItemIn(BaseModel):
@@ -69,6 +69,6 @@ def list_items(db: Db, ctx: Reader) -> list[ItemOut]:
 
 
 @router.get("/{code}")
-def get_item(code: str, db: Db, ctx: Reader) -> ItemOut:
+async def get_item(code: str, db: Db, ctx: Reader) -> ItemOut:
     """One item by its code."""
-    return ItemOut.of(services.items.get(db, ctx, code))
+    return ItemOut.of(await run_in_threadpool(services.items.get, db, ctx, code))

@@ -1,14 +1,13 @@
 """Lines and stations."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import services
-from tracemes.api.deps import Db, Engineer, Reader
+from tracemes.api.deps import Db, Engineer, Reader, api_router
 from tracemes.api.models import Text
 from tracemes.domain.lines import Line, Station
 
-router = APIRouter(tags=["master data"])
+router = api_router(tags=["master data"])
 
 
 class LineIn(BaseModel):

@@ -2,15 +2,14 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import services
-from tracemes.api.deps import Db, Reader, ShopFloor
+from tracemes.api.deps import Db, Reader, ShopFloor, api_router
 from tracemes.api.models import CostIn, DecimalText, EventTime, QuantityIn, Text
 from tracemes.domain.lots import Lot
 
-router = APIRouter(tags=["receipts"])
+router = api_router(tags=["receipts"])
 
 
 class LotIn(BaseModel):

@@ -2,16 +2,15 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import services
-from tracemes.api.deps import Db, Planner, Reader
+from tracemes.api.deps import Db, Planner, Reader, api_router
 from tracemes.api.models import DecimalText, QuantityIn
 from tracemes.domain.production_lots import Tally
 from tracemes.services.production_lots import ProductionLotView
 
-router = APIRouter(tags=["production lots"])
+router = api_router(tags=["production lots"])
 
 
 class OpenLotsIn(BaseModel):

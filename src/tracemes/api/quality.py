@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from tracemes import services
-from tracemes.api.deps import Db, Quality, Reader
+from tracemes.api.deps import Db, Quality, Reader, api_router
 from tracemes.api.models import Day, MeasuredFloat, MeasurementIn, Text
 from tracemes.api.quality_models import (
     DayQualityOut,
@@ -21,7 +21,7 @@ from tracemes.api.routings import CharacteristicIn
 from tracemes.domain import characteristics, sampling, spc
 from tracemes.domain.errors import InvalidInputError
 
-router = APIRouter(prefix="/quality", tags=["quality"])
+router = api_router("/quality", tags=["quality"])
 
 
 class SamplingPlanOut(BaseModel):

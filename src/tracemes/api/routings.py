@@ -1,14 +1,13 @@
 """Routings: the ordered operations that make an item."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tracemes import domain, services
-from tracemes.api.deps import Db, Engineer, Reader
+from tracemes.api.deps import Db, Engineer, Reader, api_router
 from tracemes.api.models import CharacteristicOut, DecimalText, MeasurementIn, SecondsIn, Text
 from tracemes.domain.routings import Routing
 
-router = APIRouter(prefix="/routings", tags=["master data"])
+router = api_router("/routings", tags=["master data"])
 
 
 class CharacteristicIn(BaseModel):

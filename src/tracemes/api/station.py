@@ -3,16 +3,16 @@ station page reads it (services.station.scan)."""
 
 from typing import Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from tracemes import services
-from tracemes.api.deps import Db, ShopFloor
+from tracemes.api.deps import Db, ShopFloor, api_router
 from tracemes.api.models import CharacteristicOut, DecimalText, Text
 from tracemes.api.production_lots import TallyOut
 from tracemes.services.station import StationLot, StationUnit
 
-router = APIRouter(prefix="/scans", tags=["shop floor"])
+router = api_router("/scans", tags=["shop floor"])
 
 
 class StationScanIn(BaseModel):
@@ -99,12 +99,14 @@ class StationScanOut(BaseModel):
 
 
 @router.post("")
-def scan(body: StationScanIn, db: Db, ctx: ShopFloor) -> StationScanOut:
+async def scan(body: StationScanIn, db: Db, ctx: ShopFloor) -> StationScanOut:
     """One scan at a station, in one transaction: a production lot's transfer card (the lot
     at its operation here), a unit made here (its due step starts), PASS or FAIL for the
     unit shown, a station label, or a part bound into the unit shown. A refusal is a
     problem (409/422/404) and changes nothing."""
-    done = services.station.scan(db, ctx, body.station, body.text, body.unit, body.id)
+    done = await run_in_threadpool(
+        services.station.scan, db, ctx, body.station, body.text, body.unit, body.id
+    )
     if done.error is not None:
         raise done.error
     return StationScanOut(

@@ -1,22 +1,22 @@
 """Trace: backward from a unit to every part, forward from a lot or part to every unit."""
 
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from tracemes import services
-from tracemes.api.deps import Db, Reader
-from tracemes.api.models import DecimalText
+from tracemes.api.deps import Db, Reader, api_router
+from tracemes.api.models import DecimalText, Record
 from tracemes.domain.trace import AffectedLot, AffectedUnit, Node, UnitFacts, location
 from tracemes.services.trace import WhereUsed
 
-router = APIRouter(prefix="/trace", tags=["trace"])
+router = api_router("/trace", tags=["trace"])
 
 
 class UnitOut(BaseModel):
@@ -90,7 +90,7 @@ class PartOut(BaseModel):
         )
 
 
-class StepRunOut(BaseModel):
+class StepRunOut(Record):
     serial: str
     operation: str
     station: str | None
@@ -242,13 +242,13 @@ def _affected(affected: AffectedUnit) -> dict[str, Any]:
 
 
 @router.get("/units/{serial}")
-def trace_unit(serial: str, db: Db, ctx: Reader) -> UnitTraceOut:
+async def trace_unit(serial: str, db: Db, ctx: Reader) -> UnitTraceOut:
     """Backward: the unit and its full tree of parts, with its step runs."""
-    found = services.trace.backward(db, ctx, serial)
+    found = await run_in_threadpool(services.trace.backward, db, ctx, serial)
     return UnitTraceOut(
         unit=UnitOut.of(found.unit),
         parts=[PartOut.of(node) for node in found.parts],
-        step_runs=[StepRunOut(**asdict(run)) for run in found.step_runs],
+        step_runs=[StepRunOut.model_validate(run) for run in found.step_runs],
         inspections=[],
     )
 

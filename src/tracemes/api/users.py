@@ -2,14 +2,14 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel
 
 from tracemes import services
-from tracemes.api.deps import Admin, Db
+from tracemes.api.deps import Admin, Db, api_router
 from tracemes.domain.credentials import Token
 
-router = APIRouter(tags=["users"])
+router = api_router(tags=["users"])
 
 
 @router.post("/users/{name}/disable", status_code=204)

@@ -2,16 +2,16 @@
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field, model_validator
 
 from tracemes import services
-from tracemes.api.deps import Db, Planner, Reader
+from tracemes.api.deps import Db, Planner, Reader, api_router
 from tracemes.api.models import Day, DecimalText, Note, QuantityIn, Text
 from tracemes.domain.work_orders import Status, WorkOrder
 from tracemes.services.work_orders import WorkOrderView
 
-router = APIRouter(prefix="/work-orders", tags=["work orders"])
+router = api_router("/work-orders", tags=["work orders"])
 
 
 class WorkOrderIn(BaseModel):

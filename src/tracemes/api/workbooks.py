@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import File, Response, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from tracemes import services
-from tracemes.api.deps import Db, Engineer, Reader
+from tracemes.api.deps import Db, Engineer, Reader, api_router
 
-router = APIRouter(tags=["master data"])
+router = api_router(tags=["master data"])
 
 _XLSX_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {

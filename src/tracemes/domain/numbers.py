@@ -17,6 +17,8 @@ PLACES = 6
 """Decimals a quantity, cost or time may have: the store's scale."""
 MAX_TEXT = 64
 """Longest number text read (a 6-decimal number below 10^12 needs 20 characters)."""
+MAX_ID = 2**31 - 1
+"""Largest id a record can have (ids are 32-bit): a larger one names nothing."""
 
 _STEP = Decimal(1).scaleb(-PLACES)
 

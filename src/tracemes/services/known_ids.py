@@ -6,19 +6,15 @@ Only speed depends on this cache (like the plans of services.plans): a code not 
 not kept, and a process without the cache reads the same ids again.
 """
 
-import weakref
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import Connection
-from sqlalchemy.engine import Engine
 
 from tracemes import store
+from tracemes.services.per_database import PerDatabase
 
 _Read = Callable[[Connection, int, set[str]], dict[str, int]]
-_kept: weakref.WeakKeyDictionary[Engine, dict[tuple[str, int, str], int]] = (
-    weakref.WeakKeyDictionary()
-)
-MAX_KEPT = 100_000
+_kept: PerDatabase[tuple[str, int, str], int] = PerDatabase(limit=100_000)
 
 
 def item_ids(conn: Connection, tenant_id: int, codes: Iterable[str]) -> dict[str, int]:
@@ -34,7 +30,7 @@ def station_ids(conn: Connection, tenant_id: int, codes: Iterable[str]) -> dict[
 def _ids(
     conn: Connection, kind: str, tenant_id: int, codes: Iterable[str], read: _Read
 ) -> dict[str, int]:
-    kept = _kept.setdefault(conn.engine, {})
+    kept = _kept.of(conn.engine)
     found: dict[str, int] = {}
     missing: set[str] = set()
     for code in codes:
@@ -44,8 +40,6 @@ def _ids(
         else:
             found[code] = known
     if missing:
-        if len(kept) > MAX_KEPT:
-            kept.clear()
         for code, id_ in read(conn, tenant_id, missing).items():
             kept[(kind, tenant_id, code)] = found[code] = id_
     return found

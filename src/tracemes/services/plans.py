@@ -5,27 +5,22 @@ which ever change once stored, so plans read from a database are kept for later 
 Only speed depends on this cache: a process without it reads the same plans again.
 """
 
-import weakref
-
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, store
 from tracemes.domain.floor import Plan
 from tracemes.services.context import Context
+from tracemes.services.per_database import PerDatabase
 from tracemes.store.floor import WorkOrderRow
 
 PlanKey = tuple[int, str, int, int]
-_plans: weakref.WeakKeyDictionary[Engine, dict[PlanKey, Plan]] = weakref.WeakKeyDictionary()
-MAX_PLANS = 2000
+_plans: PerDatabase[PlanKey, Plan] = PerDatabase(limit=2000)
 
 
 def plans_of(db: Engine) -> dict[PlanKey, Plan]:
     """The plans already read from a database (for record and record_in callers)."""
-    plans = _plans.setdefault(db, {})
-    if len(plans) > MAX_PLANS:
-        plans.clear()
-    return plans
+    return _plans.of(db)
 
 
 def plan_for(

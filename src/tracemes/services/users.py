@@ -23,6 +23,7 @@ from tracemes.domain.errors import (
 from tracemes.domain.event_types import EventType
 from tracemes.domain.sign_in import Backoff
 from tracemes.domain.users import Principal, Role
+from tracemes.services import recent_tokens
 from tracemes.services.context import Context
 from tracemes.store.users import StoredUser
 
@@ -103,6 +104,7 @@ def set_password(db: Engine, ctx: Context, user_name: str, password: str) -> Non
         store.users.set_password_hash(conn, ctx.tenant_id, user.id, _hasher.hash(password))
         store.users.delete_tokens_of(conn, ctx.tenant_id, user.id, TokenKind.SESSION)
         store.ledger.append(conn, ctx.event(EventType.USER_PASSWORD_CHANGED, user_name))
+    recent_tokens.forget(db)
 
 
 def disable(db: Engine, ctx: Context, user_name: str) -> None:
@@ -118,6 +120,7 @@ def disable(db: Engine, ctx: Context, user_name: str) -> None:
         store.ledger.append(
             conn, ctx.event(EventType.USER_DISABLED, user_name, {"sessions_ended": ended})
         )
+    recent_tokens.forget(db)
 
 
 def enable(db: Engine, ctx: Context, user_name: str) -> None:
@@ -159,6 +162,8 @@ def list_tokens(db: Engine, ctx: Context) -> list[Token]:
 
 def revoke_token(db: Engine, ctx: Context, token_id: int) -> Token:
     """End an API token or session at once."""
+    if not 0 < token_id <= domain.numbers.MAX_ID:  # the database would refuse to look
+        raise NotFoundError("token", token_id)
     with db.begin() as conn:
         token = store.users.get_token(conn, ctx.tenant_id, token_id)
         if token is None:
@@ -166,6 +171,7 @@ def revoke_token(db: Engine, ctx: Context, token_id: int) -> Token:
         store.users.delete_token_by_id(conn, ctx.tenant_id, token_id)
         payload = {"token": token_id, "kind": token.kind.value}
         store.ledger.append(conn, ctx.event(EventType.USER_TOKEN_REVOKED, token.user_name, payload))
+    recent_tokens.forget(db)
     return token
 
 
@@ -355,15 +361,29 @@ def log_out(db: Engine, raw_token: str) -> None:
     """End a browser session."""
     with db.begin() as conn:
         store.users.delete_token(conn, _token_hash(raw_token))
+    recent_tokens.forget(db)
+
+
+def recently_authenticated(
+    db: Engine, raw_token: str, kind: TokenKind, now: datetime
+) -> Principal | None:
+    """Who holds this token, if `authenticate` found it valid a moment ago; no query."""
+    return recent_tokens.holder(db, _token_hash(raw_token), kind, now)
 
 
 def authenticate(db: Engine, raw_token: str, kind: TokenKind, now: datetime) -> Principal:
     """Who holds this API token (kind api) or session (kind session), or a refusal: a
     session is no API token and an API token no session."""
+    token_hash = _token_hash(raw_token)
+    known = recent_tokens.holder(db, token_hash, kind, now)
+    if known is not None:
+        return known
     with store.db.reading(db) as conn:
-        principal = store.users.principal_for_token(conn, _token_hash(raw_token), kind, now)
-    if principal is None:
+        found = store.users.principal_for_token(conn, token_hash, kind, now)
+    if found is None:
         raise NotAuthenticatedError("the token is unknown or has expired")
+    principal, expires_at = found
+    recent_tokens.keep(db, token_hash, kind, principal, now, expires_at)
     return principal
 
 
@@ -381,3 +401,4 @@ def set_language(db: Engine, ctx: Context, principal: Principal, language: str) 
         store.ledger.append(
             conn, ctx.event(EventType.USER_LANGUAGE_SET, principal.user_name, {"language": chosen})
         )
+    recent_tokens.forget(db)

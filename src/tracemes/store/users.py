@@ -134,7 +134,14 @@ def add_token(
 
 # Built once: every request runs it, and building it cost twice as long as running it.
 _PRINCIPAL = (
-    sa.select(users.c.tenant_id, users.c.id, users.c.name, users.c.role, users.c.language)
+    sa.select(
+        users.c.tenant_id,
+        users.c.id,
+        users.c.name,
+        users.c.role,
+        users.c.language,
+        tokens.c.expires_at,
+    )
     .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
     .where(
         tokens.c.token_hash == sa.bindparam("token_hash"),
@@ -148,17 +155,18 @@ _PRINCIPAL = (
 
 def principal_for_token(
     conn: Connection, token_hash: str, kind: str, now: datetime
-) -> Principal | None:
+) -> tuple[Principal, datetime] | None:
     """Who holds a token of this kind ("api" or "session") that has not expired, while the
-    user is not disabled."""
+    user is not disabled, and when the token expires."""
     row = conn.execute(
         _PRINCIPAL, {"token_hash": token_hash, "kind": kind, "now": now}
     ).one_or_none()
     if row is None:
         return None
-    return Principal(
+    principal = Principal(
         tenant_id=row[0], user_id=row[1], user_name=row[2], role=Role(row[3]), language=row[4]
     )
+    return principal, row[5]
 
 
 def set_language(conn: Connection, tenant_id: int, user_id: int, language: str) -> None:

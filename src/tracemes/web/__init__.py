@@ -1,10 +1,9 @@
 """Server-rendered pages (Jinja2 + htmx) over the same services as the API."""
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tracemes.api import deps
-from tracemes.api.deps import plain_parameters
 from tracemes.web import (
     api_docs,
     auth,
@@ -27,24 +26,26 @@ from tracemes.web.layout import error_page
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=layout.STATIC_DIR), name="static")
-    for module in (
-        api_docs,
-        auth,
-        home,
-        items,
-        lines,
-        trace,
-        work_orders,
-        production_lots,
-        labels,
-        station,
-        board,
-        quality,
-    ):
-        app.include_router(
-            module.router,
-            dependencies=[Depends(deps.refuse_cross_site_page), Depends(plain_parameters)],
-        )
+    deps.hold_routes(
+        app,
+        (
+            module.router
+            for module in (  # matched in this order: the floor's page first
+                station,
+                home,
+                auth,
+                board,
+                trace,
+                work_orders,
+                production_lots,
+                labels,
+                quality,
+                items,
+                lines,
+                api_docs,
+            )
+        ),
+    )
 
 
 __all__ = [

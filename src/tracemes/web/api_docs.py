@@ -6,12 +6,13 @@ comes from the npm package the install step copies into static/vendor, and a sta
 starts it.
 """
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from tracemes.api.deps import page_router
 from tracemes.web.layout import render
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = page_router()
 
 PATH = "/api/docs"
 

@@ -4,12 +4,12 @@ from datetime import UTC
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tracemes import domain, services
 from tracemes.api import deps
-from tracemes.api.deps import SESSION_COOKIE, Db, Now, Text
+from tracemes.api.deps import SESSION_COOKIE, Db, Now, Text, page_router
 from tracemes.domain.credentials import TokenKind
 from tracemes.domain.errors import (
     NotAuthenticatedError,
@@ -20,7 +20,7 @@ from tracemes.services.context import Context
 from tracemes.web import i18n
 from tracemes.web.layout import is_htmx, render
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = page_router()
 
 
 def local_path(target: str) -> str:

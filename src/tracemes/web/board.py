@@ -1,13 +1,13 @@
 """The line board: a supervisor's phone view of a line today, refreshed while it is open."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Day, Db, Reader
+from tracemes.api.deps import CurrentPrincipal, Day, Db, Reader, page_router
 from tracemes.web.layout import render
 
-router = APIRouter(prefix="/board", tags=["pages"], include_in_schema=False)
+router = page_router("/board")
 REFRESH_SECONDS = 10
 
 

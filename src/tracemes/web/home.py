@@ -2,15 +2,15 @@
 
 from collections import Counter
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Reader
+from tracemes.api.deps import CurrentPrincipal, Db, Reader, page_router
 from tracemes.domain.work_orders import Status
 from tracemes.web.layout import render
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = page_router()
 
 OPEN_STATUSES = (Status.PLANNED, Status.RELEASED, Status.IN_PROGRESS, Status.COMPLETED)
 

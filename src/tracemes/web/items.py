@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader, Text
+from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader, Text, page_router
 from tracemes.domain.boms import Bom
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.items import Tracking
@@ -16,7 +16,7 @@ from tracemes.domain.users import Principal
 from tracemes.services.context import Context
 from tracemes.web.layout import FORM_REFUSALS, refusal_status, render
 
-router = APIRouter(prefix="/admin/items", tags=["pages"], include_in_schema=False)
+router = page_router("/admin/items")
 
 FIELDS = ("code", "name", "uom", "tracking", "gtin", "standard_cost", "serial_pattern")
 BLANK_FORM = dict.fromkeys(FIELDS, "") | {"uom": "pcs", "tracking": Tracking.SERIAL.value}

@@ -3,16 +3,16 @@
 from typing import Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from tracemes import services
 from tracemes.api import deps
-from tracemes.api.deps import Db, Reader
+from tracemes.api.deps import Db, Reader, page_router
 from tracemes.exports import labels
 from tracemes.web.layout import inline_file
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = page_router()
 PDF = "application/pdf"
 ZPL = "application/vnd.zebra-zpl; charset=utf-8"
 

@@ -3,18 +3,18 @@
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader, Text
+from tracemes.api.deps import CurrentPrincipal, Db, Engineer, Reader, Text, page_router
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.users import Principal
 from tracemes.services.context import Context
 from tracemes.web.layout import FORM_REFUSALS, refusal_status, render
 
-router = APIRouter(prefix="/admin", tags=["pages"], include_in_schema=False)
+router = page_router("/admin")
 
 BLANK_LINE = {"code": "", "name": "", "site": ""}
 BLANK_STATION = {"code": "", "name": "", "line": ""}

@@ -3,16 +3,16 @@
 from typing import Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from tracemes import services
 from tracemes.api import deps
-from tracemes.api.deps import CurrentPrincipal, Db, Reader
+from tracemes.api.deps import CurrentPrincipal, Db, Reader, page_router
 from tracemes.exports import cards
 from tracemes.web.layout import inline_file, render
 
-router = APIRouter(prefix="/lots", tags=["pages"], include_in_schema=False)
+router = page_router("/lots")
 
 
 def lot_url(request: Request, item: str, lot: str) -> str:

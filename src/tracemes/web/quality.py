@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader, Text
+from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader, Text, page_router
 from tracemes.domain.errors import ConflictError, DomainError
 from tracemes.domain.holds import Disposition
 from tracemes.domain.users import Principal
@@ -24,7 +24,7 @@ from tracemes.exports import inspection_report as report_pdf
 from tracemes.services.context import Context
 from tracemes.web.layout import inline_file, refusal_status, render
 
-router = APIRouter(prefix="/quality", tags=["pages"], include_in_schema=False)
+router = page_router("/quality")
 CLOSED_SHOWN = 50  # closed nonconformances on the page, newest first
 DECIDED_SHOWN = 20  # latest decided inspections on the quality page
 

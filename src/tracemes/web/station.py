@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
 from tracemes.api import deps
-from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor, Text
+from tracemes.api.deps import CurrentPrincipal, Db, Reader, ShopFloor, Text, page_router
 from tracemes.domain.errors import InvalidInputError, NotFoundError
 from tracemes.domain.numbers import measurement, quantity
 from tracemes.domain.production_lots import ReportLotStep, TransferLot
@@ -28,7 +28,7 @@ from tracemes.services.context import Context
 from tracemes.services.station import ScanOutcome, StationLot, StationUnit
 from tracemes.web.layout import render
 
-router = APIRouter(prefix="/station", tags=["pages"], include_in_schema=False)
+router = page_router("/station")
 COOKIE = "tracemes_station"
 
 

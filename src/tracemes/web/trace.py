@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import services
-from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader, Text
+from tracemes.api.deps import CurrentPrincipal, Db, Quality, Reader, Text, page_router
 from tracemes.domain.errors import DomainError, InvalidInputError, NotFoundError
 from tracemes.domain.holds import Hold
 from tracemes.domain.trace import AffectedUnit
@@ -17,7 +17,7 @@ from tracemes.domain.users import Principal
 from tracemes.services.context import Context
 from tracemes.web.layout import FORM_REFUSALS, refusal_status, render
 
-router = APIRouter(prefix="/trace", tags=["pages"], include_in_schema=False)
+router = page_router("/trace")
 
 WHERE_USED = "where-used"  # ?view= that shows a serialised part's forward trace
 

@@ -4,12 +4,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
 from tracemes import domain, services
-from tracemes.api.deps import CurrentPrincipal, Db, Planner, Reader, Text
+from tracemes.api.deps import CurrentPrincipal, Db, Planner, Reader, Text, page_router
 from tracemes.domain.errors import DomainError, InvalidInputError
 from tracemes.domain.items import Tracking
 from tracemes.domain.users import Principal
@@ -17,7 +17,7 @@ from tracemes.domain.work_orders import Status
 from tracemes.services.context import Context
 from tracemes.web.layout import FORM_REFUSALS, is_htmx, refusal_status, render
 
-router = APIRouter(prefix="/work-orders", tags=["pages"], include_in_schema=False)
+router = page_router("/work-orders")
 
 FIELDS = ("item", "quantity", "line", "due", "code")
 BLANK_FORM = dict.fromkeys(FIELDS, "")
