@@ -1,7 +1,7 @@
 """Lists of keys asked in chunks: one key or many, the same rows, inside one tenant."""
 
 import pytest
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import Engine
 
 from tests.factories import make_item
@@ -30,7 +30,8 @@ def test_one_key_or_many_find_the_same_rows_of_the_tenant_only(
 
 
 def test_a_single_key_keeps_the_row_locks_of_its_statement() -> None:
-    one = str(one_value(store.floor._LOTS_BY_ID[True]).compile(dialect=postgresql.dialect()))
+    postgres = PGDialect()  # type: ignore[no-untyped-call]
+    one = str(one_value(store.floor._LOTS_BY_ID[True]).compile(dialect=postgres))
     assert "FOR UPDATE OF lots" in one
     assert "lots.id = " in one
     assert " IN " not in one

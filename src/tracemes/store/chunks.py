@@ -9,6 +9,7 @@ from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 T = TypeVar("T")
+S = TypeVar("S", bound=sa.Executable)
 CHUNK = 2000
 
 
@@ -42,14 +43,14 @@ def rows_in(
 _ONE_VALUE: dict[sa.Executable, sa.Executable] = {}
 
 
-def one_value(statement: sa.Executable) -> sa.Executable:
+def one_value(statement: S) -> S:
     """The statement with its expanding VALUES list replaced by one value (kept per statement)."""
     found = _ONE_VALUE.get(statement)
     if found is None:
         traversible = cast(visitors.ExternallyTraversible, statement)
         replaced = visitors.replacement_traverse(traversible, {}, _equals)
         found = _ONE_VALUE[statement] = cast(sa.Executable, replaced)
-    return found
+    return cast(S, found)
 
 
 def _equals(element: Any, **_kw: Any) -> Any:
