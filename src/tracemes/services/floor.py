@@ -41,6 +41,7 @@ from tracemes.services import scans as services_scans
 from tracemes.services.context import Context
 from tracemes.services.plans import PlanKey, plan_for
 from tracemes.services.submissions import FloorEvent, Outcome, actor_of
+from tracemes.store.bindings import BindingRow
 from tracemes.store.production_lots import ProductionLotRow
 
 __all__ = ["Named", "Recorded", "load_floor", "record_in", "record_on"]
@@ -164,11 +165,59 @@ def load_floor(
     tallies and plans. A write locks the rows it may change (on PostgreSQL); a page that
     only shows the floor loads with `lock=False` and stops no writer."""
     tenant = ctx.tenant_id
+    units = _units_and_edges(conn, tenant, named, lock)
+    produced = store.production_lots.by_key(conn, tenant, named.production_lots)
+    # Every lot the batch may change, locked in one statement in id order: the production
+    # lots, the lots named and the lots already in these units. Two statements (named
+    # first) let two batches lock the same two lots in opposite orders and deadlock.
+    lot_keys = {(p.item, p.lot) for p in named.parts if p.lot is not None and p.item is not None}
+    lot_ids = store.floor.lot_ids_by_key(conn, tenant, lot_keys | named.materials)
+    lot_ids |= {e.child_id for e in units.edges if e.child_kind is Kind.LOT}
+    lot_ids |= {row.lot_id for row in produced}
+    lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, sorted(lot_ids), lock)}
+    orders = _attach_orders(
+        conn, ctx, units.loaded, {row.work_order for row in produced}, plans, lock
+    )
+    by_id = units.by_id
+    runs = [
+        StepRunState(
+            id=row[0],
+            unit=by_id[row[1]],
+            operation=row[2],
+            station_id=row[3],
+            operator_id=row[4],
+            started_at=row[5],
+        )
+        for row in store.step_runs.open_runs(conn, tenant, units.parent_ids)
+    ]
+    into = set(units.parent_ids)
+    emptied = [(by_id[unit_id], item) for unit_id, item in units.emptied if unit_id in into]
+    taken = store.lots.numbers_taken(conn, tenant, named.lot_numbers, named.split_prefixes)
+    return Floor(
+        units.loaded,
+        lots.values(),
+        [_binding(edge, by_id, lots) for edge in units.edges],
+        runs,
+        emptied,
+        _production_lots(conn, tenant, produced, lots, orders),
+        taken,
+    )
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The units a batch names and those their live edges reach, with those edges."""
+
+    loaded: dict[UnitState, str | None]  # unit -> its work order code
+    by_id: dict[int | None, UnitState]
+    edges: list[BindingRow]
+    parent_ids: list[int]  # the units named
+    emptied: set[tuple[int, str]]  # (unit id, item) of every part ever taken out
+
+
+def _units_and_edges(conn: Connection, tenant: int, named: Named, lock: bool) -> _Units:
     parents = set(named.units)
     part_serials = {p.serial for p in named.parts if p.serial is not None}
-    lot_keys = {(p.item, p.lot) for p in named.parts if p.lot is not None and p.item is not None}
-    lot_keys |= named.materials
-
     loaded = dict(store.floor.units_by_serial(conn, tenant, parents | part_serials, lock))
     parent_ids = [u.id for u in loaded if u.serial in parents and u.id is not None]
     part_ids = [u.id for u in loaded if u.serial in part_serials and u.id is not None]
@@ -181,58 +230,30 @@ def load_floor(
         for e in around.live
         if e.parent_id in into or (e.child_kind is Kind.UNIT and e.child_id in held)
     ]
-    by_id = {u.id: u for u in loaded}
+    by_id: dict[int | None, UnitState] = {u.id: u for u in loaded}
     missing = {e.parent_id for e in edges} | {
         e.child_id for e in edges if e.child_kind is Kind.UNIT
     }
     more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id), lock))
     loaded.update(more)
     by_id.update({u.id: u for u in more})
-    produced = store.production_lots.by_key(conn, tenant, named.production_lots)
-    # Every lot the batch may change, locked in one statement in id order: the production
-    # lots, the lots named and the lots already in these units. Two statements (named
-    # first) let two batches lock the same two lots in opposite orders and deadlock.
-    lot_ids = store.floor.lot_ids_by_key(conn, tenant, lot_keys)
-    lot_ids |= {e.child_id for e in edges if e.child_kind is Kind.LOT}
-    lot_ids |= {row.lot_id for row in produced}
-    lots = {lot.id: lot for lot in store.floor.lots_by_id(conn, tenant, sorted(lot_ids), lock)}
-    orders = _attach_orders(conn, ctx, loaded, {row.work_order for row in produced}, plans, lock)
+    return _Units(loaded, by_id, edges, parent_ids, around.emptied)
 
-    bindings = [
-        BindingState(
-            id=edge.id,
-            parent=by_id[edge.parent_id],
-            child=by_id[edge.child_id] if edge.child_kind is Kind.UNIT else lots[edge.child_id],
-            item_code=edge.item_code,
-            quantity=edge.quantity,
-            operation=edge.operation,
-            station_id=edge.station_id,
-            operator_id=edge.operator_id,
-            bound_at=edge.bound_at,
-        )
-        for edge in edges
-    ]
-    runs = [
-        StepRunState(
-            id=row[0],
-            unit=by_id[row[1]],
-            operation=row[2],
-            station_id=row[3],
-            operator_id=row[4],
-            started_at=row[5],
-        )
-        for row in store.step_runs.open_runs(conn, tenant, parent_ids)
-    ]
-    emptied = [(by_id[unit_id], item) for unit_id, item in around.emptied if unit_id in into]
-    taken = store.lots.numbers_taken(conn, tenant, named.lot_numbers, named.split_prefixes)
-    return Floor(
-        loaded,
-        lots.values(),
-        bindings,
-        runs,
-        emptied,
-        _production_lots(conn, tenant, produced, lots, orders),
-        taken,
+
+def _binding(
+    edge: BindingRow, by_id: dict[int | None, UnitState], lots: dict[int | None, LotState]
+) -> BindingState:
+    child = by_id[edge.child_id] if edge.child_kind is Kind.UNIT else lots[edge.child_id]
+    return BindingState(
+        id=edge.id,
+        parent=by_id[edge.parent_id],
+        child=child,
+        item_code=edge.item_code,
+        quantity=edge.quantity,
+        operation=edge.operation,
+        station_id=edge.station_id,
+        operator_id=edge.operator_id,
+        bound_at=edge.bound_at,
     )
 
 
