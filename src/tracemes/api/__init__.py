@@ -106,8 +106,8 @@ routers = [
         users,
     )
 ]
-for api_router in routers:
-    for route in api_router.routes:
+for router in routers:
+    for route in router.routes:
         if isinstance(route, APIRoute):
             _document_refusals(route)
 

@@ -219,25 +219,17 @@ async def _check(request: Request, *, page: bool) -> None:
         raise PermissionDeniedError(STALE_FORM)
 
 
-async def refuse_cross_site_api(request: Request) -> None:
-    """Refuse an API write sent with the session cookie from another site."""
+async def api_checks(request: Request) -> None:
+    """What every API route checks first: plain parameters, then no API write sent with the
+    session cookie from another site."""
+    await plain_parameters(request)
     await _check(request, page=False)
 
 
-async def refuse_cross_site_page(request: Request) -> None:
-    """Refuse a page form posted from another site, or without this session's token."""
-    await _check(request, page=True)
-
-
-async def api_checks(request: Request) -> None:
-    """What every API route checks first: plain parameters, then no cross-site write."""
-    await plain_parameters(request)
-    await refuse_cross_site_api(request)
-
-
 async def page_checks(request: Request) -> None:
-    """What every page checks first: no cross-site form, then plain parameters."""
-    await refuse_cross_site_page(request)
+    """What every page checks first: no form posted from another site or without this
+    session's token, then plain parameters."""
+    await _check(request, page=True)
     await plain_parameters(request)
 
 

@@ -178,7 +178,7 @@ def load_floor(
     orders = _attach_orders(
         conn, ctx, units.loaded, {row.work_order for row in produced}, plans, lock
     )
-    by_id = units.by_id
+    by_id = {u.id: u for u in units.loaded}
     runs = [
         StepRunState(
             id=row[0],
@@ -209,7 +209,6 @@ class _Units:
     """The units a batch names and those their live edges reach, with those edges."""
 
     loaded: dict[UnitState, str | None]  # unit -> its work order code
-    by_id: dict[int | None, UnitState]
     edges: list[BindingRow]
     parent_ids: list[int]  # the units named
     emptied: set[tuple[int, str]]  # (unit id, item) of every part ever taken out
@@ -230,14 +229,12 @@ def _units_and_edges(conn: Connection, tenant: int, named: Named, lock: bool) ->
         for e in around.live
         if e.parent_id in into or (e.child_kind is Kind.UNIT and e.child_id in held)
     ]
-    by_id: dict[int | None, UnitState] = {u.id: u for u in loaded}
     missing = {e.parent_id for e in edges} | {
         e.child_id for e in edges if e.child_kind is Kind.UNIT
     }
-    more = dict(store.floor.units_by_id(conn, tenant, missing - set(by_id), lock))
-    loaded.update(more)
-    by_id.update({u.id: u for u in more})
-    return _Units(loaded, by_id, edges, parent_ids, around.emptied)
+    missing -= {u.id for u in loaded}
+    loaded.update(store.floor.units_by_id(conn, tenant, missing, lock))
+    return _Units(loaded, edges, parent_ids, around.emptied)
 
 
 def _binding(
